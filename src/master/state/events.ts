@@ -1,0 +1,150 @@
+// The event vocabulary of recon. Every server emits these into the state store; the reducer
+// turns them into the node registry; consoles render the result. One list, so nothing drifts.
+
+/** Lower-case colon-separated MAC, e.g. "52:54:00:12:34:56". */
+export type Mac = string;
+
+export type ServiceName = 'dhcp4' | 'dhcp6' | 'ra' | 'dns' | 'tftp' | 'http' | 'control' | 'guard';
+export type ServiceState = 'starting' | 'up' | 'down' | 'failed' | 'disabled' | 'blocked';
+
+/** How a node booted, as far as the master can tell from its DHCP requests. */
+export type Firmware = 'bios' | 'uefi' | 'uefi-http' | 'ipxe' | 'unknown';
+
+/** Where a node is on its way from first DISCOVER to powered off. Order matters: see STAGE_ORDER. */
+export type Stage =
+  | 'discovered'
+  | 'leased'
+  | 'tftp'
+  | 'menu'
+  | 'kernel'
+  | 'initrd'
+  | 'image'
+  | 'booted'
+  | 'collecting'
+  | 'uploaded'
+  | 'waiting'
+  | 'powering-off'
+  | 'powered-off'
+  | 'released';
+
+export const STAGE_ORDER: readonly Stage[] = [
+  'discovered',
+  'leased',
+  'tftp',
+  'menu',
+  'kernel',
+  'initrd',
+  'image',
+  'booted',
+  'collecting',
+  'uploaded',
+  'waiting',
+  'powering-off',
+  'powered-off',
+  'released',
+];
+
+export type PowerState = 'on' | 'powering-off' | 'off' | 'unknown';
+export type PeerCommand = 'none' | 'shutdown' | 'recollect';
+
+/** What the console needs from an inventory without loading the whole document. */
+export interface InventorySummary {
+  vendor?: string;
+  product?: string;
+  serial?: string;
+  uuid?: string;
+  cpus?: string;
+  cpuCount?: number;
+  cores?: number;
+  memoryBytes?: number;
+  dimms?: number;
+  disks?: { name: string; model?: string; sizeBytes?: number; health?: string }[];
+  nics?: { name: string; mac: string; speedMbps?: number; link?: boolean; switchName?: string; switchPort?: string }[];
+  bmc?: { ipv4?: string; ipv6?: string; mac?: string; firmware?: string };
+  bootMode?: 'uefi' | 'bios';
+  toolsFailed?: string[];
+}
+
+export interface RogueServer {
+  serverId: string;
+  serverMac?: string;
+  offeredIp?: string;
+  seenAt: string;
+}
+
+/** The payloads, keyed by event type. */
+export interface EventPayloads {
+  'master.started': { version: string; pid: number; names: string[]; ipv4: string; ipv6?: string; dataDir: string };
+  'master.stopping': { reason: string };
+  service: { service: ServiceName; state: ServiceState; detail?: string };
+  'dhcp.discover': {
+    mac: Mac;
+    family: 4 | 6;
+    firmware: Firmware;
+    arch?: number;
+    vendorClass?: string;
+    userClass?: string;
+    relay?: string;
+  };
+  'dhcp.offer': { mac: Mac; family: 4 | 6; ip: string; bootFile?: string };
+  'dhcp.nak': { mac: Mac; ip?: string; reason: string };
+  'dhcp.exhausted': { mac: Mac; family: 4 | 6 };
+  'lease.granted': {
+    mac: Mac;
+    family: 4 | 6;
+    ip: string;
+    expiresAt: string;
+    hostname?: string;
+    bootFile?: string;
+    /** DHCPv6 only: client DUID (hex) and IAID */
+    duid?: string;
+    iaid?: number;
+  };
+  'lease.released': { mac: Mac; family: 4 | 6; ip: string };
+  'lease.expired': { mac: Mac; family: 4 | 6; ip: string };
+  'lease.declined': { mac: Mac; ip: string; quarantinedUntil: string };
+  'rogue.detected': RogueServer;
+  'rogue.cleared': { serverId: string };
+  'transfer.start': {
+    id: string;
+    proto: 'tftp' | 'http';
+    ip: string;
+    mac?: Mac;
+    file: string;
+    /** kernel / initrd / image / bootloader / menu / other: what stage this transfer means */
+    kind: 'bootloader' | 'menu' | 'kernel' | 'initrd' | 'image' | 'workload' | 'other';
+    size?: number;
+  };
+  'transfer.progress': { id: string; bytes: number };
+  'transfer.done': { id: string; bytes: number; ms: number };
+  'transfer.failed': { id: string; bytes: number; reason: string };
+  'node.stage': { mac: Mac; stage: Stage; detail?: string; ip?: string };
+  'inventory.stored': { mac: Mac; sha256: string; bytes: number; summary: InventorySummary };
+  'raw.stored': { mac: Mac; sha256: string; bytes: number };
+  'command.queued': { mac: Mac; command: PeerCommand; by: string };
+  'command.delivered': { mac: Mac; command: PeerCommand };
+  'power.state': { mac: Mac; state: PowerState; via?: 'agent' | 'ipmi' | 'operator'; detail?: string };
+  'power.step': { mac?: Mac; step: string; ok: boolean; detail?: string };
+  'action.result': { action: string; ok: boolean; message: string; by?: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** An event as it sits in events.jsonl: sequence number, ISO time, type, payload. */
+export type ReconEvent = {
+  [K in EventType]: { seq: number; at: string; type: K; data: EventPayloads[K] };
+}[EventType];
+
+/** An event before the store has numbered it. */
+export type NewEvent = {
+  [K in EventType]: { type: K; data: EventPayloads[K]; at?: string };
+}[EventType];
+
+/** Events too frequent to be worth a durable write; they update live state only. */
+export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['transfer.progress']);
+
+export function normalizeMac(input: string): Mac | undefined {
+  const hex = input.toLowerCase().replace(/[^0-9a-f]/g, '');
+  if (hex.length !== 12 || !/^[0-9a-f:.-]+$/i.test(input)) return undefined;
+  return hex.match(/../g)!.join(':');
+}

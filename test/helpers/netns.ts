@@ -1,0 +1,144 @@
+// A network rig made of namespaces this test owns: a "master" namespace with bridge br0
+// (10.99.0.1/24, fd99::1/64) and peers attached by veth pairs that never appear in the root namespace.
+// Everything is removed by teardown(), which also kills every process left inside the namespaces.
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+let rigCounter = 0;
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const RIG_V4 = { master: '10.99.0.1', prefix: 24, subnet: '10.99.0.0' } as const;
+export const RIG_V6 = { master: 'fd99::1', prefix: 64 } as const;
+
+export async function run(argv: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('empty argv');
+  try {
+    const r = await execFileP(cmd, args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean };
+    return {
+      code: typeof err.code === 'number' ? err.code : 1,
+      stdout: err.stdout ?? '',
+      stderr: (err.stderr ?? '') + (err.killed ? '\n[killed: timeout]' : ''),
+    };
+  }
+}
+
+async function ip(...args: string[]): Promise<void> {
+  const r = await run(['ip', ...args]);
+  if (r.code !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+export interface Peer {
+  ns: string;
+  ifname: 'eth0';
+  /** the bridge-side end of the veth, inside the master namespace */
+  port: string;
+}
+
+export class NetnsRig {
+  readonly id: string;
+  readonly masterNs: string;
+  readonly bridge = 'br0';
+  readonly peers: Peer[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private extraNs: string[] = [];
+  private taps = 0;
+
+  private constructor(id: string) {
+    this.id = id;
+    this.masterNs = `${id}m`;
+  }
+
+  /** Creates the master namespace and bridge. `tag` keeps names readable in `ip netns`. */
+  static async create(tag = 'r'): Promise<NetnsRig> {
+    const id = `rc${tag.slice(0, 4)}${process.pid % 100000}x${rigCounter++}`;
+    const rig = new NetnsRig(id);
+    try {
+      await ip('netns', 'add', rig.masterNs);
+      await ip('-n', rig.masterNs, 'link', 'set', 'lo', 'up');
+      await ip('-n', rig.masterNs, 'link', 'add', 'br0', 'type', 'bridge');
+      await ip('-n', rig.masterNs, 'link', 'set', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+      await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V4.master}/${RIG_V4.prefix}`, 'dev', 'br0');
+      await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V6.master}/${RIG_V6.prefix}`, 'dev', 'br0', 'nodad');
+      await ip('-n', rig.masterNs, 'link', 'set', 'br0', 'up');
+    } catch (e) {
+      await rig.teardown();
+      throw e;
+    }
+    return rig;
+  }
+
+  /** Adds a peer namespace with eth0 bridged to br0. */
+  async addPeer(mac?: string): Promise<Peer> {
+    const n = this.peers.length;
+    const ns = `${this.id}p${n}`;
+    const port = `vp${n}`;
+    await ip('netns', 'add', ns);
+    this.extraNs.push(ns);
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    await ip('link', 'add', port, 'netns', this.masterNs, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+    if (mac) await ip('-n', ns, 'link', 'set', 'eth0', 'address', mac);
+    await ip('-n', this.masterNs, 'link', 'set', port, 'master', 'br0');
+    await ip('-n', this.masterNs, 'link', 'set', port, 'up');
+    await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    const peer: Peer = { ns, ifname: 'eth0', port };
+    this.peers.push(peer);
+    return peer;
+  }
+
+  /** Adds a tap device on the bridge (for a QEMU NIC) and returns its name. */
+  async addTap(): Promise<string> {
+    const name = `tap${this.taps++}`;
+    await ip('-n', this.masterNs, 'tuntap', 'add', 'dev', name, 'mode', 'tap');
+    await ip('-n', this.masterNs, 'link', 'set', name, 'master', 'br0');
+    await ip('-n', this.masterNs, 'link', 'set', name, 'up');
+    return name;
+  }
+
+  /** Creates a namespace not attached to the bridge (e.g. a second, unrelated segment). */
+  async addNamespace(suffix: string): Promise<string> {
+    const ns = `${this.id}${suffix}`;
+    await ip('netns', 'add', ns);
+    this.extraNs.push(ns);
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  exec(ns: string, argv: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return run(['ip', 'netns', 'exec', ns, ...argv], opts);
+  }
+
+  /** Starts a long-running process inside a namespace; teardown() kills it if still alive. */
+  spawn(ns: string, argv: string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  async teardown(): Promise<void> {
+    for (const c of this.children) c.kill('SIGKILL');
+    const all = [this.masterNs, ...this.extraNs];
+    for (const ns of all) {
+      const pids = await run(['ip', 'netns', 'pids', ns]);
+      for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    for (const ns of all.reverse()) await run(['ip', 'netns', 'del', ns]);
+    this.extraNs = [];
+  }
+}
