@@ -1,0 +1,7 @@
+// Client commands find the master's control socket: --socket, else the config file's controlSocket.
+import { loadConfig } from '../master/config/load.js';
+
+export function controlSocketPath(values: { socket?: unknown; config?: unknown }): string {
+  if (typeof values.socket === 'string') return values.socket;
+  return loadConfig(typeof values.config === 'string' ? values.config : undefined).controlSocket;
+}

@@ -1,0 +1,54 @@
+// Turns a state snapshot into the `recon status` summary (text or JSON). Pure.
+import type { ReconState } from '../master/state/reducer.js';
+import { countByStage } from '../master/state/reducer.js';
+import { STAGE_ORDER } from '../master/state/events.js';
+
+export interface StatusSummary {
+  version: string;
+  master?: { names: string[]; ipv4: string; ipv6?: string; dataDir: string; startedAt: string; pid: number };
+  services: Record<string, { state: string; detail?: string }>;
+  nodes: number;
+  stages: Record<string, number>;
+  inventories: number;
+  rogueDhcp: { serverId: string; serverMac?: string; offeredIp?: string }[];
+}
+
+export function summarize(state: ReconState, version: string): StatusSummary {
+  const counts = countByStage(state);
+  const stages: Record<string, number> = {};
+  for (const s of STAGE_ORDER) if (counts[s]) stages[s] = counts[s];
+  const services: StatusSummary['services'] = {};
+  for (const [k, v] of Object.entries(state.services)) services[k] = v.detail ? { state: v.state, detail: v.detail } : { state: v.state };
+  const m = state.master;
+  return {
+    version,
+    master: m && { names: m.names, ipv4: m.ipv4, ipv6: m.ipv6, dataDir: m.dataDir, startedAt: m.startedAt, pid: m.pid },
+    services,
+    nodes: Object.keys(state.nodes).length,
+    stages,
+    inventories: Object.values(state.nodes).filter((n) => n.inventory).length,
+    rogueDhcp: state.rogue.map((r) => ({ serverId: r.serverId, serverMac: r.serverMac, offeredIp: r.offeredIp })),
+  };
+}
+
+export function formatStatus(s: StatusSummary): string {
+  const lines: string[] = [];
+  const m = s.master;
+  lines.push(
+    m
+      ? `recon master ${s.version} — ${m.names[0] ?? 'master'} ${m.ipv4}${m.ipv6 ? ` ${m.ipv6}` : ''}, up since ${m.startedAt}`
+      : `recon master ${s.version}`,
+  );
+  if (m) lines.push(`data: ${m.dataDir}`);
+  const svc = Object.entries(s.services)
+    .map(([k, v]) => `${k} ${v.state}${v.detail && v.state !== 'up' ? ` (${v.detail})` : ''}`)
+    .join(', ');
+  lines.push(`services: ${svc || 'none reported'}`);
+  for (const r of s.rogueDhcp)
+    lines.push(`ALERT another DHCP server on the segment: ${r.serverId}${r.serverMac ? ` (${r.serverMac})` : ''}${r.offeredIp ? ` offered ${r.offeredIp}` : ''}`);
+  const st = Object.entries(s.stages)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  lines.push(`nodes: ${s.nodes}${st ? ` (${st})` : ''}; inventories: ${s.inventories}`);
+  return lines.join('\n') + '\n';
+}

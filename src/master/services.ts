@@ -1,0 +1,45 @@
+// The network services `recon master` runs, in start order. Each is a ServiceStarter (see service.ts).
+import type { ServiceContext, RunningService, ServiceStarter } from './service.js';
+import type { ServiceName } from './state/events.js';
+
+interface ServiceEntry {
+  name: ServiceName;
+  start: ServiceStarter;
+  /** skip this service for this context (e.g. IPv6 disabled) */
+  enabled?: (ctx: ServiceContext) => boolean;
+}
+
+export const SERVICES: ServiceEntry[] = [];
+
+/** Starts every service; one that fails is reported (service event) and the others still start. */
+export async function startServices(ctx: ServiceContext): Promise<RunningService[]> {
+  const running: RunningService[] = [];
+  for (const s of SERVICES) {
+    if (s.enabled && !s.enabled(ctx)) {
+      await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'disabled' } });
+      continue;
+    }
+    try {
+      running.push(await s.start(ctx));
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      ctx.log.error({ err, service: s.name }, 'service failed to start');
+      await ctx.store.emit({
+        type: 'service',
+        data: { service: s.name, state: 'failed', detail: err.code ? `${err.code}: ${err.message}` : err.message },
+      });
+    }
+  }
+  return running;
+}
+
+export async function stopServices(ctx: ServiceContext, running: RunningService[]): Promise<void> {
+  for (const s of [...running].reverse()) {
+    try {
+      await s.stop();
+      await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'down', detail: 'stopped' } });
+    } catch (e) {
+      ctx.log.error({ err: e, service: s.name }, 'service did not stop cleanly');
+    }
+  }
+}
