@@ -1,0 +1,127 @@
+// UDP sockets tied to one network interface (Linux SO_BINDTODEVICE), which Node's dgram cannot do.
+// The socket is created, bound to the device and to its port through libc (koffi), then handed to
+// dgram by file descriptor (`bind({ fd })`, public API), so no dgram internals are touched and the
+// device binding is in place before the first packet can arrive. DHCP servers need this: a wildcard
+// socket on port 67 would otherwise answer on every interface of the machine.
+import dgram from 'node:dgram';
+import { constants as osConstants } from 'node:os';
+import { ipv4ToInt, ipv6ToBytes } from '../shared/ip.js';
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const SO_BROADCAST = 6;
+const SO_BINDTODEVICE = 25;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
+
+/** Why a device-bound socket could not be made; `errno` is the libc error name when there is one. */
+export class BindDeviceError extends Error {
+  constructor(
+    message: string,
+    readonly errno?: string,
+  ) {
+    super(message);
+    this.name = 'BindDeviceError';
+  }
+}
+
+interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  close(fd: number): number;
+  errno(): number;
+}
+
+let libc: Libc | undefined;
+
+async function loadLibc(): Promise<Libc> {
+  if (libc) return libc;
+  if (process.platform !== 'linux')
+    throw new BindDeviceError(`binding to a device needs Linux (running on ${process.platform})`);
+  try {
+    const koffi = (await import('koffi')).default;
+    const lib = koffi.load('libc.so.6');
+    libc = {
+      socket: lib.func('int socket(int, int, int)') as Libc['socket'],
+      setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
+      bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
+      close: lib.func('int close(int)') as Libc['close'],
+      errno: () => koffi.errno(),
+    };
+    return libc;
+  } catch (e) {
+    throw new BindDeviceError(`cannot load libc through koffi: ${(e as Error).message}`);
+  }
+}
+
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
+  if (family === 4) {
+    const sa = Buffer.alloc(16);
+    sa.writeUInt16LE(AF_INET, 0); // sa_family is host order (little-endian on every Linux Node runs on)
+    sa.writeUInt16BE(port, 2);
+    sa.writeUInt32BE(ipv4ToInt(address), 4);
+    return sa;
+  }
+  const sa = Buffer.alloc(28);
+  sa.writeUInt16LE(AF_INET6, 0);
+  sa.writeUInt16BE(port, 2);
+  ipv6ToBytes(address).copy(sa, 8);
+  return sa;
+}
+
+export interface DeviceSocketOptions {
+  family: 4 | 6;
+  /** the interface name, e.g. "lan0" */
+  ifname: string;
+  port: number;
+  /** local address to bind; the wildcard by default (DHCP servers must see broadcasts) */
+  address?: string;
+  /** allow sending to 255.255.255.255 (IPv4) */
+  broadcast?: boolean;
+  /** receive buffer in bytes; a DHCP burst from hundreds of clients must not overflow it */
+  recvBufferBytes?: number;
+}
+
+/** A bound dgram socket that only sends and receives through `ifname`. */
+export async function openDeviceSocket(opts: DeviceSocketOptions): Promise<dgram.Socket> {
+  const c = await loadLibc();
+  const fail = (what: string, fd: number): never => {
+    const errno = ERRNO_NAMES.get(c.errno());
+    if (fd >= 0) c.close(fd);
+    throw new BindDeviceError(
+      `${what} (${opts.ifname}, port ${opts.port}): ${errno ?? 'unknown error'}`,
+      errno,
+    );
+  };
+  const fd = c.socket(opts.family === 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail('socket()', fd);
+  const one = Buffer.alloc(4);
+  one.writeInt32LE(1, 0);
+  if (c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4) !== 0) fail('SO_REUSEADDR', fd);
+  if (opts.family === 6 && c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4) !== 0) fail('IPV6_V6ONLY', fd);
+  const dev = Buffer.from(`${opts.ifname}\0`, 'latin1');
+  if (c.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, dev.length) !== 0) fail('SO_BINDTODEVICE', fd);
+  if (opts.broadcast && c.setsockopt(fd, SOL_SOCKET, SO_BROADCAST, one, 4) !== 0) fail('SO_BROADCAST', fd);
+  const sa = sockaddr(opts.family, opts.address ?? (opts.family === 4 ? '0.0.0.0' : '::'), opts.port);
+  if (c.bind(fd, sa, sa.length) !== 0) fail('bind()', fd);
+
+  const sock = dgram.createSocket({ type: opts.family === 4 ? 'udp4' : 'udp6' });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind({ fd }, () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  if (opts.broadcast) sock.setBroadcast(true);
+  if (opts.recvBufferBytes) sock.setRecvBufferSize(opts.recvBufferBytes);
+  return sock;
+}

@@ -1,0 +1,265 @@
+// The full DHCPv4 server (RFC 2131): hands out addresses from the pool and reservations, tells PXE
+// and iPXE clients what to boot, and records every step in the state store. A lease is acknowledged
+// only after its `lease.granted` event is durable. Packets are handled concurrently (the store groups
+// their fsyncs), and nothing a client sends can make handle() throw.
+import type { Logger } from 'pino';
+import type { ReconConfig } from '../../master/config/schema.js';
+import type { NewEvent } from '../../master/state/events.js';
+import type { StateStore } from '../../master/state/store.js';
+import { decideBoot } from '../bootfile.js';
+import { BOOTREQUEST, decode, Dhcp4DecodeError, encode, type Dhcp4Packet } from './codec.js';
+import { describeClient, type Dhcp4Client } from './client-info.js';
+import { messageTypeName, Opt, readU32 } from './options.js';
+import { LeasePool } from './pool.js';
+import { buildReply, maxReplySize, replyDestination, type Destination, type ReplyParams } from './reply.js';
+import { dhcp4Settings, type Dhcp4Settings } from './settings.js';
+
+const ZERO = '0.0.0.0';
+/** How long an OFFER keeps its address for the client (RFC 2131 leaves it to the server). */
+const OFFER_HOLD_MS = 30_000;
+
+export type SendFn = (buf: Buffer, to: Destination) => void;
+
+export interface Dhcp4HandlerDeps {
+  config: ReconConfig;
+  store: Pick<StateStore, 'emit' | 'state'>;
+  log: Logger;
+  send: SendFn;
+  now?: () => number;
+}
+
+/** What the socket layer drives: one call per datagram; never rejects. */
+export interface Dhcp4Handler {
+  handle(buf: Buffer, from: Destination): Promise<void>;
+}
+
+export class Dhcp4Server implements Dhcp4Handler {
+  readonly pool: LeasePool;
+  private readonly s: Dhcp4Settings;
+  private readonly now: () => number;
+  private readonly hostnames: Map<string, string>;
+
+  constructor(private readonly deps: Dhcp4HandlerDeps) {
+    const c = deps.config;
+    this.s = dhcp4Settings(c);
+    this.now = deps.now ?? Date.now;
+    this.pool = new LeasePool({
+      range: c.ipv4.range,
+      reservations: c.ipv4.reservations,
+      exclude: [c.ipv4.address],
+      offerHoldMs: OFFER_HOLD_MS,
+    });
+    this.hostnames = new Map(c.ipv4.reservations.flatMap((r) => (r.hostname ? [[r.mac, r.hostname]] : [])));
+    this.restore();
+  }
+
+  /** Rebuilds the address table from the store: a restarted master gives every node its address back. */
+  private restore(): void {
+    const st = this.deps.store.state;
+    let n = 0;
+    for (const node of Object.values(st.nodes)) {
+      const l = node.lease4;
+      if (!l || !this.pool.manages(l.ip)) continue;
+      this.pool.restore(node.mac, l.ip, Date.parse(l.expiresAt));
+      n++;
+    }
+    for (const [ip, until] of Object.entries(st.declined ?? {})) {
+      const t = Date.parse(until);
+      if (t > this.now() && this.pool.manages(ip)) this.pool.quarantine(ip, t);
+    }
+    this.deps.log.info({ leases: n }, 'dhcp4 leases restored');
+  }
+
+  /** Expires bound leases whose time is up; called periodically by the service. */
+  sweep(): void {
+    for (const { mac, ip } of this.pool.expire(this.now()))
+      this.record({ type: 'lease.expired', data: { mac, family: 4, ip } });
+  }
+
+  async handle(buf: Buffer, from: Destination): Promise<void> {
+    let req: Dhcp4Packet;
+    try {
+      req = decode(buf);
+    } catch (e) {
+      if (e instanceof Dhcp4DecodeError)
+        this.deps.log.debug({ from: from.address, err: e.message }, 'dhcp4 packet dropped');
+      else this.deps.log.error({ err: e }, 'dhcp4 decode failed');
+      return;
+    }
+    try {
+      await this.dispatch(req);
+    } catch (e) {
+      this.deps.log.error({ err: e, xid: req.xid }, 'dhcp4 request failed');
+    }
+  }
+
+  private async dispatch(req: Dhcp4Packet): Promise<void> {
+    const client = req.op === BOOTREQUEST ? describeClient(req) : undefined;
+    if (!client) return;
+    if (req.giaddr !== ZERO && !this.s.inSubnet(req.giaddr)) {
+      this.deps.log.debug(
+        { mac: client.mac, giaddr: req.giaddr },
+        'dhcp4 relay from a subnet recon does not serve',
+      );
+      return;
+    }
+    const type = messageTypeName(req.options.get(Opt.messageType)?.[0]);
+    switch (type) {
+      case 'DISCOVER':
+        return this.discover(req, client);
+      case 'REQUEST':
+        return this.request(req, client);
+      case 'RELEASE':
+        return this.release(req, client);
+      case 'DECLINE':
+        return this.decline(client);
+      case 'INFORM':
+        return this.inform(req, client);
+      default:
+        this.deps.log.debug({ mac: client.mac, type }, 'dhcp4 message ignored');
+    }
+  }
+
+  private discover(req: Dhcp4Packet, client: Dhcp4Client): void {
+    const boot = decideBoot(client.boot, this.s.boot);
+    this.record({
+      type: 'dhcp.discover',
+      data: {
+        mac: client.mac,
+        family: 4,
+        firmware: client.firmware,
+        arch: client.arch,
+        vendorClass: client.vendorClass,
+        userClass: client.userClass,
+        relay: req.giaddr !== ZERO ? req.giaddr : undefined,
+      },
+    });
+    const now = this.now();
+    const requested =
+      client.requestedIp && this.s.inSubnet(client.requestedIp) ? client.requestedIp : undefined;
+    const ip = this.pool.choose(client.mac, requested, now);
+    if (!ip) {
+      this.deps.log.warn({ mac: client.mac }, 'dhcp4 pool exhausted: no offer');
+      this.record({ type: 'dhcp.exhausted', data: { mac: client.mac, family: 4 } });
+      return;
+    }
+    this.pool.offer(client.mac, ip, now);
+    this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
+    this.reply(req, client, this.addressReply('OFFER', client, ip));
+  }
+
+  /** RFC 2131 §4.3.2: SELECTING, INIT-REBOOT, RENEWING/REBINDING are told apart by 54/50/ciaddr. */
+  private async request(req: Dhcp4Packet, client: Dhcp4Client): Promise<void> {
+    const mac = client.mac;
+    const now = this.now();
+    if (client.serverId !== undefined) {
+      if (client.serverId !== this.s.serverId) return; // the client chose another server
+      const ip = client.requestedIp ?? (req.ciaddr !== ZERO ? req.ciaddr : undefined);
+      if (!ip) return this.nak(req, client, undefined, 'no requested address');
+      return this.grantIfFree(req, client, ip, now);
+    }
+    const ip = client.requestedIp ?? (req.ciaddr !== ZERO ? req.ciaddr : undefined);
+    if (!ip) return;
+    if (!this.s.inSubnet(ip)) return this.nak(req, client, ip, 'address not on this network');
+    // INIT-REBOOT / RENEWING / REBINDING: only confirm what recon has on record for this client.
+    const owned = this.pool.entryAt(ip);
+    if (!owned || owned.mac !== mac) {
+      if (owned && owned.state === 'bound' && owned.until > now)
+        return this.nak(req, client, ip, 'address belongs to another client');
+      const reserved = this.pool.checkBind(mac, ip, now) === 'reserved';
+      if (reserved) return this.nak(req, client, ip, 'address reserved for another client');
+      return; // no record of this client: stay silent (RFC 2131 §4.3.2)
+    }
+    return this.grantIfFree(req, client, ip, now);
+  }
+
+  private async grantIfFree(req: Dhcp4Packet, client: Dhcp4Client, ip: string, now: number): Promise<void> {
+    const check = this.pool.checkBind(client.mac, ip, now);
+    if (check !== 'ok') return this.nak(req, client, ip, `address ${check}`);
+    const asked = readU32(req.options.get(Opt.leaseTime));
+    const seconds = Math.min(asked ?? this.s.leaseSeconds, this.s.maxLeaseSeconds);
+    const expiresAt = now + seconds * 1000;
+    this.pool.bind(client.mac, ip, expiresAt);
+    const params = this.addressReply('ACK', client, ip, seconds);
+    // durable first, then the ACK: an acknowledged lease survives a crash
+    await this.deps.store.emit({
+      type: 'lease.granted',
+      data: {
+        mac: client.mac,
+        family: 4,
+        ip,
+        expiresAt: new Date(expiresAt).toISOString(),
+        hostname: params.hostname,
+        bootFile: params.boot?.bootFile,
+      },
+    });
+    this.reply(req, client, params);
+  }
+
+  private release(req: Dhcp4Packet, client: Dhcp4Client): void {
+    if (client.serverId !== undefined && client.serverId !== this.s.serverId) return;
+    if (!this.pool.release(client.mac, req.ciaddr)) return;
+    this.record({ type: 'lease.released', data: { mac: client.mac, family: 4, ip: req.ciaddr } });
+  }
+
+  private decline(client: Dhcp4Client): void {
+    const ip = client.requestedIp;
+    if (!ip || (client.serverId !== undefined && client.serverId !== this.s.serverId)) return;
+    const until = this.now() + this.s.declineQuarantineMs;
+    if (!this.pool.decline(client.mac, ip, until)) return;
+    this.deps.log.warn({ mac: client.mac, ip }, 'dhcp4 address declined: in use by another host');
+    this.record({
+      type: 'lease.declined',
+      data: { mac: client.mac, ip, quarantinedUntil: new Date(until).toISOString() },
+    });
+  }
+
+  /** INFORM: configuration only, no address, no lease (RFC 2131 §3.4). */
+  private inform(req: Dhcp4Packet, client: Dhcp4Client): void {
+    if (req.ciaddr === ZERO) return;
+    const boot = decideBoot(client.boot, this.s.boot);
+    this.reply(req, client, {
+      type: 'ACK',
+      serverId: this.s.serverId,
+      network: this.s.network,
+      boot,
+      nextServer: this.s.serverId,
+    });
+  }
+
+  private nak(req: Dhcp4Packet, client: Dhcp4Client, ip: string | undefined, reason: string): void {
+    this.deps.log.info({ mac: client.mac, ip, reason }, 'dhcp4 NAK');
+    this.record({ type: 'dhcp.nak', data: { mac: client.mac, ip, reason } });
+    this.reply(req, client, { type: 'NAK', serverId: this.s.serverId, message: reason });
+  }
+
+  private addressReply(
+    type: 'OFFER' | 'ACK',
+    client: Dhcp4Client,
+    ip: string,
+    seconds?: number,
+  ): ReplyParams {
+    return {
+      type,
+      serverId: this.s.serverId,
+      yiaddr: ip,
+      leaseSeconds: seconds ?? this.s.leaseSeconds,
+      network: this.s.network,
+      hostname: this.hostnames.get(client.mac) ?? client.hostname,
+      boot: decideBoot(client.boot, this.s.boot),
+      nextServer: this.s.serverId,
+    };
+  }
+
+  private reply(req: Dhcp4Packet, client: Dhcp4Client, params: ReplyParams): void {
+    const reply = buildReply(req, client, params);
+    this.deps.send(encode(reply, maxReplySize(client)), replyDestination(req, reply, this.s.ports));
+  }
+
+  /** Events that need not delay a reply: emitted without waiting, failures logged. */
+  private record(ev: NewEvent): void {
+    this.deps.store
+      .emit(ev)
+      .catch((e: unknown) => this.deps.log.error({ err: e, type: ev.type }, 'event not recorded'));
+  }
+}
