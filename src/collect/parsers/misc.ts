@@ -1,0 +1,36 @@
+// Pure parsers for the one-liners: systemd-detect-virt, the boot-mode probe and the /dev/disk/by-path listing.
+import { fail, guard, isRecord, ok, parseJson, type ParseResult } from './result.js';
+
+// The words systemd-detect-virt(1) documents; anything else is reported, not guessed at.
+const VIRT_WORDS = new Set(
+  (
+    'none kvm amazon qemu bochs xen uml vmware oracle microsoft zvm parallels bhyve qnx acrn powervm apple sre google ' +
+    'openvz lxc lxc-libvirt systemd-nspawn docker podman rkt wsl proot pouch'
+  ).split(' '),
+);
+
+/** systemd-detect-virt prints one word ("none" with exit code 1 on bare metal). */
+export function parseDetectVirt(text: string): ParseResult<{ type: string; isVirtual: boolean }> {
+  const word = text.trim();
+  if (!VIRT_WORDS.has(word))
+    return fail(`systemd-detect-virt: unexpected output ${JSON.stringify(word.slice(0, 40))}`);
+  return ok({ type: word, isVirtual: word !== 'none' });
+}
+
+/** by-path listing as the collector records it: JSON {"pci-0000:00:1f.2-ata-1": "../../sda", ...} → disk name → paths */
+export function parseByPath(text: string): ParseResult<Map<string, string[]>> {
+  return guard('by-path', () => {
+    const json = parseJson('by-path', text);
+    if (!json.ok) return json;
+    if (!isRecord(json.value)) return fail('by-path: not a JSON object');
+    const out = new Map<string, string[]>();
+    for (const [link, target] of Object.entries(json.value)) {
+      if (typeof target !== 'string') return fail(`by-path: ${link} is not a link target`);
+      if (/-part\d+$/.test(link)) continue;
+      const dev = target.split('/').pop() ?? '';
+      if (!dev) continue;
+      out.set(dev, [...(out.get(dev) ?? []), `/dev/disk/by-path/${link}`].sort());
+    }
+    return ok(out);
+  });
+}
