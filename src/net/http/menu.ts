@@ -1,0 +1,104 @@
+// The iPXE script a peer gets from GET /menu.ipxe. Pure: table-tested.
+//
+// Addresses: every URL in the script uses the master's IPv4 literal, not `bang`. iPXE resolves names
+// only when DHCP handed it a DNS server and dracut's livenet only after its DHCP hook wrote
+// resolv.conf; a literal removes both failure points, and the script is generated per request by the
+// very master it points at, so the address is always right. For the same reason `pxeaddr=` carries
+// that literal instead of iPXE's ${next-server}, which is empty under UEFI HTTP boot and names the
+// other server under proxyDHCP. `${mac:hexhyp}` stays an iPXE expansion: only iPXE knows which NIC booted.
+import type { BootImage } from './boot-files.js';
+
+export interface MenuInput {
+  /** e.g. "http://10.99.0.1" or "http://10.99.0.1:8080" */
+  baseUrl: string;
+  /** URL path of the image directory, e.g. "/install/recon" */
+  imagePath: string;
+  image: BootImage;
+  /** kernel console= values; the last one becomes /dev/console */
+  consoles: readonly string[];
+  extraArgs: readonly string[];
+  /** the master's IPv4 address, passed to the peer as pxeaddr= */
+  masterAddress: string;
+  /** how long the script waits before starting over after a failed download */
+  retrySeconds: number;
+  /** what the client told us (already validated), only echoed for the operator */
+  client?: { mac?: string; platform?: string; arch?: string };
+}
+
+export interface WaitInput {
+  baseUrl: string;
+  reason: string;
+  retrySeconds: number;
+  /** the query string the client used, so the retry asks the same question */
+  query?: string;
+}
+
+/** The kernel command line of ARCHITECTURE §1, in its order. */
+export function kernelArgs(m: MenuInput): string[] {
+  const initrdName = m.image.initrd.split('/').pop() ?? m.image.initrd;
+  return [
+    `initrd=${initrdName}`,
+    `root=live:${m.baseUrl}${m.imagePath}/${m.image.iso}`,
+    'rd.live.ram=1',
+    'rd.live.image',
+    'rd.live.overlay.persistent',
+    'rd.live.overlay.cowfs=ext4',
+    'iomem=relaxed',
+    'ksdevice=bootif',
+    'BOOTIF=01-${mac:hexhyp}',
+    `pxeaddr=${m.masterAddress}`,
+    'postaction=liveboot',
+    'nomodeset',
+    'noquiet',
+    'splash=off',
+    ...m.consoles.map((c) => `console=${c}`),
+    'earlyprintk=serial,ttyS0,115200',
+    ...m.extraArgs,
+  ];
+}
+
+/** Text that is safe inside an iPXE `echo` line: no variable expansion, no line breaks. */
+function echoSafe(s: string): string {
+  return s.replace(/[\r\n]/g, ' ').replace(/\$\{/g, '$ {');
+}
+
+export function renderBootMenu(m: MenuInput): string {
+  const dir = `${m.baseUrl}${m.imagePath}`;
+  const who = m.client
+    ? Object.entries(m.client)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')
+    : '';
+  return [
+    '#!ipxe',
+    `# recon boot menu: live image ${m.image.iso} (version ${m.image.version})${who ? ` for ${who}` : ''}`,
+    `echo recon: booting ${echoSafe(m.image.iso)} from ${echoSafe(m.baseUrl)} (mac $\{mac}, $\{platform})`,
+    ':boot',
+    `kernel ${dir}/${m.image.kernel} ${kernelArgs(m).join(' ')} || goto failed`,
+    `initrd ${dir}/${m.image.initrd} || goto failed`,
+    'boot || goto failed',
+    ':failed',
+    `echo recon: loading the live image failed; trying again in ${m.retrySeconds} s`,
+    'imgfree',
+    `sleep ${m.retrySeconds}`,
+    'goto boot',
+    '',
+  ].join('\n');
+}
+
+/** Shown while the image files are missing: says why on the iPXE screen and asks again every N s. */
+export function renderWaitMenu(w: WaitInput): string {
+  const url = `${w.baseUrl}/menu.ipxe${w.query ? `?${w.query}` : ''}`;
+  return [
+    '#!ipxe',
+    '# recon: the live image is not available yet',
+    ':wait',
+    'echo',
+    `echo recon: cannot boot yet: ${echoSafe(w.reason)}`,
+    `echo recon: asking the master again in ${w.retrySeconds} s (${echoSafe(w.baseUrl)})`,
+    `sleep ${w.retrySeconds}`,
+    `chain --replace --autofree ${url} || goto wait`,
+    '',
+  ].join('\n');
+}

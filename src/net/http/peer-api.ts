@@ -1,0 +1,182 @@
+// The peer API (/api/v1), the channel between a peer's collector and the master; see docs/peer-api.md.
+// Per-node requests speak for one MAC and are accepted only from an address the master handed to
+// that MAC (unless config.http.trustAnySource). Uploads are durable before they are acknowledged.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import type { ReconConfig } from '../../master/config/schema.js';
+import { normalizeMac, type Mac, type PeerCommand, type Stage } from '../../master/state/events.js';
+import type { StateStore } from '../../master/state/store.js';
+import { writeFileDurable } from '../../shared/durable.js';
+import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
+import { addressesOf, normalizeAddress } from './source.js';
+import { HttpFailure } from './static.js';
+import { readBody, streamToFileDurable } from './upload.js';
+
+export const API_VERSION = 1;
+/** The stages a peer may report about itself; the others belong to DHCP/TFTP/HTTP and the master. */
+export const PEER_STAGES: readonly Stage[] = [
+  'booted',
+  'collecting',
+  'uploaded',
+  'waiting',
+  'powering-off',
+  'powered-off',
+];
+export const MAX_POLL_SECONDS = 30;
+
+export interface PeerApiDeps {
+  config: ReconConfig;
+  store: StateStore;
+  log: Logger;
+  version: string;
+  /** aborted when the service stops: pending long-polls answer at once */
+  stopping: AbortSignal;
+}
+
+/** The node a request speaks for, after the MAC and source-address checks. */
+function nodeFor(ctx: Context, deps: PeerApiDeps): Mac {
+  const raw = (ctx.params as Record<string, string | undefined>).mac ?? '';
+  const mac = normalizeMac(raw);
+  if (!mac) throw new HttpFailure(400, `not a MAC address: ${raw.slice(0, 40)}`);
+  if (deps.config.http.trustAnySource) return mac;
+  const from = normalizeAddress(ctx.req.socket.remoteAddress);
+  const allowed = addressesOf(deps.store.state, mac);
+  if (!allowed.includes(from))
+    throw new HttpFailure(
+      403,
+      allowed.length
+        ? `${from} is not the address leased to ${mac}`
+        : `${mac} holds no lease from this master (request from ${from})`,
+    );
+  return mac;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new HttpFailure(400, `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+async function postEvent(ctx: Context, deps: PeerApiDeps): Promise<void> {
+  const mac = nodeFor(ctx, deps);
+  const body = parseJson(await readBody(ctx.req, 64 * 1024)) as { stage?: unknown; detail?: unknown };
+  const stage = body?.stage;
+  if (typeof stage !== 'string' || !PEER_STAGES.includes(stage as Stage))
+    throw new HttpFailure(400, `stage must be one of ${PEER_STAGES.join(', ')}`);
+  if (body.detail !== undefined && typeof body.detail !== 'string')
+    throw new HttpFailure(400, 'detail must be a string');
+  const ev = await deps.store.emit({
+    type: 'node.stage',
+    data: {
+      mac,
+      stage: stage as Stage,
+      detail: typeof body.detail === 'string' ? body.detail.slice(0, 500) : undefined,
+      ip: normalizeAddress(ctx.req.socket.remoteAddress),
+    },
+  });
+  ctx.body = { ok: true, seq: ev.seq };
+}
+
+async function putInventory(ctx: Context, deps: PeerApiDeps): Promise<void> {
+  const mac = nodeFor(ctx, deps);
+  const body = await readBody(ctx.req, deps.config.http.maxInventoryBytes);
+  const checked = validateInventory(parseJson(body));
+  if (!checked.ok) {
+    ctx.status = 422;
+    ctx.body = { error: 'inventory does not match the schema', details: checked.errors };
+    return;
+  }
+  // the exact bytes received are stored, so the peer can compare the sha256 with its own
+  await writeFileDurable(join(deps.config.dataDir, 'nodes', mac, 'inventory.json'), body);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  await deps.store.emit({
+    type: 'inventory.stored',
+    data: { mac, sha256, bytes: body.length, summary: summarizeInventory(checked.inventory) },
+  });
+  deps.log.info({ mac, bytes: body.length, sha256 }, 'inventory stored');
+  ctx.body = { sha256, bytes: body.length };
+}
+
+async function putRaw(ctx: Context, deps: PeerApiDeps): Promise<void> {
+  const mac = nodeFor(ctx, deps);
+  const stored = await streamToFileDurable(
+    ctx.req,
+    join(deps.config.dataDir, 'nodes', mac, 'raw.tar.gz'),
+    deps.config.http.maxRawBytes,
+    (first) =>
+      first[0] === 0x1f && first[1] === 0x8b ? undefined : 'not a gzip stream (expected a .tar.gz)',
+  );
+  await deps.store.emit({ type: 'raw.stored', data: { mac, ...stored } });
+  deps.log.info({ mac, ...stored }, 'raw tool output stored');
+  ctx.body = stored;
+}
+
+/** Waits up to `seconds` for a command for `mac`; resolves with it (undefined on timeout/stop). */
+function waitForCommand(
+  deps: PeerApiDeps,
+  mac: Mac,
+  seconds: number,
+  gone: AbortSignal,
+): Promise<PeerCommand | undefined> {
+  const pending = () => deps.store.state.nodes[mac]?.pendingCommand;
+  const now = pending();
+  if (now || seconds <= 0) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const done = (cmd: PeerCommand | undefined) => {
+      clearTimeout(timer);
+      unsubscribe();
+      deps.stopping.removeEventListener('abort', onAbort);
+      gone.removeEventListener('abort', onAbort);
+      resolve(cmd);
+    };
+    const onAbort = () => done(undefined);
+    const timer = setTimeout(onAbort, seconds * 1000);
+    // the state is read again when the event arrives: another poll may have taken the command already
+    const unsubscribe = deps.store.subscribe((ev) => {
+      if (ev.type === 'command.queued' && ev.data.mac === mac && pending()) done(pending());
+    });
+    deps.stopping.addEventListener('abort', onAbort);
+    gone.addEventListener('abort', onAbort);
+  });
+}
+
+async function getCommand(ctx: Context, deps: PeerApiDeps): Promise<void> {
+  const mac = nodeFor(ctx, deps);
+  const waitRaw = ctx.query.wait;
+  const wait = waitRaw === undefined ? 0 : Number(waitRaw);
+  if (!Number.isFinite(wait) || wait < 0) throw new HttpFailure(400, 'wait must be a number of seconds');
+  const gone = new AbortController();
+  // the response closes before it is written only when the client gave up
+  ctx.res.once('close', () => gone.abort());
+  const cmd = await waitForCommand(deps, mac, Math.min(wait, MAX_POLL_SECONDS), gone.signal);
+  // take the command only if it is still pending (a concurrent poll may have delivered it)
+  if (cmd && !gone.signal.aborted && deps.store.state.nodes[mac]?.pendingCommand === cmd) {
+    await deps.store.emit({ type: 'command.delivered', data: { mac, command: cmd } });
+    deps.log.info({ mac, command: cmd }, 'command delivered');
+    ctx.body = { command: cmd };
+  } else ctx.body = { command: 'none' satisfies PeerCommand };
+}
+
+export function peerApiRouter(deps: PeerApiDeps): Router {
+  const r = new Router({ prefix: '/api/v1' });
+  r.get('/hello', (ctx) => {
+    ctx.body = {
+      recon: true,
+      version: deps.version,
+      api: API_VERSION,
+      names: deps.config.names,
+      domain: deps.config.domain,
+      time: new Date().toISOString(),
+    };
+  });
+  r.post('/nodes/:mac/events', (ctx) => postEvent(ctx, deps));
+  r.put('/nodes/:mac/inventory', (ctx) => putInventory(ctx, deps));
+  r.put('/nodes/:mac/raw', (ctx) => putRaw(ctx, deps));
+  r.get('/nodes/:mac/command', (ctx) => getCommand(ctx, deps));
+  return r;
+}

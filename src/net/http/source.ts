@@ -1,0 +1,31 @@
+// Who is asking: the client's address as the peer API and the transfer events see it, and which
+// node (MAC) holds that address. Pure over the state snapshot.
+import type { Mac } from '../../master/state/events.js';
+import type { ReconState } from '../../master/state/reducer.js';
+
+/** "::ffff:10.99.0.5" → "10.99.0.5"; IPv6 lower-cased, zone id dropped. */
+export function normalizeAddress(addr: string | undefined): string {
+  if (!addr) return '';
+  const plain = addr.replace(/%.*$/, '').toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
+  return mapped?.[1] ?? plain;
+}
+
+/** The addresses the master handed to this node: its current leases and last known addresses. */
+export function addressesOf(state: ReconState, mac: Mac): string[] {
+  const n = state.nodes[mac];
+  if (!n) return [];
+  return [n.lease4?.ip, n.lease6?.ip, n.ip4, n.ip6].filter((a): a is string => !!a).map(normalizeAddress);
+}
+
+/** The node whose lease (or last known address) is `ip`; current leases win over stale addresses. */
+export function macForAddress(state: ReconState, ip: string): Mac | undefined {
+  const want = normalizeAddress(ip);
+  if (!want) return undefined;
+  const nodes = Object.values(state.nodes);
+  const leased = nodes.find(
+    (n) => normalizeAddress(n.lease4?.ip) === want || normalizeAddress(n.lease6?.ip) === want,
+  );
+  if (leased) return leased.mac;
+  return nodes.find((n) => normalizeAddress(n.ip4) === want || normalizeAddress(n.ip6) === want)?.mac;
+}
