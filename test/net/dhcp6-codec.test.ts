@@ -29,7 +29,7 @@ const fixture = JSON.parse(
 const frames = fixture.frames.map((f) => ({ ...f, buf: Buffer.from(f.hex, 'hex') }));
 const frame = (n: number) => frames.find((f) => f.frame === n)!.buf;
 
-test('every captured frame decodes to its message type and re-encodes byte for byte', () => {
+void test('every captured frame decodes to its message type and re-encodes byte for byte', () => {
   assert.equal(frames.length, 14);
   for (const f of frames) {
     const m = decodeDhcp6(f.buf);
@@ -42,7 +42,7 @@ test('every captured frame decodes to its message type and re-encodes byte for b
   }
 });
 
-test('dhclient SOLICIT: DUID-LLT with the MAC, IA_NA, ORO, client arch 7, elapsed time', () => {
+void test('dhclient SOLICIT: DUID-LLT with the MAC, IA_NA, ORO, client arch 7, elapsed time', () => {
   const m = decodeDhcp6(frame(1));
   assert.ok(m.type === MessageType.SOLICIT && 'transactionId' in m);
   assert.equal(m.transactionId, 0x023e3c);
@@ -61,7 +61,7 @@ test('dhclient SOLICIT: DUID-LLT with the MAC, IA_NA, ORO, client arch 7, elapse
   assert.deepEqual([ia.iaid, ia.t1, ia.t2, ia.options.length], [0x00123456, 3600, 5400, 0]);
 });
 
-test('dnsmasq ADVERTISE: address, lifetimes, top-level status, preference, DNS, boot URL', () => {
+void test('dnsmasq ADVERTISE: address, lifetimes, top-level status, preference, DNS, boot URL', () => {
   const m = decodeDhcp6(frame(2));
   const ia = findOption(m.options, 'iaNa')!;
   const a = findOption(ia.options, 'iaAddr')!;
@@ -76,7 +76,7 @@ test('dnsmasq ADVERTISE: address, lifetimes, top-level status, preference, DNS, 
   assert.equal(findOption(m.options, 'bootfileUrl')?.url, 'tftp://[fd99::1]/ipxe.efi');
 });
 
-test('rapid-commit SOLICIT and its REPLY carry option 14; INFORMATION-REQUEST uses DUID-LL', () => {
+void test('rapid-commit SOLICIT and its REPLY carry option 14; INFORMATION-REQUEST uses DUID-LL', () => {
   assert.ok(findOption(decodeDhcp6(frame(9)).options, 'rapidCommit'));
   assert.ok(findOption(decodeDhcp6(frame(10)).options, 'rapidCommit'));
   const info = decodeDhcp6(frame(13));
@@ -86,14 +86,14 @@ test('rapid-commit SOLICIT and its REPLY carry option 14; INFORMATION-REQUEST us
   assert.deepEqual(duidLlFromMac('52:54:00:12:34:56'), duid);
 });
 
-test('EUI-64 link-local addresses give the MAC back; others do not', () => {
+void test('EUI-64 link-local addresses give the MAC back; others do not', () => {
   assert.equal(macFromEui64('fe80::5054:ff:fe12:3456'), '52:54:00:12:34:56');
   assert.equal(macFromEui64('fe80::5054:ff:fe12:3456%br0'), '52:54:00:12:34:56');
   assert.equal(macFromEui64('fe80::1'), undefined);
   assert.equal(macFromEui64('not an address'), undefined);
 });
 
-test('DUID types 2 and 4 parse; short DUIDs are typed errors', () => {
+void test('DUID types 2 and 4 parse; short DUIDs are typed errors', () => {
   assert.deepEqual(parseDuid(Buffer.from('0002000001370102', 'hex')), {
     type: 'en',
     enterprise: 311,
@@ -106,7 +106,7 @@ test('DUID types 2 and 4 parse; short DUIDs are typed errors', () => {
   assert.equal(macFromDuid(Buffer.from('0002000001370102', 'hex')), undefined);
 });
 
-test('RELAY-FORW with interface-id and client link-layer address: round trip, unwrap, RELAY-REPL mirrors it', () => {
+void test('RELAY-FORW with interface-id and client link-layer address: round trip, unwrap, RELAY-REPL mirrors it', () => {
   const inner = decodeDhcp6(frame(1));
   const relay: Dhcp6Message = {
     type: MessageType.RELAY_FORW,
@@ -175,7 +175,7 @@ const malformed: [string, string, string][] = [
 ];
 
 for (const [name, hex, reason] of malformed) {
-  test(`malformed: ${name} → ${reason}`, () => {
+  void test(`malformed: ${name} → ${reason}`, () => {
     assert.throws(
       () => decodeDhcp6(Buffer.from(hex, 'hex')),
       (e: unknown) => e instanceof Dhcp6DecodeError && e.reason === reason,
@@ -183,7 +183,7 @@ for (const [name, hex, reason] of malformed) {
   });
 }
 
-test('relays nested 32 deep are still accepted (HOP_COUNT_LIMIT)', () => {
+void test('relays nested 32 deep are still accepted (HOP_COUNT_LIMIT)', () => {
   assert.equal(unwrapRelays(decodeDhcp6(relayNest(32)))?.relays.length, 32);
 });
 
@@ -196,7 +196,7 @@ function prng(seed: number): () => number {
   };
 }
 
-test('mutation fuzz: 50 000 variants of the captured frames: typed errors only, decodable ones re-encode exactly', () => {
+void test('mutation fuzz: 50 000 variants of the captured frames: typed errors only, decodable ones re-encode exactly', () => {
   const rnd = prng(0x5eed6);
   let decoded = 0;
   for (let i = 0; i < 50_000; i++) {
