@@ -56,7 +56,7 @@ const nodes: Record<string, NodeRecord> = {
 };
 const zone = buildZone(config, nodes, 42);
 
-test('decodes queries captured from dig', () => {
+void test('decodes queries captured from dig', () => {
   const a = decodeQuery(fixture('dig-a-bang'));
   assert.equal(a.name, 'bang');
   assert.equal(a.type, QTYPE.A);
@@ -71,7 +71,7 @@ test('decodes queries captured from dig', () => {
   assert.equal(decodeQuery(fixture('dig-a-outside')).name, 'example.com');
 });
 
-test('rejects malformed packets with a typed error and the right reply kind', () => {
+void test('rejects malformed packets with a typed error and the right reply kind', () => {
   const good = fixture('dig-aaaa-fqdn-noedns');
   const patch = (at: number, bytes: number[]) => {
     const b = Buffer.from(good);
@@ -104,7 +104,7 @@ test('rejects malformed packets with a typed error and the right reply kind', ()
   }
 });
 
-test('zone: master names, node names, PTRs', () => {
+void test('zone: master names, node names, PTRs', () => {
   const ask = (name: string, type: number) => answer(zone, name, type, 1);
   const addrs = (name: string, type: number) =>
     ask(name, type).answers.map((r) => ('address' in r ? r.address : 'domain' in r ? r.domain : '?'));
@@ -126,7 +126,7 @@ test('zone: master names, node names, PTRs', () => {
   assert.deepEqual(addrs(reverseName6('fd99::1'), QTYPE.PTR), ['bang.recon.internal']);
 });
 
-test('zone: NXDOMAIN, NODATA, REFUSED, SOA/NS', () => {
+void test('zone: NXDOMAIN, NODATA, REFUSED, SOA/NS', () => {
   const nx = answer(zone, 'nope.recon.internal', QTYPE.A, 1);
   assert.equal(nx.rcode, RCODE.NXDOMAIN);
   assert.equal(nx.authoritative, true);
@@ -167,14 +167,14 @@ test('zone: NXDOMAIN, NODATA, REFUSED, SOA/NS', () => {
   assert.equal(answer(zone, 'recon.internal', 252 /* AXFR */, 1).rcode, RCODE.REFUSED);
 });
 
-test('zone without IPv6 has no AAAA and no ip6.arpa', () => {
+void test('zone without IPv6 has no AAAA and no ip6.arpa', () => {
   const v4only = buildZone({ ...config, ipv6: { ...config.ipv6, enabled: false } }, nodes, 1);
   assert.equal(v4only.apexes.length, 2);
   assert.equal(answer(v4only, 'bang', QTYPE.AAAA, 1).answers.length, 0);
   assert.equal(answer(v4only, reverseName6('fd99::1001'), QTYPE.PTR, 1).rcode, RCODE.REFUSED);
 });
 
-test('encoded replies read back correctly (dns2 parser) and echo the question', () => {
+void test('encoded replies read back correctly (dns2 parser) and echo the question', () => {
   const q = decodeQuery(fixture('dig-aaaa-fqdn-noedns'));
   const a = answer(zone, q.name, q.type, q.class);
   const p = dns2.Packet.parse(encodeAnswer(q, a, 'udp'));
@@ -196,7 +196,7 @@ test('encoded replies read back correctly (dns2 parser) and echo the question', 
   );
 });
 
-test('a UDP reply larger than 512 bytes without EDNS is truncated with TC', () => {
+void test('a UDP reply larger than 512 bytes without EDNS is truncated with TC', () => {
   const q = decodeQuery(fixture('dig-aaaa-fqdn-noedns'));
   // 40 copies of one AAAA record: ~1.1 kB, over the 512-byte limit of a query without EDNS
   const a = answer(zone, q.name, q.type, q.class);
