@@ -40,28 +40,32 @@ function inPool(ip: string | undefined): boolean {
   return ip?.startsWith('10.99.0.') === true && last >= 100 && last <= 200;
 }
 
-test('udhcpc as a BIOS PXE ROM gets a lease and undionly.kpxe in file and option 67', { skip }, async () => {
-  const r = await udhcpc(rig, peers[0]!.ns, BIOS);
-  assert.equal(r.code, 0, r.stderr);
-  const b = r.bound!;
-  assert.ok(inPool(b.ip), `ip ${b.ip}`);
-  assert.equal(b.boot_file, 'undionly.kpxe');
-  assert.equal(b.bootfile, 'undionly.kpxe');
-  assert.equal(b.siaddr, '10.99.0.1');
-  assert.equal(b.serverid, '10.99.0.1');
-  assert.equal(b.router, '10.99.0.1');
-  assert.equal(b.dns, '10.99.0.1');
-  assert.equal(b.subnet, '255.255.255.0');
-  assert.equal(b.tftp, '10.99.0.1');
-  const granted = await recon.waitFor(
-    (e) => e.type === 'lease.granted' && e.data.mac === '52:54:00:aa:00:00',
-  );
-  assert.equal(granted.type === 'lease.granted' && granted.data.ip, b.ip);
-  const disc = await recon.waitFor((e) => e.type === 'dhcp.discover' && e.data.mac === '52:54:00:aa:00:00');
-  assert.ok(disc.type === 'dhcp.discover' && disc.data.firmware === 'bios' && disc.data.arch === 0);
-});
+void test(
+  'udhcpc as a BIOS PXE ROM gets a lease and undionly.kpxe in file and option 67',
+  { skip },
+  async () => {
+    const r = await udhcpc(rig, peers[0]!.ns, BIOS);
+    assert.equal(r.code, 0, r.stderr);
+    const b = r.bound!;
+    assert.ok(inPool(b.ip), `ip ${b.ip}`);
+    assert.equal(b.boot_file, 'undionly.kpxe');
+    assert.equal(b.bootfile, 'undionly.kpxe');
+    assert.equal(b.siaddr, '10.99.0.1');
+    assert.equal(b.serverid, '10.99.0.1');
+    assert.equal(b.router, '10.99.0.1');
+    assert.equal(b.dns, '10.99.0.1');
+    assert.equal(b.subnet, '255.255.255.0');
+    assert.equal(b.tftp, '10.99.0.1');
+    const granted = await recon.waitFor(
+      (e) => e.type === 'lease.granted' && e.data.mac === '52:54:00:aa:00:00',
+    );
+    assert.equal(granted.type === 'lease.granted' && granted.data.ip, b.ip);
+    const disc = await recon.waitFor((e) => e.type === 'dhcp.discover' && e.data.mac === '52:54:00:aa:00:00');
+    assert.ok(disc.type === 'dhcp.discover' && disc.data.firmware === 'bios' && disc.data.arch === 0);
+  },
+);
 
-test('udhcpc as a UEFI x64 PXE client gets ipxe.efi', { skip }, async () => {
+void test('udhcpc as a UEFI x64 PXE client gets ipxe.efi', { skip }, async () => {
   const r = await udhcpc(rig, peers[1]!.ns, UEFI);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(inPool(r.bound?.ip));
@@ -71,7 +75,7 @@ test('udhcpc as a UEFI x64 PXE client gets ipxe.efi', { skip }, async () => {
   assert.ok(disc.type === 'dhcp.discover' && disc.data.firmware === 'uefi' && disc.data.arch === 7);
 });
 
-test(
+void test(
   'udhcpc as iPXE (user class iPXE) gets the HTTP menu, never the iPXE binary again',
   { skip },
   async () => {
@@ -86,21 +90,21 @@ test(
   },
 );
 
-test('udhcpc as iPXE (option 175 encapsulated) gets the HTTP menu', { skip }, async () => {
+void test('udhcpc as iPXE (option 175 encapsulated) gets the HTTP menu', { skip }, async () => {
   // 175: sub-option 19 (bus id) like iPXE sends; UEFI arch so the non-iPXE answer would differ
   const r = await udhcpc(rig, peers[3]!.ns, [...UEFI, '-x', '175:1301011701011503010001']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.bound?.boot_file, 'http://10.99.0.1:8080/menu.ipxe');
 });
 
-test('a reservation gives its address and host name', { skip }, async () => {
+void test('a reservation gives its address and host name', { skip }, async () => {
   const r = await udhcpc(rig, peers[5]!.ns, BIOS);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.bound?.ip, '10.99.0.42');
   assert.equal(r.bound?.hostname, 'rack1-n9');
 });
 
-test('dhclient -4: full cycle, then release (-r) frees the lease', { skip }, async () => {
+void test('dhclient -4: full cycle, then release (-r) frees the lease', { skip }, async () => {
   const d = dhclient(rig, peers[4]!.ns);
   const up = await d.run(['-1', 'eth0']);
   assert.equal(up.code, 0, up.stderr);
@@ -120,7 +124,7 @@ test('dhclient -4: full cycle, then release (-r) frees the lease', { skip }, asy
   assert.ok(released.type === 'lease.released' && released.data.ip === ip);
 });
 
-test(
+void test(
   'a restarted server gives the same address back (INIT-REBOOT and a new DISCOVER)',
   { skip },
   async () => {

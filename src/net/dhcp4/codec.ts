@@ -149,28 +149,22 @@ function writeIp(b: Buffer, off: number, ip: string): void {
   for (let i = 0; i < 4; i++) b[off + i] = Number(p[i]) & 0xff;
 }
 
-/** One option as wire instances: values over 255 bytes become several instances (RFC 3396). */
-function optionInstances(code: number, val: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let off = 0; off === 0 || off < val.length; off += 255) {
-    const chunk = val.subarray(off, off + 255);
-    out.push(Buffer.concat([Buffer.from([code, chunk.length]), chunk]));
-  }
-  return out;
+/** Wire size of an option when split into 255-byte instances (RFC 3396). */
+function wireSize(val: Buffer): number {
+  return val.length + 2 * Math.max(1, Math.ceil(val.length / 255));
 }
 
 /**
  * Encodes a packet. Options go into the options field; when they do not fit in `maxSize`, the rest
- * overflows into `file` and then `sname` (only if those are empty) and option 52 says so.
+ * overflows into `file` and then `sname` (only if those are empty) and option 52 says so. An option
+ * may be cut across fields: RFC 3396 instances are rejoined in the order options, file, sname.
  * Throws RangeError when the packet cannot be made to fit — a bug in the caller, not bad input.
  */
 export function encode(p: Dhcp4Packet, maxSize = DEFAULT_MAX_MESSAGE): Buffer {
-  const instances: Buffer[] = [];
-  for (const [code, val] of p.options) {
-    if (code === Opt.pad || code === Opt.end || code === Opt.overload) continue;
-    instances.push(...optionInstances(code, val));
-  }
-  const total = instances.reduce((n, b) => n + b.length, 0);
+  const opts = [...p.options].filter(
+    ([code]) => code !== Opt.pad && code !== Opt.end && code !== Opt.overload,
+  );
+  const total = opts.reduce((n, [, v]) => n + wireSize(v), 0);
   const mainRoom = Math.max(maxSize, MIN_REPLY_LEN) - OPTIONS_START - 1;
   const fields: { room: number; items: Buffer[] }[] = [{ room: mainRoom, items: [] }];
   if (total > mainRoom) {
@@ -179,13 +173,18 @@ export function encode(p: Dhcp4Packet, maxSize = DEFAULT_MAX_MESSAGE): Buffer {
     if (!p.sname) fields.push({ room: SNAME_LEN - 1, items: [] });
   }
   let fi = 0;
-  for (const inst of instances) {
-    // fields are filled in order and never revisited, which keeps RFC 3396's concatenation order
-    while (fi < fields.length && fields[fi]!.room < inst.length) fi++;
-    const field = fields[fi];
-    if (!field) throw new RangeError(`DHCPv4 reply does not fit in ${maxSize} bytes`);
-    field.items.push(inst);
-    field.room -= inst.length;
+  for (const [code, val] of opts) {
+    let off = 0;
+    do {
+      // fields are filled in order and never revisited, which keeps RFC 3396's concatenation order
+      while (fi < fields.length && fields[fi]!.room < Math.min(3, 2 + val.length)) fi++;
+      const field = fields[fi];
+      if (!field) throw new RangeError(`DHCPv4 reply does not fit in ${maxSize} bytes`);
+      const n = Math.min(255, field.room - 2, val.length - off);
+      field.items.push(Buffer.from([code, n]), val.subarray(off, off + n));
+      field.room -= 2 + n;
+      off += n;
+    } while (off < val.length);
   }
   const fileUsed = !p.file && fields.length > 1 && fields[1]!.items.length > 0;
   const snameIdx = p.file ? 1 : 2;
