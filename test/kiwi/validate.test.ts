@@ -1,0 +1,109 @@
+// Offline validation of every description and profile with Debian's kiwi (XSLT upgrade + RelaxNG +
+// Schematron), run inside an empty network namespace to prove nothing is fetched; broken copies fail.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NetnsRig, run } from '../helpers/netns.js';
+import { needs } from '../helpers/needs.js';
+
+const KIWI_DIR = new URL('../../kiwi-description/', import.meta.url).pathname;
+const DESCRIPTIONS = join(KIWI_DIR, 'descriptions');
+const PROFILES = ['DracutLive', 'Virtual', 'Disk'];
+const skip = needs({ root: true, tools: ['ip', 'kiwi-ng', 'make'] });
+
+let rig: NetnsRig | undefined;
+let offline = '';
+before(async () => {
+  if (skip) return;
+  rig = await NetnsRig.create('kiwi');
+  offline = await rig.addNamespace('off'); // only lo: no route anywhere
+});
+after(async () => {
+  await rig?.teardown();
+});
+
+const kiwiInfo = (dir: string, profile: string) =>
+  rig!.exec(offline, ['kiwi-ng', '--profile', profile, 'image', 'info', '--description', dir], {
+    timeoutMs: 60_000,
+  });
+
+test('the offline namespace has no route out', { skip }, async () => {
+  const r = await rig!.exec(offline, ['ip', 'route', 'get', '1.1.1.1']);
+  assert.notEqual(r.code, 0);
+});
+
+test('every description + profile validates offline', { skip }, async () => {
+  const recipes = (await readdir(DESCRIPTIONS)).sort();
+  assert.deepEqual(recipes, ['debian-12', 'suse-leap-15.6']);
+  for (const recipe of recipes) {
+    for (const profile of PROFILES) {
+      const r = await kiwiInfo(join(DESCRIPTIONS, recipe), profile);
+      assert.equal(r.code, 0, `${recipe} ${profile}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`Selected profiles: ${profile}`));
+      assert.match(r.stdout, /"image": "recon"/);
+    }
+  }
+});
+
+test('make-recipe-target <recipe> validate checks all profiles offline', { skip }, async () => {
+  const r = await rig!.exec(offline, [join(KIWI_DIR, 'make-recipe-target'), 'debian-12', 'validate'], {
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  for (const p of PROFILES) assert.match(r.stdout, new RegExp(`^valid: debian-12 profile ${p}$`, 'm'));
+});
+
+test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no hybrid= attribute', async () => {
+  for (const recipe of ['debian-12', 'suse-leap-15.6']) {
+    const xml = await readFile(join(DESCRIPTIONS, recipe, 'config.xml'), 'utf8');
+    const type = /<preferences profiles="DracutLive">\s*<type ([^>]*)\/>/.exec(xml)?.[1] ?? '';
+    for (const attr of [
+      'image="iso"',
+      'flags="dmsquash"',
+      'firmware="efi"',
+      'hybridpersistent="true"',
+      'hybridpersistent_filesystem="ext4"',
+      'mediacheck="false"',
+    ])
+      assert.ok(type.includes(attr), `${recipe}: ${attr}`);
+    assert.doesNotMatch(xml, /\shybrid="/);
+  }
+});
+
+test('broken copies fail validation with the reason', { skip }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-kiwi-'));
+  try {
+    const breakages: Array<[string, (xml: string) => string, RegExp]> = [
+      [
+        'hybrid',
+        (x) => x.replace('flags="dmsquash"', 'flags="dmsquash" hybrid="true"'),
+        /Invalid attribute hybrid/,
+      ],
+      ['flags', (x) => x.replace('flags="dmsquash"', 'flags="dmsquahs"'), /Invalid attribute flags/],
+      [
+        'schematron',
+        (x) => x.replace('image="iso" primary="true"', 'image="oem" primary="true"'),
+        /mediacheck|filesystem/,
+      ],
+    ];
+    for (const [name, mutate, want] of breakages) {
+      const copy = join(dir, name);
+      await cp(join(DESCRIPTIONS, 'debian-12'), copy, { recursive: true });
+      const xml = await readFile(join(copy, 'config.xml'), 'utf8');
+      const broken = mutate(xml);
+      assert.notEqual(broken, xml, `${name}: the mutation applies`);
+      await writeFile(join(copy, 'config.xml'), broken);
+      const r = await kiwiInfo(copy, 'DracutLive');
+      assert.notEqual(r.code, 0, name);
+      assert.match(r.stdout + r.stderr, want, name);
+      // the repository's own validator reports it too
+      const v = await run([join(KIWI_DIR, 'lib', 'kiwi-validate'), copy, 'DracutLive']);
+      assert.equal(v.code, 1, name);
+      assert.match(v.stderr, new RegExp(`^invalid: ${name} profile DracutLive`));
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
