@@ -16,7 +16,10 @@ export interface ExecResult {
 export const RIG_V4 = { master: '10.99.0.1', prefix: 24, subnet: '10.99.0.0' } as const;
 export const RIG_V6 = { master: 'fd99::1', prefix: 64 } as const;
 
-export async function run(argv: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
+export async function run(
+  argv: string[],
+  opts: { timeoutMs?: number; input?: string } = {},
+): Promise<ExecResult> {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error('empty argv');
   try {
@@ -66,7 +69,19 @@ export class NetnsRig {
       await ip('netns', 'add', rig.masterNs);
       await ip('-n', rig.masterNs, 'link', 'set', 'lo', 'up');
       await ip('-n', rig.masterNs, 'link', 'add', 'br0', 'type', 'bridge');
-      await ip('-n', rig.masterNs, 'link', 'set', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+      await ip(
+        '-n',
+        rig.masterNs,
+        'link',
+        'set',
+        'br0',
+        'type',
+        'bridge',
+        'stp_state',
+        '0',
+        'forward_delay',
+        '0',
+      );
       await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V4.master}/${RIG_V4.prefix}`, 'dev', 'br0');
       await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V6.master}/${RIG_V6.prefix}`, 'dev', 'br0', 'nodad');
       await ip('-n', rig.masterNs, 'link', 'set', 'br0', 'up');
@@ -77,17 +92,50 @@ export class NetnsRig {
     return rig;
   }
 
-  /** Adds a peer namespace with eth0 bridged to br0. */
-  async addPeer(mac?: string): Promise<Peer> {
+  /** Adds another bridge in the master namespace (a second segment), optionally with an address. */
+  async addBridge(name: string, cidr?: string): Promise<void> {
+    await ip('-n', this.masterNs, 'link', 'add', name, 'type', 'bridge');
+    await ip(
+      '-n',
+      this.masterNs,
+      'link',
+      'set',
+      name,
+      'type',
+      'bridge',
+      'stp_state',
+      '0',
+      'forward_delay',
+      '0',
+    );
+    if (cidr) await ip('-n', this.masterNs, 'addr', 'add', cidr, 'dev', name);
+    await ip('-n', this.masterNs, 'link', 'set', name, 'up');
+  }
+
+  /** Adds a peer namespace with eth0 bridged to br0 (or to another bridge made by addBridge). */
+  async addPeer(mac?: string, bridge = 'br0'): Promise<Peer> {
     const n = this.peers.length;
     const ns = `${this.id}p${n}`;
     const port = `vp${n}`;
     await ip('netns', 'add', ns);
     this.extraNs.push(ns);
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
-    await ip('link', 'add', port, 'netns', this.masterNs, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+    await ip(
+      'link',
+      'add',
+      port,
+      'netns',
+      this.masterNs,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      ns,
+    );
     if (mac) await ip('-n', ns, 'link', 'set', 'eth0', 'address', mac);
-    await ip('-n', this.masterNs, 'link', 'set', port, 'master', 'br0');
+    await ip('-n', this.masterNs, 'link', 'set', port, 'master', bridge);
     await ip('-n', this.masterNs, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', 'eth0', 'up');
     const peer: Peer = { ns, ifname: 'eth0', port };
