@@ -1,0 +1,63 @@
+// `recon power peers [--mac M]... [--yes]` and `recon power off [--yes]`: ask the master over the control
+// socket, print its progress lines to stderr as they come, and the outcome on stdout.
+import { createInterface } from 'node:readline/promises';
+import { ControlClient } from '../master/control/client.js';
+import type { Action } from '../master/control/protocol.js';
+import { normalizeMac } from '../master/state/events.js';
+import { controlSocketPath } from './locate.js';
+import { CliError } from './usage-error.js';
+
+/** The action a `recon power` command line asks for. Pure. */
+export function powerAction(verb: string, macs: string[]): Action {
+  if (verb === 'off') {
+    if (macs.length) throw new CliError('recon power off: --mac is for "recon power peers"');
+    return { name: 'poweroff', confirm: 'poweroff' };
+  }
+  if (macs.length === 0) return { name: 'shutdown-all' };
+  const list = macs.map((m) => {
+    const n = normalizeMac(m);
+    if (!n) throw new CliError(`recon power peers: --mac ${m} is not a MAC address like 52:54:00:12:34:56`);
+    return n;
+  });
+  return { name: 'shutdown', macs: [...new Set(list)] };
+}
+
+function question(action: Action): string {
+  if (action.name === 'poweroff') return 'Power off the master now (services stop, data unmounted)? [y/N] ';
+  if (action.name === 'shutdown') return `Shut down ${action.macs.join(', ')}? [y/N] `;
+  return 'Shut down every inventoried peer? [y/N] ';
+}
+
+async function confirmed(action: Action): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new CliError('recon power: no terminal to confirm on: add --yes');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question(action))).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runPower(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  const verb = positionals[0] ?? '';
+  const macs = Array.isArray(values.mac) ? values.mac.filter((m): m is string => typeof m === 'string') : [];
+  const action = powerAction(verb, macs);
+  if (values.yes !== true && !(await confirmed(action))) {
+    process.stderr.write('recon power: not confirmed; nothing done\n');
+    return 1;
+  }
+  const path = controlSocketPath(values);
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(path);
+  } catch (e) {
+    throw new CliError(`recon power: ${(e as Error).message}`, 1);
+  }
+  try {
+    const r = await client.action(action, { by: 'cli', onProgress: (m) => process.stderr.write(`  ${m}\n`) });
+    (r.ok ? process.stdout : process.stderr).write(`${r.message}\n`);
+    return r.ok ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}

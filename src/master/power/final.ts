@@ -1,0 +1,185 @@
+// The final safe power-down of the master, in an order that never loses data:
+//   1. the data mount (own partition or not) and who else holds it — busy → stop, nothing changed;
+//   2. uploads in flight — refuse (waitSeconds 0) or wait with a countdown; still busy → stop;
+//   3. stop DHCP/DNS/TFTP/HTTP; 4. write report.{json,csv,html}; 5. flush + close the state store;
+//   6. sync; 7. unmount the data partition (never forced; busy → name the holders and stop);
+//   8. verify (mount gone, fsck -n clean); 9. run power.poweroffCommand, last and once.
+// Every step is safe to repeat, so after a stop the operator fixes the cause and asks again.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ReconConfig } from '../config/schema.js';
+import type { StateStore } from '../state/store.js';
+import type { NewEvent } from '../state/events.js';
+import type { UploadRegistry } from '../inflight.js';
+import { writeFileDurable } from '../../shared/durable.js';
+import { REPORT_FORMATS, renderReport } from '../../report/index.js';
+import { classifyDataMount, isMounted, parseMountinfo, type DataMount } from './mounts.js';
+import { describeHolder } from './holders.js';
+import type { PowerDownSeam } from './seam.js';
+import { detachLogFilesUnder } from './log-detach.js';
+
+export interface PowerDownHost {
+  config: ReconConfig;
+  store: StateStore;
+  log: Logger;
+  version: string;
+  stopNetworkServices(): Promise<void>;
+}
+
+export interface PowerDownOptions {
+  by: string;
+  /** how long to wait for uploads in flight; 0 refuses at once while any is in flight */
+  waitSeconds: number;
+  progress: (message: string) => void;
+  seam: PowerDownSeam;
+  uploads: UploadRegistry;
+  /** this process: its own files are closed before the unmount, so it is not counted as a holder */
+  pid: number;
+}
+
+export interface PowerDownOutcome {
+  ok: boolean;
+  /** true once the power-off command ran successfully */
+  poweredOff: boolean;
+  message: string;
+  dataMount?: string;
+}
+
+export async function finalPowerDown(host: PowerDownHost, o: PowerDownOptions): Promise<PowerDownOutcome> {
+  const { config, store, log } = host;
+  const emit = async (ev: NewEvent) => {
+    try {
+      await store.emit(ev);
+    } catch {
+      /* after step 5 the store is closed: progress messages and the log still tell */
+    }
+  };
+  const step = async (name: string, ok: boolean, detail?: string) => {
+    o.progress(`${name}${ok ? '' : ' FAILED'}${detail ? `: ${detail}` : ''}`);
+    log.info({ step: name, ok, detail }, 'power-down step');
+    await emit({ type: 'power.step', data: { step: name, ok, detail } });
+  };
+  const stop = async (name: string, message: string): Promise<PowerDownOutcome> => {
+    await step(name, false, message);
+    return { ok: false, poweredOff: false, message };
+  };
+
+  // 1. where the data lives, and whether anything else holds it
+  const dataDir = await o.seam.realpath(config.dataDir);
+  const where: DataMount = classifyDataMount(parseMountinfo(await o.seam.readMountinfo()), dataDir);
+  if (where.kind === 'own') {
+    const m = where.mount;
+    await step('data mount', true, `${m.mountPoint} (${m.fstype} on ${m.source}) will be unmounted`);
+    const holders = await o.seam.findHolders(m.dev, o.pid);
+    if (holders.length)
+      return stop(
+        'data mount busy',
+        `${m.mountPoint} is in use by ${holders.map(describeHolder).join('; ')} — stop them and ask again; nothing was changed`,
+      );
+  } else {
+    await step('data mount', true, `${where.why}: the system's orderly shutdown unmounts it`);
+  }
+
+  // 2. uploads in flight
+  const waitUploads = async (): Promise<string[]> => {
+    if (o.uploads.inflight().length === 0) return [];
+    if (o.waitSeconds <= 0) return o.uploads.inflight();
+    return o.uploads.waitIdle(o.waitSeconds * 1000, (left, macs) =>
+      o.progress(`waiting for ${macs.length} upload(s) to finish: ${left} s left (${macs.join(', ')})`),
+    );
+  };
+  let busy = await waitUploads();
+  if (busy.length)
+    return stop(
+      'uploads in flight',
+      `still uploading: ${busy.join(', ')} — nothing was changed; ask again when they are done`,
+    );
+
+  // 3. network services
+  await emit({ type: 'master.stopping', data: { reason: `final power-down by ${o.by}` } });
+  await host.stopNetworkServices();
+  await step('network services stopped', true, 'DHCP, DNS, TFTP and HTTP are closed');
+  busy = await waitUploads(); // an upload that began just before HTTP closed
+  if (busy.length)
+    return stop('uploads in flight', `still uploading after the services stopped: ${busy.join(', ')}`);
+
+  // 4. the report, next to the data it describes
+  const meta = { generatedAt: new Date().toISOString(), version: host.version };
+  for (const f of REPORT_FORMATS)
+    await writeFileDurable(join(config.dataDir, `report.${f}`), renderReport(store.state, f, meta));
+  await step('report written', true, REPORT_FORMATS.map((f) => `report.${f}`).join(', '));
+
+  // 5. the state store: last events, snapshot, event log closed
+  await step(
+    'state closing',
+    true,
+    `${Object.keys(store.state.nodes).length} nodes, event ${store.state.seq}`,
+  );
+  await store.close();
+  o.progress('state flushed and closed');
+
+  // 6. our own files on the data mount, then sync
+  if (where.kind === 'own') {
+    const closedLogs = detachLogFilesUnder(log, where.mount.mountPoint);
+    if (closedLogs.length) o.progress(`log file closed: ${closedLogs.join(', ')}`);
+    if (process.cwd() === where.mount.mountPoint || process.cwd().startsWith(where.mount.mountPoint + '/'))
+      process.chdir('/');
+  }
+  const synced = await o.seam.sync();
+  if (synced.code !== 0) return stop('sync', synced.output || `sync exited ${synced.code}`);
+  o.progress('sync done');
+
+  // 7 + 8. unmount and verify
+  if (where.kind === 'own') {
+    const m = where.mount;
+    const u = await o.seam.umount(m.mountPoint);
+    if (u.code !== 0) {
+      const holders = await o.seam.findHolders(m.dev, o.pid);
+      const who = holders.length ? `in use by ${holders.map(describeHolder).join('; ')}` : u.output;
+      o.progress(`unmount FAILED: ${m.mountPoint} ${who}`);
+      return {
+        ok: false,
+        poweredOff: false,
+        message: `unmount of ${m.mountPoint} failed: ${who} — nothing was forced; the data is synced and the state closed; stop them and ask again`,
+      };
+    }
+    if (isMounted(parseMountinfo(await o.seam.readMountinfo()), m.mountPoint)) {
+      o.progress(`unmount FAILED: ${m.mountPoint} is still mounted`);
+      return {
+        ok: false,
+        poweredOff: false,
+        message: `${m.mountPoint} is still mounted after umount (mounted twice?)`,
+      };
+    }
+    o.progress(`unmounted ${m.mountPoint}`);
+    const check = await o.seam.fsck(m.source, m.fstype);
+    if (check && check.code !== 0) {
+      o.progress(`fsck -n ${m.source} FAILED (exit ${check.code})`);
+      return {
+        ok: false,
+        poweredOff: false,
+        message: `fsck -n ${m.source} reports problems (exit ${check.code}): ${check.output.slice(-400)}`,
+      };
+    }
+    o.progress(check ? `fsck -n ${m.source}: clean` : `${m.fstype} has no read-only check here; skipped`);
+  }
+
+  // 9. power off, once
+  const argv = config.power.poweroffCommand;
+  o.progress(`powering off: ${argv.join(' ')}`);
+  const p = await o.seam.poweroff(argv);
+  if (p.code !== 0)
+    return {
+      ok: false,
+      poweredOff: false,
+      message: `${argv.join(' ')} failed (exit ${p.code}): ${p.output.slice(-300)}; the data is safe`,
+    };
+  if (where.kind === 'own')
+    return {
+      ok: true,
+      poweredOff: true,
+      dataMount: where.mount.mountPoint,
+      message: `data safe on ${where.mount.source} (unmounted, clean); powering off`,
+    };
+  return { ok: true, poweredOff: true, message: 'state closed and synced; powering off' };
+}

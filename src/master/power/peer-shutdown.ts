@@ -1,0 +1,187 @@
+// Shutting peers down: queue `shutdown` for the peer's command long-poll and wait for it to answer
+// (command delivered, or the peer reporting powering-off/powered-off). A peer that stays silent past
+// power.peerAckSeconds is powered off through the BMC its inventory names (IPMI over LAN), when it has one.
+// Every step is a `power.step` / `power.state` event, so consoles show what happened and why.
+import type { Logger } from 'pino';
+import type { ReconConfig } from '../config/schema.js';
+import type { StateStore } from '../state/store.js';
+import type { Mac, ReconEvent } from '../state/events.js';
+import type { NodeRecord, ReconState } from '../state/reducer.js';
+import { IpmiClient } from './ipmi.js';
+import { ipmiPowerOff } from './ipmi-poweroff.js';
+import { CredentialsError, loadIpmiCredentials } from './credentials.js';
+
+export interface PeerShutdownContext {
+  store: StateStore;
+  config: ReconConfig;
+  log: Logger;
+}
+
+export type PeerShutdownResult =
+  | { mac: Mac; ok: true; via: 'agent' | 'ipmi'; detail: string }
+  | { mac: Mac; ok: false; reason: string };
+
+/** At most this many peers are handled at once (each may run ipmitool). */
+const PARALLEL = 16;
+/** How often a BMC is asked for its power status while waiting. */
+const POLL_MS = 1000;
+
+/** The peers "shut down all" means: every node with an inventory that is not already off. Pure. */
+export function shutdownAllTargets(state: ReconState): Mac[] {
+  return Object.values(state.nodes)
+    .filter((n) => n.inventory !== undefined && n.power !== 'off' && n.stage !== 'powered-off')
+    .map((n) => n.mac)
+    .sort();
+}
+
+/** True when `ev` shows the peer answered a shutdown command. Pure. */
+export function isShutdownAck(ev: ReconEvent, mac: Mac): boolean {
+  switch (ev.type) {
+    case 'command.delivered':
+      return ev.data.mac === mac && ev.data.command === 'shutdown';
+    case 'node.stage':
+      return ev.data.mac === mac && (ev.data.stage === 'powering-off' || ev.data.stage === 'powered-off');
+    case 'power.state':
+      return (
+        ev.data.mac === mac &&
+        ev.data.via === 'agent' &&
+        (ev.data.state === 'powering-off' || ev.data.state === 'off')
+      );
+    default:
+      return false;
+  }
+}
+
+/** The BMC address to use for a node, from its inventory summary (IPv4 preferred). Pure. */
+export function bmcAddress(node: NodeRecord | undefined): string | undefined {
+  const bmc = node?.inventory?.summary.bmc;
+  return bmc?.ipv4 ?? bmc?.ipv6;
+}
+
+/** Resolves true when the peer acknowledges within `ms`, false otherwise. Subscribe before queueing. */
+function ackWatcher(
+  store: StateStore,
+  mac: Mac,
+  ms: number,
+): { acked: Promise<boolean>; cancel: () => void } {
+  let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const acked = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    unsubscribe = store.subscribe((ev) => {
+      if (isShutdownAck(ev, mac)) resolve(true);
+    });
+  });
+  const cancel = () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+  void acked.finally(cancel);
+  return { acked, cancel };
+}
+
+export async function shutdownPeer(
+  ctx: PeerShutdownContext,
+  mac: Mac,
+  by: string,
+  progress: (m: string) => void,
+): Promise<PeerShutdownResult> {
+  const { store, config } = ctx;
+  const step = (s: string, ok: boolean, detail?: string) => {
+    progress(`${mac}: ${s}${ok ? '' : ' FAILED'}${detail ? ` — ${detail}` : ''}`);
+    void store.emit({ type: 'power.step', data: { mac, step: s, ok, detail } }).catch(() => undefined);
+  };
+  const ackSeconds = config.power.peerAckSeconds;
+  const watcher = ackWatcher(store, mac, ackSeconds * 1000);
+  try {
+    await store.emit({ type: 'command.queued', data: { mac, command: 'shutdown', by } });
+  } catch (e) {
+    watcher.cancel();
+    throw e;
+  }
+  step('shutdown queued', true, `waiting up to ${ackSeconds} s for the peer`);
+  if (await watcher.acked) {
+    step('peer acknowledged shutdown', true);
+    return { mac, ok: true, via: 'agent', detail: 'the peer is powering itself off' };
+  }
+  step('peer did not answer', false, `no acknowledgement within ${ackSeconds} s`);
+
+  const host = bmcAddress(store.node(mac));
+  if (!host) {
+    const reason = 'no answer and no BMC in its inventory: power it off by hand';
+    step('ipmi fallback', false, reason);
+    return { mac, ok: false, reason };
+  }
+  const ipmi = config.power.ipmi;
+  let creds;
+  try {
+    creds = await loadIpmiCredentials(ipmi);
+  } catch (e) {
+    if (!(e instanceof CredentialsError)) throw e;
+    step('ipmi fallback', false, e.message);
+    return { mac, ok: false, reason: e.message };
+  }
+  const client = new IpmiClient(
+    {
+      host,
+      port: ipmi.port,
+      username: creds.username,
+      password: creds.password,
+      cipherSuite: ipmi.cipherSuite,
+    },
+    {
+      timeoutSeconds: ipmi.timeoutSeconds,
+      retries: ipmi.retries,
+      onRetry: (err, n) => step(`ipmi retry ${n}`, false, err.message),
+    },
+  );
+  await store.emit({
+    type: 'power.state',
+    data: { mac, state: 'powering-off', via: 'ipmi', detail: `BMC ${host}` },
+  });
+  const r = await ipmiPowerOff(client, {
+    softOffGraceSeconds: ipmi.softOffGraceSeconds,
+    hardOffWaitSeconds: Math.max(10, ipmi.timeoutSeconds),
+    pollMs: POLL_MS,
+    step,
+  });
+  if (!r.ok) {
+    await store.emit({
+      type: 'power.state',
+      data: { mac, state: 'unknown', via: 'ipmi', detail: r.error.message },
+    });
+    return { mac, ok: false, reason: r.error.message };
+  }
+  await store.emit({
+    type: 'power.state',
+    data: { mac, state: 'off', via: 'ipmi', detail: `BMC ${host}: ${r.how}` },
+  });
+  // the box is off: a shutdown still waiting would hit it on its next boot
+  await store.emit({ type: 'command.queued', data: { mac, command: 'none', by } });
+  return { mac, ok: true, via: 'ipmi', detail: `powered off through BMC ${host} (${r.how})` };
+}
+
+/** Shuts several peers down at once (bounded); one result per MAC, in the order given. */
+export async function shutdownPeers(
+  ctx: PeerShutdownContext,
+  macs: Mac[],
+  by: string,
+  progress: (m: string) => void,
+): Promise<PeerShutdownResult[]> {
+  const results: PeerShutdownResult[] = new Array<PeerShutdownResult>(macs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < macs.length) {
+      const i = next++;
+      const mac = macs[i]!;
+      try {
+        results[i] = await shutdownPeer(ctx, mac, by, progress);
+      } catch (e) {
+        ctx.log.error({ err: e, mac }, 'peer shutdown failed');
+        results[i] = { mac, ok: false, reason: (e as Error).message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, macs.length) }, worker));
+  return results;
+}
