@@ -1,0 +1,162 @@
+// One inventory pass: which sources to run (discovered NICs and disks decide the per-device tools), in
+// parallel, each with a time limit, then the pure normalizer. LLDP listening is the only slow step and is
+// bounded by its own wait.
+import { hostname, release, tmpdir } from 'node:os';
+import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Inventory } from '../shared/inventory/types.js';
+import { normalize } from './normalize.js';
+import { parseIpAddr } from './parsers/ip.js';
+import { parseLsblk } from './parsers/lsblk.js';
+import { parseLldpctl } from './parsers/lldp.js';
+import { listByPath, probeEfi, readSource, runTool, type RawRun } from './run-tools.js';
+
+export interface CollectOptions {
+  version: string;
+  bootMac?: string;
+  master?: string;
+  /** seconds to listen for LLDP neighbours (0 = do not start lldpd) */
+  lldpWaitSeconds: number;
+  /** argv prefix for ipmitool, e.g. a lanplus target in tests; default local /dev/ipmi0 */
+  ipmitool?: string[];
+  toolTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface CollectResult {
+  inventory: Inventory;
+  raws: Map<string, RawRun>;
+}
+
+const skipped = (id: string, argv: string[], why: string): RawRun => ({
+  id,
+  argv,
+  stdout: '',
+  stderr: why,
+  durationMs: 0,
+  error: 'skipped',
+});
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** lldpd in receive-only mode on a private socket; polls lldpctl until every linked NIC heard a neighbour. */
+async function listenLldp(nics: string[], waitSeconds: number, t: number): Promise<RawRun> {
+  const argv = ['lldpctl', '-f', 'json'];
+  if (waitSeconds <= 0) return skipped('lldpctl', argv, 'LLDP wait is 0 s');
+  if (nics.length === 0) return skipped('lldpctl', argv, 'no NIC with link');
+  const dir = await mkdtemp(join(tmpdir(), 'recon-lldp-'));
+  await chmod(dir, 0o755); // lldpd drops privileges to _lldpd and must reach its socket
+  const sock = join(dir, 'lldpd.socket');
+  const daemon = spawn('lldpd', ['-d', '-r', '-u', sock, '-I', nics.join(',')], { stdio: 'ignore' });
+  const failed = new Promise<RawRun>((resolve) =>
+    daemon.once('error', (e) =>
+      resolve({
+        id: 'lldpctl',
+        argv: ['lldpd'],
+        stdout: '',
+        stderr: e.message,
+        durationMs: 0,
+        error: 'missing',
+      }),
+    ),
+  );
+  const poll = (async (): Promise<RawRun> => {
+    const deadline = Date.now() + waitSeconds * 1000;
+    let last: RawRun = skipped('lldpctl', argv, 'lldpd did not answer');
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const run = await runTool('lldpctl', ['lldpctl', '-u', sock, '-f', 'json'], t);
+      if (run.exitCode === 0) last = run;
+      const heard = run.exitCode === 0 ? parseLldpctl(run.stdout) : undefined;
+      if (heard?.ok && nics.every((n) => heard.value.has(n))) break;
+    }
+    return last;
+  })();
+  try {
+    return await Promise.race([poll, failed]);
+  } finally {
+    daemon.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function collectInventory(opts: CollectOptions): Promise<CollectResult> {
+  const started = performance.now();
+  const t = opts.toolTimeoutMs ?? 20_000;
+  const log = opts.log ?? ((): void => {});
+  const raws = new Map<string, RawRun>();
+  const keep = (r: RawRun): RawRun => {
+    raws.set(r.id, r);
+    return r;
+  };
+
+  // Phase 1: everything that does not depend on what hardware is there.
+  const [ip, blk, dmi] = await Promise.all([
+    runTool('ip', ['ip', '-j', '-d', 'addr'], t).then(keep),
+    runTool('lsblk', ['lsblk', '-J', '-O', '-b'], t).then(keep),
+    runTool('dmidecode', ['dmidecode'], t).then(keep),
+    runTool('lshw', ['lshw', '-json', '-quiet'], t).then(keep),
+    runTool('lspci', ['lspci', '-vmmnnk'], t).then(keep),
+    runTool('nvme', ['nvme', 'list', '-o', 'json'], t).then(keep),
+    runTool('virt', ['systemd-detect-virt'], t).then(keep),
+    readSource('cpuinfo', '/proc/cpuinfo').then(keep),
+    readSource('meminfo', '/proc/meminfo').then(keep),
+    probeEfi().then(keep),
+    listByPath().then(keep),
+  ]);
+  log(`base tools done in ${Math.round(performance.now() - started)} ms`);
+
+  // Phase 2: per NIC, per disk, BMC, LLDP.
+  const links = parseIpAddr(ip.stdout);
+  const nics = links.ok ? links.value.filter((l) => l.mac !== undefined && l.kind !== 'loopback') : [];
+  const disks = parseLsblk(blk.stdout);
+  const bmcHinted = /DMI type 38,/.test(dmi.stdout) || (await exists('/dev/ipmi0'));
+  const ipmi = opts.ipmitool ?? ['ipmitool'];
+  const ipmiSteps = async (): Promise<void> => {
+    const ids = ['ipmitool-lan', 'ipmitool-mc', 'ipmitool-fru'];
+    const args = [['lan', 'print'], ['mc', 'info'], ['fru']];
+    if (!opts.ipmitool && !bmcHinted) {
+      ids.forEach((id, i) =>
+        keep(skipped(id, [...ipmi, ...(args[i] ?? [])], 'no IPMI device (SMBIOS type 38, /dev/ipmi0)')),
+      );
+      return;
+    }
+    if (!opts.ipmitool && !(await exists('/dev/ipmi0')))
+      keep(await runTool('modprobe-ipmi', ['modprobe', '-a', 'ipmi_si', 'ipmi_devintf'], t));
+    await Promise.all(ids.map((id, i) => runTool(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)));
+  };
+  await Promise.all([
+    ...nics.flatMap((n) => [
+      runTool(`ethtool-i:${n.name}`, ['ethtool', '-i', n.name], t).then(keep),
+      runTool(`ethtool-P:${n.name}`, ['ethtool', '-P', n.name], t).then(keep),
+      runTool(`ethtool:${n.name}`, ['ethtool', n.name], t).then(keep),
+    ]),
+    ...(disks.ok ? disks.value : []).map((d) =>
+      runTool(`smartctl:${d.name}`, ['smartctl', '-x', '-j', d.path], t).then(keep),
+    ),
+    ipmiSteps(),
+    listenLldp(
+      nics.filter((n) => n.kind === 'ether' && n.lowerUp).map((n) => n.name),
+      opts.lldpWaitSeconds,
+      t,
+    ).then(keep),
+  ]);
+  const durationMs = Math.round(performance.now() - started);
+  log(`inventory collected in ${durationMs} ms (${raws.size} sources)`);
+  const inventory = normalize(raws, {
+    version: opts.version,
+    collectedAt: new Date().toISOString(),
+    durationMs,
+    hostname: hostname(),
+    kernel: release(),
+    bootMac: opts.bootMac,
+    master: opts.master,
+  });
+  return { inventory, raws };
+}

@@ -1,0 +1,115 @@
+// Runs inventory tools: execFile with a time limit, no shell, stdin closed, output captured; never throws.
+// Also reads the few files the inventory needs. Nothing here writes to a disk or opens a device for writing.
+import { execFile } from 'node:child_process';
+import { readFile, readdir, readlink, stat } from 'node:fs/promises';
+
+/** The raw result of one source, kept verbatim for raw.tar.gz and read by the pure normalizer. */
+export interface RawRun {
+  id: string;
+  argv: string[];
+  stdout: string;
+  stderr: string;
+  exitCode?: number;
+  durationMs: number;
+  /** the tool could not be run at all, or was killed */
+  error?: 'missing' | 'timeout' | 'spawn' | 'skipped';
+}
+
+export function runTool(id: string, argv: string[], timeoutMs: number): Promise<RawRun> {
+  const [cmd, ...args] = argv;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    if (!cmd) {
+      resolve({ id, argv, stdout: '', stderr: 'empty argv', durationMs: 0, error: 'spawn' });
+      return;
+    }
+    const child = execFile(
+      cmd,
+      args,
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 32 << 20,
+        encoding: 'utf8',
+        env: { ...process.env, LC_ALL: 'C' },
+      },
+      (err, stdout, stderr) => {
+        const durationMs = Math.round(performance.now() - started);
+        const run: RawRun = { id, argv, stdout, stderr, durationMs };
+        if (err) {
+          const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+          if (e.code === 'ENOENT') run.error = 'missing';
+          else if (e.killed) run.error = 'timeout';
+          else if (typeof e.code === 'number') run.exitCode = e.code;
+          else {
+            run.error = 'spawn';
+            run.stderr = `${stderr}${e.message}`;
+          }
+        } else run.exitCode = 0;
+        resolve(run);
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+/** Reads a text file (procfs, sysfs) as a source; a missing file is recorded as missing. */
+export async function readSource(id: string, path: string): Promise<RawRun> {
+  const started = performance.now();
+  const argv = ['read', path];
+  try {
+    const stdout = await readFile(path, 'utf8');
+    return { id, argv, stdout, stderr: '', exitCode: 0, durationMs: Math.round(performance.now() - started) };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      id,
+      argv,
+      stdout: '',
+      stderr: err.message,
+      durationMs,
+      ...(err.code === 'ENOENT' ? { error: 'missing' as const } : { exitCode: 1 }),
+    };
+  }
+}
+
+/** Boot mode probe: the kernel exposes /sys/firmware/efi only when it was started by UEFI firmware. */
+export async function probeEfi(): Promise<RawRun> {
+  const started = performance.now();
+  const present = await stat('/sys/firmware/efi').then(
+    () => true,
+    () => false,
+  );
+  const durationMs = Math.round(performance.now() - started);
+  return {
+    id: 'efi',
+    argv: ['stat', '/sys/firmware/efi'],
+    stdout: present ? 'uefi\n' : 'bios\n',
+    stderr: '',
+    exitCode: 0,
+    durationMs,
+  };
+}
+
+/** /dev/disk/by-path as JSON {link: target}; only readlink, the devices themselves are never opened. */
+export async function listByPath(dir = '/dev/disk/by-path'): Promise<RawRun> {
+  const started = performance.now();
+  const links: Record<string, string> = {};
+  let stderr = '';
+  try {
+    for (const name of await readdir(dir)) links[name] = await readlink(`${dir}/${name}`);
+  } catch (e) {
+    // no by-path directory (no udev, or no disks): nothing to report, which is itself the answer
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') stderr = (e as Error).message;
+  }
+  const durationMs = Math.round(performance.now() - started);
+  return {
+    id: 'by-path',
+    argv: ['readlink', `${dir}/*`],
+    stdout: JSON.stringify(links) + '\n',
+    stderr,
+    exitCode: stderr ? 1 : 0,
+    durationMs,
+  };
+}
