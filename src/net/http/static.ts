@@ -67,6 +67,8 @@ export function sendFile(
   const rel = real.slice(realRoot.length).split(sep).filter(Boolean).map(encodeURIComponent).join('/');
   ctx.respond = false;
   const res: ServerResponse = ctx.res;
+  // koa presets 404; send only sets the status for 206/304/errors
+  res.statusCode = 200;
   return new Promise((resolve) => {
     const stream = send(ctx.req, `/${rel}`, {
       root: realRoot,
