@@ -21,7 +21,7 @@ function sourced(text: string, names: string[]): Record<string, string> {
   );
 }
 
-test('quoteEnv: one single-quoted word for sh and systemd; quotes, backslashes and newlines replaced', () => {
+void test('quoteEnv: one single-quoted word for sh and systemd; quotes, backslashes and newlines replaced', () => {
   assert.equal(quoteEnv('a b'), `'a b'`);
   assert.equal(quoteEnv(`it's \\ \n`), `'it_s _ _'`);
   assert.deepEqual(sourced(`X=${quoteEnv(`$(touch /nonexistent) it's`)}`, ['X']), {
@@ -29,14 +29,14 @@ test('quoteEnv: one single-quoted word for sh and systemd; quotes, backslashes a
   });
 });
 
-test('consoleArgs: read-only hides actions, serial terminals draw ASCII', () => {
+void test('consoleArgs: read-only hides actions, serial terminals draw ASCII', () => {
   assert.deepEqual(consoleArgs('tty1', 'interactive'), []);
   assert.deepEqual(consoleArgs('ttyS0', 'interactive'), ['--ascii']);
   assert.deepEqual(consoleArgs('ttyS1', 'read-only'), ['--read-only', '--ascii']);
   assert.deepEqual(consoleArgs('tty2', 'read-only'), ['--read-only']);
 });
 
-test('masterPlan: env, runtime config with the real NIC name, one env file per console', () => {
+void test('masterPlan: env, runtime config with the real NIC name, one env file per console', () => {
   const config = parseConfig({ interface: 'auto' });
   const plan = masterPlan({ role: 'master', reason: 'no pxeaddr=' }, config, NIC);
   const env = sourced(plan.env, [
@@ -69,7 +69,7 @@ test('masterPlan: env, runtime config with the real NIC name, one env file per c
   });
 });
 
-test('masterPlan: IPv6 off leaves RECON_IPV6 unset; a console key that is not a plain name is ignored', () => {
+void test('masterPlan: IPv6 off leaves RECON_IPV6 unset; a console key that is not a plain name is ignored', () => {
   const config = parseConfig({
     ipv6: { enabled: false },
     consoles: { tty1: 'interactive', '../x': 'read-only' },
@@ -79,12 +79,12 @@ test('masterPlan: IPv6 off leaves RECON_IPV6 unset; a console key that is not a 
   assert.deepEqual([...plan.consoles.keys()], ['tty1']);
 });
 
-test('imageDir: follows http.roots["/install"] and boot.imageDir, absent without /install', () => {
+void test('imageDir: follows http.roots["/install"] and boot.imageDir, absent without /install', () => {
   assert.equal(imageDir(parseConfig({ boot: { imageDir: 'v2' } })), '/export/install/v2');
   assert.equal(imageDir(parseConfig({ http: { roots: { '/export': '/export' } } })), undefined);
 });
 
-test('peerPlan: pxeaddr and boot MAC, no config and no consoles', () => {
+void test('peerPlan: pxeaddr and boot MAC, no config and no consoles', () => {
   const plan = peerPlan({
     role: 'peer',
     reason: 'pxeaddr=10.99.0.1',

@@ -8,7 +8,7 @@ import { selectMasterNic, type Nic } from '../../src/image/nic.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/image/${name}`, import.meta.url), 'utf8');
 
-test('parseCmdline: flags, values, quotes, repeats, stray =', () => {
+void test('parseCmdline: flags, values, quotes, repeats, stray =', () => {
   const a = parseCmdline('quiet root=live:CDLABEL=RECON console=tty0 console=ttyS0 x="a b" =junk\n');
   assert.equal(a.get('quiet'), true);
   assert.equal(a.get('root'), 'live:CDLABEL=RECON');
@@ -18,7 +18,7 @@ test('parseCmdline: flags, values, quotes, repeats, stray =', () => {
   assert.equal(parseCmdline('').size, 0);
 });
 
-test('bootifMac: iPXE ${mac:hexhyp} with ARP type 01', () => {
+void test('bootifMac: iPXE ${mac:hexhyp} with ARP type 01', () => {
   assert.equal(bootifMac('01-52-54-00-12-34-62'), '52:54:00:12:34:62');
   assert.equal(bootifMac('01-52-54-00-AB-34-62'), '52:54:00:ab:34:62');
   for (const bad of ['52-54-00-12-34-62', '01-52-54-00-12-34', '01-zz-54-00-12-34-62', '']) {
@@ -26,7 +26,7 @@ test('bootifMac: iPXE ${mac:hexhyp} with ARP type 01', () => {
   }
 });
 
-test('decideRole over the recorded command lines', () => {
+void test('decideRole over the recorded command lines', () => {
   const table: Array<[string, string, Record<string, unknown>]> = [
     ['cmdline-master-usb.txt', 'master', {}],
     ['cmdline-peer-menu.txt', 'peer', { pxeaddr: '192.168.219.1', bootMac: '52:54:00:12:34:62' }],
@@ -41,7 +41,7 @@ test('decideRole over the recorded command lines', () => {
   }
 });
 
-test('decideRole: edge cases never make a PXE booted node a master', () => {
+void test('decideRole: edge cases never make a PXE booted node a master', () => {
   const cases: Array<[string, string, string | undefined]> = [
     ['pxeaddr=10.99.0.1', 'peer', '10.99.0.1'],
     ['pxeaddr=[fd99::1]', 'peer', 'fd99::1'],
@@ -61,7 +61,7 @@ test('decideRole: edge cases never make a PXE booted node a master', () => {
   }
 });
 
-test('decideRole: recon.interface= overrides the master NIC for one boot', () => {
+void test('decideRole: recon.interface= overrides the master NIC for one boot', () => {
   const d = decideRole(parseCmdline('root=live:CDLABEL=RECON recon.interface=52:54:00:aa:bb:cc'));
   assert.deepEqual(d.role === 'master' && d.interfaceOverride, '52:54:00:aa:bb:cc');
   const none = decideRole(parseCmdline('recon.interface='));
@@ -83,7 +83,7 @@ const NICS: Nic[] = [
   nic('enp65s0f0', 5, true, '3c:ec:ef:00:00:05'),
 ];
 
-test('selectMasterNic: by name, by MAC (any case/separator), auto = lowest index with link', () => {
+void test('selectMasterNic: by name, by MAC (any case/separator), auto = lowest index with link', () => {
   const table: Array<[string, string, string]> = [
     ['eno1', 'eno1', 'by name eno1'],
     ['3C-EC-EF-00-00-01', 'eno1', 'by MAC 3c:ec:ef:00:00:01'],
@@ -99,7 +99,7 @@ test('selectMasterNic: by name, by MAC (any case/separator), auto = lowest index
   }
 });
 
-test('selectMasterNic: a configured NIC that is absent falls back to auto, with a warning', () => {
+void test('selectMasterNic: a configured NIC that is absent falls back to auto, with a warning', () => {
   const c = selectMasterNic(NICS, 'lan0');
   assert.ok(c.ok);
   assert.equal(c.nic.name, 'eno2');
@@ -108,7 +108,7 @@ test('selectMasterNic: a configured NIC that is absent falls back to auto, with 
   assert.ok(byMac.ok && byMac.warning);
 });
 
-test('selectMasterNic: no link or no Ethernet NIC is an error, never a bridge or loopback', () => {
+void test('selectMasterNic: no link or no Ethernet NIC is an error, never a bridge or loopback', () => {
   const down = selectMasterNic([NICS[0]!, nic('eno1', 2, false, '3c:ec:ef:00:00:01'), NICS[3]!], 'auto');
   assert.equal(down.ok, false);
   assert.match(!down.ok ? down.error : '', /no Ethernet NIC has link \(eno1\)/);

@@ -18,7 +18,7 @@ const sha256 = async (p: string) =>
     .digest('hex');
 const skip = needs({ tools: ['make'] });
 
-test('no argument: the usage of the original recipe, listing the recipes', { skip }, async () => {
+void test('no argument: the usage of the original recipe, listing the recipes', { skip }, async () => {
   const r = await mrt([]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
@@ -28,7 +28,7 @@ test('no argument: the usage of the original recipe, listing the recipes', { ski
   assert.match(r.stdout, /The script invokes make \('target' and 'http' being the most useful\)/);
 });
 
-test('recipe alone (and target all): the list of targets', { skip }, async () => {
+void test('recipe alone (and target all): the list of targets', { skip }, async () => {
   for (const args of [['debian-12'], ['suse-leap-15.6', 'all']]) {
     const r = await mrt(args);
     assert.equal(r.code, 0, r.stderr);
@@ -45,7 +45,7 @@ test('recipe alone (and target all): the list of targets', { skip }, async () =>
   }
 });
 
-test('unknown recipe, unknown target, bad arguments: one clear line, exit 2', { skip }, async () => {
+void test('unknown recipe, unknown target, bad arguments: one clear line, exit 2', { skip }, async () => {
   const cases: Array<[string[], RegExp]> = [
     [
       ['suse-leap-15.1'],
@@ -66,7 +66,7 @@ test('unknown recipe, unknown target, bad arguments: one clear line, exit 2', { 
   }
 });
 
-test('clean removes the recipe build directory', { skip }, async () => {
+void test('clean removes the recipe build directory', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recon-mrt-'));
   try {
     const build = join(dir, 'builds', 'debian-12');
@@ -80,7 +80,7 @@ test('clean removes the recipe build directory', { skip }, async () => {
   }
 });
 
-test(
+void test(
   'http: ISO, kernel and initrd (read out of the ISO) + SHA256SUMS in the served dir',
   { skip: needs({ tools: ['make', 'xorriso', 'sha256sum'] }) },
   async () => {
@@ -127,7 +127,7 @@ test(
   },
 );
 
-test('http without a built ISO: a clear error, exit != 0', { skip }, async () => {
+void test('http without a built ISO: a clear error, exit != 0', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recon-mrt-'));
   try {
     const r = await mrt(['debian-12', 'http'], { BUILD_DIR: join(dir, 'none'), HTTP_DIR: join(dir, 'srv') });

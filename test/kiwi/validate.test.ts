@@ -15,12 +15,12 @@ const skip = needs({ root: true, tools: ['ip', 'kiwi-ng', 'make'] });
 
 let rig: NetnsRig | undefined;
 let offline = '';
-before(async () => {
+void before(async () => {
   if (skip) return;
   rig = await NetnsRig.create('kiwi');
   offline = await rig.addNamespace('off'); // only lo: no route anywhere
 });
-after(async () => {
+void after(async () => {
   await rig?.teardown();
 });
 
@@ -29,12 +29,12 @@ const kiwiInfo = (dir: string, profile: string) =>
     timeoutMs: 60_000,
   });
 
-test('the offline namespace has no route out', { skip }, async () => {
+void test('the offline namespace has no route out', { skip }, async () => {
   const r = await rig!.exec(offline, ['ip', 'route', 'get', '1.1.1.1']);
   assert.notEqual(r.code, 0);
 });
 
-test('every description + profile validates offline', { skip }, async () => {
+void test('every description + profile validates offline', { skip }, async () => {
   const recipes = (await readdir(DESCRIPTIONS)).sort();
   assert.deepEqual(recipes, ['debian-12', 'suse-leap-15.6']);
   for (const recipe of recipes) {
@@ -47,7 +47,7 @@ test('every description + profile validates offline', { skip }, async () => {
   }
 });
 
-test('make-recipe-target <recipe> validate checks all profiles offline', { skip }, async () => {
+void test('make-recipe-target <recipe> validate checks all profiles offline', { skip }, async () => {
   const r = await rig!.exec(offline, [join(KIWI_DIR, 'make-recipe-target'), 'debian-12', 'validate'], {
     timeoutMs: 60_000,
   });
@@ -55,7 +55,7 @@ test('make-recipe-target <recipe> validate checks all profiles offline', { skip 
   for (const p of PROFILES) assert.match(r.stdout, new RegExp(`^valid: debian-12 profile ${p}$`, 'm'));
 });
 
-test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no hybrid= attribute', async () => {
+void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no hybrid= attribute', async () => {
   for (const recipe of ['debian-12', 'suse-leap-15.6']) {
     const xml = await readFile(join(DESCRIPTIONS, recipe, 'config.xml'), 'utf8');
     const type = /<preferences profiles="DracutLive">\s*<type ([^>]*)\/>/.exec(xml)?.[1] ?? '';
@@ -72,7 +72,7 @@ test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no
   }
 });
 
-test('broken copies fail validation with the reason', { skip }, async () => {
+void test('broken copies fail validation with the reason', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recon-kiwi-'));
   try {
     const breakages: Array<[string, (xml: string) => string, RegExp]> = [
