@@ -196,7 +196,7 @@ function solicit(
   const t = lifetimes(s);
   for (const ia of findOptions(m.options, 'iaNa')) {
     const hint = findOption(ia.options, 'iaAddr')?.address;
-    const ip = s.pool.choose(c.duid, ia.iaid, now, hint);
+    const ip = s.pool.choose(c.duid, ia.iaid, c.mac, now, hint);
     if (!ip) {
       reply.options.push(iaWith(ia, s, [], status(StatusCode.NoAddrsAvail, 'no addresses available')));
       events.push({ type: 'dhcp.exhausted', data: { mac: c.mac, family: 6 } });
@@ -251,12 +251,12 @@ function assign(
   for (const ia of findOptions(m.options, 'iaNa')) {
     const asked = findOptions(ia.options, 'iaAddr').map((a) => a.address);
     const bound = s.pool.binding(c.duid, ia.iaid);
-    const hint = asked.find((ip) => s.pool.available(ip, c.duid, ia.iaid, now));
+    const hint = asked.find((ip) => s.pool.availableTo(ip, c.duid, ia.iaid, c.mac, now));
     // RENEW/REBIND keep what the client has when it is still ours to give (also after a lost binding);
     // REQUEST takes the offered address, or any free one.
     const ip =
       m.type === MessageType.REQUEST
-        ? s.pool.choose(c.duid, ia.iaid, now, hint)
+        ? s.pool.choose(c.duid, ia.iaid, c.mac, now, hint)
         : bound && s.pool.available(bound.ip, c.duid, ia.iaid, now)
           ? bound.ip
           : hint;

@@ -29,6 +29,7 @@ export class Dhcp6Pool {
   private readonly size: bigint;
   private readonly byKey = new Map<string, Binding>();
   private readonly byIp = new Map<string, Binding>();
+  private readonly byMac = new Map<Mac, Set<Binding>>();
   private readonly quarantine = new Map<string, number>();
 
   constructor(masterAddress: string, range: readonly [string, string]) {
@@ -90,14 +91,26 @@ export class Dhcp6Pool {
     return !owner || owner.expiresAt <= now || (owner.duid === duid && owner.iaid === iaid);
   }
 
+  /** Whether `ip` is free for this client, counting an earlier boot stage of the same MAC as the client. */
+  availableTo(ip: string, duid: string, iaid: number, mac: Mac, now: number): boolean {
+    if (this.available(ip, duid, iaid, now)) return true;
+    const owner = this.byIp.get(ip);
+    return (
+      owner !== undefined && owner.mac === mac && owner.duid !== duid && (this.quarantine.get(ip) ?? 0) <= now
+    );
+  }
+
   /**
-   * The address for this IA: its binding, else the hinted address if free, else a free one found by
-   * probing from a hash of the DUID/IAID (the same client tends to get the same address back even
-   * with an empty store). Undefined when the pool is full.
+   * The address for this IA: its binding; else the address this MAC holds under another DUID (the same
+   * machine one boot stage earlier: UEFI, then iPXE, then Linux each make their own DUID, and a node
+   * should keep one address); else the hinted address if free; else a free one found by probing from a
+   * hash of the DUID/IAID. Undefined when the pool is full.
    */
-  choose(duid: string, iaid: number, now: number, hint?: string): string | undefined {
+  choose(duid: string, iaid: number, mac: Mac, now: number, hint?: string): string | undefined {
     const mine = this.binding(duid, iaid);
     if (mine && this.available(mine.ip, duid, iaid, now)) return mine.ip;
+    const earlier = [...(this.byMac.get(mac) ?? [])].find((b) => b.duid !== duid && b.expiresAt > now);
+    if (earlier) return earlier.ip;
     if (hint && this.available(hint, duid, iaid, now)) return hint;
     const h = createHash('sha256').update(Dhcp6Pool.key(duid, iaid)).digest().readBigUInt64BE(0);
     const start = h % this.size;
@@ -109,19 +122,25 @@ export class Dhcp6Pool {
     return undefined;
   }
 
+  /** Records a binding, replacing this IA's previous one and whatever binding held the same address. */
   bind(b: Binding): void {
-    const key = Dhcp6Pool.key(b.duid, b.iaid);
-    const old = this.byKey.get(key);
-    if (old && this.byIp.get(old.ip) === old) this.byIp.delete(old.ip);
+    const old = this.byKey.get(Dhcp6Pool.key(b.duid, b.iaid));
+    if (old) this.unbind(old);
     const other = this.byIp.get(b.ip);
-    if (other) this.byKey.delete(Dhcp6Pool.key(other.duid, other.iaid));
-    this.byKey.set(key, b);
+    if (other) this.unbind(other);
+    this.byKey.set(Dhcp6Pool.key(b.duid, b.iaid), b);
     this.byIp.set(b.ip, b);
+    let set = this.byMac.get(b.mac);
+    if (!set) this.byMac.set(b.mac, (set = new Set()));
+    set.add(b);
   }
 
   unbind(b: Binding): void {
     if (this.byKey.get(Dhcp6Pool.key(b.duid, b.iaid)) === b) this.byKey.delete(Dhcp6Pool.key(b.duid, b.iaid));
     if (this.byIp.get(b.ip) === b) this.byIp.delete(b.ip);
+    const set = this.byMac.get(b.mac);
+    set?.delete(b);
+    if (set?.size === 0) this.byMac.delete(b.mac);
   }
 
   /** Keeps a declined address out of the pool until `until` (ms). */
