@@ -1,0 +1,94 @@
+// ipmi_sim (OpenIPMI's BMC simulator) on 127.0.0.1 for the power tests: a lan.conf with an admin user,
+// a chassis-control script that keeps the power state in a file and records every change, and an
+// option for a guest OS that ignores ACPI soft-off (so soft-off then hard off can be observed).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface IpmiSim {
+  port: number;
+  dir: string;
+  /** the chassis-control log: one line per get/set, "POWER -> 0" when the power changes */
+  events(): Promise<string[]>;
+  power(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A free UDP port on 127.0.0.1 (bound, read, released). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function startIpmiSim(opts: { password: string; softOffWorks: boolean }): Promise<IpmiSim> {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-ipmi-'));
+  const port = await freeUdpPort();
+  await mkdir(join(dir, 'state'));
+  await writeFile(join(dir, 'power'), '1\n');
+  await writeFile(
+    join(dir, 'lan.conf'),
+    `name "testbmc"
+set_working_mc 0x20
+  startlan 1
+    addr 127.0.0.1 ${port}
+    priv_limit admin
+    allowed_auths_callback none md2 md5 straight
+    allowed_auths_user none md2 md5 straight
+    allowed_auths_operator none md2 md5 straight
+    allowed_auths_admin none md2 md5 straight
+    guid a123456789abcdefa123456789abcdef
+  endlan
+  chassis_control "${dir}/chassis.sh 0x20"
+  user 2 true    "admin"   "${opts.password}" admin 10       none md2 md5 straight
+`,
+  );
+  await writeFile(
+    join(dir, 'sim.emu'),
+    'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n',
+  );
+  // "set shutdown 1" is ACPI soft-off: the guest powers off only when softOffWorks
+  await writeFile(
+    join(dir, 'chassis.sh'),
+    `#!/bin/sh
+D='${dir}'; op=$2; shift 2
+case $op in
+  get) for p in "$@"; do case $p in power) echo "power:$(cat "$D/power")";; *) echo "$p:0";; esac; done ;;
+  set) while [ $# -ge 2 ]; do p=$1; v=$2; shift 2
+         echo "SET $p $v" >> "$D/events.log"
+         case $p in
+           power) echo "$v" > "$D/power"; echo "POWER -> $v" >> "$D/events.log" ;;
+           shutdown) if [ ${opts.softOffWorks ? 1 : 0} = 1 ]; then echo 0 > "$D/power"; echo "POWER -> 0 (guest shut down)" >> "$D/events.log"; fi ;;
+         esac; done ;;
+esac
+exit 0
+`,
+  );
+  await chmod(join(dir, 'chassis.sh'), 0o755);
+  const child: ChildProcess = spawn(
+    'ipmi_sim',
+    ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'state'), '-n'],
+    { stdio: 'ignore' },
+  );
+  await sleep(500);
+  if (child.exitCode !== null) throw new Error(`ipmi_sim exited ${child.exitCode}`);
+  return {
+    port,
+    dir,
+    events: async () =>
+      (await readFile(join(dir, 'events.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
+    power: async () => (await readFile(join(dir, 'power'), 'utf8')).trim(),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
