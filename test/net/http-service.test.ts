@@ -32,7 +32,7 @@ let store: StateStore;
 let http: HttpService;
 let base: string;
 const events: ReconEvent[] = [];
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const BLOB = Buffer.alloc(256 * 1024, 0).map((_, i) => (i * 7919) % 251);
 
 interface Curl {
