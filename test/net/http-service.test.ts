@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/master/config/load.js';
-import type { ReconConfig } from '../../src/master/config/schema.js';
+import type { ReconConfig, ReconConfigInput } from '../../src/master/config/schema.js';
 import type { ReconEvent } from '../../src/master/state/events.js';
 import { StateStore } from '../../src/master/state/store.js';
 import { startHttp, type HttpService } from '../../src/net/http/service.js';
-import { loopbackConfig } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
@@ -25,6 +24,19 @@ const MAC = '52:54:00:aa:bb:01';
 const OTHER = '52:54:00:aa:bb:02';
 const skip = needs({ tools: ['curl'] });
 const log = pino({ level: 'silent' });
+
+/** Loopback only, a random unprivileged port, IPv6 off (the master's address is 127.0.0.1). */
+function loopbackConfig(root: string, extra: ReconConfigInput = {}): ReconConfigInput {
+  return {
+    interface: 'lo',
+    dataDir: join(root, 'data'),
+    tftpRoot: join(root, 'tftp'),
+    ipv4: { address: '127.0.0.1', prefix: 8, range: ['127.0.0.50', '127.0.0.90'] },
+    ipv6: { enabled: false },
+    ports: { http: 20000 + Math.floor(Math.random() * 40000) },
+    ...extra,
+  };
+}
 
 let dir: string;
 let config: ReconConfig;
