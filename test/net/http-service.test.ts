@@ -250,14 +250,17 @@ void test(
     // the kernel download is a transfer of kind "kernel" and moves the stage on
     assert.equal((await curl([], '/install/recon/linux')).status, 200);
     assert.equal(store.state.nodes[MAC]?.stage, 'kernel');
-    const done = events.find(
-      (e) =>
-        e.type === 'transfer.done' &&
-        events.some(
-          (s) => s.type === 'transfer.start' && s.data.id === e.data.id && s.data.kind === 'kernel',
-        ),
-    );
-    assert.ok(done);
+    // listeners hear of an event once it is durable, which may be just after curl has its bytes
+    const kernelDone = () =>
+      events.some(
+        (e) =>
+          e.type === 'transfer.done' &&
+          events.some(
+            (s) => s.type === 'transfer.start' && s.data.id === e.data.id && s.data.kind === 'kernel',
+          ),
+      );
+    for (let i = 0; i < 100 && !kernelDone(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(kernelDone());
   },
 );
 
