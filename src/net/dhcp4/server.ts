@@ -17,6 +17,8 @@ import { dhcp4Settings, type Dhcp4Settings } from './settings.js';
 const ZERO = '0.0.0.0';
 /** How long an OFFER keeps its address for the client (RFC 2131 leaves it to the server). */
 const OFFER_HOLD_MS = 30_000;
+/** A retransmitted DISCOVER (or the same OFFER again) is recorded again only after this long. */
+const REPEAT_EVENT_MS = 30_000;
 
 export type SendFn = (buf: Buffer, to: Destination) => void;
 
@@ -38,6 +40,8 @@ export class Dhcp4Server implements Dhcp4Handler {
   private readonly s: Dhcp4Settings;
   private readonly now: () => number;
   private readonly hostnames: Map<string, string>;
+  /** per MAC and event kind: what was last recorded and when, so retransmissions do not flood the log */
+  private readonly lastRecorded = new Map<string, { what: string; at: number }>();
 
   constructor(private readonly deps: Dhcp4HandlerDeps) {
     const c = deps.config;
@@ -122,19 +126,21 @@ export class Dhcp4Server implements Dhcp4Handler {
 
   private discover(req: Dhcp4Packet, client: Dhcp4Client): void {
     const boot = decideBoot(client.boot, this.s.boot);
-    this.record({
-      type: 'dhcp.discover',
-      data: {
-        mac: client.mac,
-        family: 4,
-        firmware: client.firmware,
-        arch: client.arch,
-        vendorClass: client.vendorClass,
-        userClass: client.userClass,
-        relay: req.giaddr !== ZERO ? req.giaddr : undefined,
-      },
-    });
     const now = this.now();
+    const seen = `${client.firmware}|${client.arch}|${client.vendorClass}|${client.userClass}|${req.giaddr}`;
+    if (this.isNews(`d${client.mac}`, seen, now))
+      this.record({
+        type: 'dhcp.discover',
+        data: {
+          mac: client.mac,
+          family: 4,
+          firmware: client.firmware,
+          arch: client.arch,
+          vendorClass: client.vendorClass,
+          userClass: client.userClass,
+          relay: req.giaddr !== ZERO ? req.giaddr : undefined,
+        },
+      });
     const requested =
       client.requestedIp && this.s.inSubnet(client.requestedIp) ? client.requestedIp : undefined;
     const ip = this.pool.choose(client.mac, requested, now);
@@ -144,7 +150,8 @@ export class Dhcp4Server implements Dhcp4Handler {
       return;
     }
     this.pool.offer(client.mac, ip, now);
-    this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
+    if (this.isNews(`o${client.mac}`, `${ip}|${boot?.bootFile}`, now))
+      this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
     this.reply(req, client, this.addressReply('OFFER', client, ip));
   }
 
@@ -254,6 +261,14 @@ export class Dhcp4Server implements Dhcp4Handler {
   private reply(req: Dhcp4Packet, client: Dhcp4Client, params: ReplyParams): void {
     const reply = buildReply(req, client, params);
     this.deps.send(encode(reply, maxReplySize(client)), replyDestination(req, reply, this.s.ports));
+  }
+
+  /** Whether `what` differs from the last recorded value under `key`, or that is old; remembers it. */
+  private isNews(key: string, what: string, now: number): boolean {
+    const last = this.lastRecorded.get(key);
+    if (last && last.what === what && now - last.at < REPEAT_EVENT_MS) return false;
+    this.lastRecorded.set(key, { what, at: now });
+    return true;
   }
 
   /** Events that need not delay a reply: emitted without waiting, failures logged. */
