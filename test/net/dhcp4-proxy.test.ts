@@ -72,7 +72,7 @@ void test(
     // a kernel socket only hears broadcasts on a configured interface (real clients use raw sockets);
     // the DISCOVER itself still has ciaddr 0.0.0.0
     await rig.exec(client.ns, ['ip', 'addr', 'add', '10.99.0.77/24', 'dev', 'eth0']);
-  await rig.exec(client.ns, ['ip', 'route', 'add', 'default', 'dev', 'eth0']); // a route for 255.255.255.255
+    await rig.exec(client.ns, ['ip', 'route', 'add', 'default', 'dev', 'eth0']); // a route for 255.255.255.255
     const offers = await probe(client.ns, ['discover', '52:54:00:dd:00:01', '2500']);
     const fromDnsmasq = offers.find((o) => o.from === '10.99.0.2');
     const fromRecon = offers.find((o) => o.options['54'] === '0a630001');
