@@ -1,0 +1,182 @@
+// HTTP benchmark (root): throughput for one 1 GiB file to 1 and 32 concurrent curl clients, recon's
+// HTTP service vs nginx (sendfile on), both in the master namespace of the same netns rig, clients in
+// a peer namespace across the bridge. Writes the table into docs/BENCHMARKS.md under "## HTTP".
+// usage: node --import tsx bench/http.ts [--mib 1024] [--clients 1,32] [--rounds 2]
+import { cpus } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, mkdir, rm, writeFile, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
+import { NetnsRig, RIG_V4, run } from '../test/helpers/netns.js';
+
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '1024' },
+    clients: { type: 'string', default: '1,32' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+const mib = Number(values.mib);
+const clientCounts = values.clients.split(',').map(Number);
+const rounds = Number(values.rounds);
+
+function waitForLine(child: ChildProcess, needle: string, what: string): Promise<void> {
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} not ready: ${out}`)), 20_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(needle)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited ${code}: ${out}`)));
+  });
+}
+
+/** N concurrent curl downloads of the whole file; aggregate MiB/s over the wall time. */
+async function measure(
+  rig: NetnsRig,
+  peerNs: string,
+  url: string,
+  n: number,
+  bytes: number,
+): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: n }, () =>
+      rig.exec(peerNs, ['curl', '-sS', '-o', '/dev/null', '-w', '%{size_download}', url], {
+        timeoutMs: 600_000,
+      }),
+    ),
+  );
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  for (const r of results)
+    if (Number(r.stdout) !== bytes) throw new Error(`short download from ${url}: ${r.stdout} ${r.stderr}`);
+  return (n * bytes) / (1 << 20) / secs;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'recon-bench-http-'));
+// nginx workers run unprivileged and must be able to read the tree
+await chmod(dir, 0o755);
+const rig = await NetnsRig.create('hb');
+const rows: { clients: number; recon: number[]; nginx: number[] }[] = [];
+let nginxVersion = '';
+try {
+  const peer = await rig.addPeer();
+  await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.100/24', 'dev', 'eth0']);
+  const www = join(dir, 'www');
+  await mkdir(join(www, 'recon'), { recursive: true });
+  const file = join(www, 'recon', 'big.bin');
+  const bytes = mib * (1 << 20);
+  const fh = await open(file, 'w', 0o644);
+  const chunk = randomBytes(1 << 20);
+  for (let i = 0; i < mib; i++) await fh.write(chunk);
+  await fh.close();
+
+  const cfg = {
+    interface: 'br0',
+    dataDir: join(dir, 'data'),
+    tftpRoot: join(dir, 'tftp'),
+    ipv4: { address: RIG_V4.master, prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
+    ipv6: { enabled: false },
+    http: { roots: { '/install': www } },
+    log: { level: 'warn' },
+  };
+  await writeFile(join(dir, 'recon.json'), JSON.stringify(cfg));
+  const recon = rig.spawn(rig.masterNs, [
+    process.execPath,
+    '--import',
+    'tsx',
+    'test/helpers/service-runner.ts',
+    'src/net/http/service.ts',
+    'startHttp',
+    join(dir, 'recon.json'),
+  ]);
+  await waitForLine(recon, '"ready"', 'recon');
+
+  const nginxConf = join(dir, 'nginx.conf');
+  await writeFile(
+    nginxConf,
+    `worker_processes auto;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/nginx-body;
+  proxy_temp_path ${dir}/nginx-proxy;
+  fastcgi_temp_path ${dir}/nginx-fcgi;
+  uwsgi_temp_path ${dir}/nginx-uwsgi;
+  scgi_temp_path ${dir}/nginx-scgi;
+  server { listen ${RIG_V4.master}:8080; location /install/ { alias ${www}/; } }
+}
+`,
+  );
+  nginxVersion = (await run(['nginx', '-v'])).stderr.trim();
+  const nginx = rig.spawn(rig.masterNs, ['nginx', '-c', nginxConf]);
+  nginx.stderr?.on('data', () => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+
+  const urls = {
+    recon: `http://${RIG_V4.master}/install/recon/big.bin`,
+    nginx: `http://${RIG_V4.master}:8080/install/recon/big.bin`,
+  };
+  // warm the page cache so both servers read from memory
+  await measure(rig, peer.ns, urls.nginx, 1, bytes);
+  for (const n of clientCounts) {
+    const row = { clients: n, recon: [] as number[], nginx: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      // alternate the order so neither server always runs second
+      for (const s of r % 2 === 0 ? (['recon', 'nginx'] as const) : (['nginx', 'recon'] as const)) {
+        const v = await measure(rig, peer.ns, urls[s], n, bytes);
+        row[s].push(v);
+        process.stderr.write(`${s} clients=${n} round=${r}: ${v.toFixed(0)} MiB/s\n`);
+      }
+    }
+    rows.push(row);
+  }
+} finally {
+  await rig.teardown();
+  await rm(dir, { recursive: true, force: true });
+}
+
+const best = (a: number[]) => Math.max(...a);
+const section = `## HTTP
+
+\`node --import tsx bench/http.ts --mib ${mib} --clients ${clientCounts.join(',')} --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
+${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${nginxVersion}.
+One ${mib} MiB file (random bytes, in the page cache) downloaded whole by N concurrent \`curl -o /dev/null\` processes
+in a peer namespace across the rig's bridge (veth); the figure is N × size / wall time, best of ${rounds} rounds
+(order alternated). recon runs its HTTP service alone (\`startHttp\`, 1 MiB read chunks through \`send\`); nginx runs
+with \`sendfile on\`, \`worker_processes auto\`, access log off. Clients and servers share the same CPUs.
+
+| clients | recon MiB/s | nginx MiB/s | recon / nginx | target |
+|---:|---:|---:|---:|---:|
+${rows
+  .map(
+    (r) =>
+      `| ${r.clients} | ${best(r.recon).toFixed(0)} | ${best(r.nginx).toFixed(0)} | ${(best(r.recon) / best(r.nginx)).toFixed(2)}× | ≥ 0.9× |`,
+  )
+  .join('\n')}
+
+All rounds (MiB/s): ${rows.map((r) => `${r.clients} clients — recon ${r.recon.map((v) => v.toFixed(0)).join(' / ')}, nginx ${r.nginx.map((v) => v.toFixed(0)).join(' / ')}`).join('; ')}.
+`;
+const docPath = 'docs/BENCHMARKS.md';
+const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+const re = /## HTTP\n[\s\S]*?(?=\n## |$)/;
+writeFileSync(
+  docPath,
+  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
+);
+process.stdout.write(section);
