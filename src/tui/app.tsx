@@ -1,7 +1,7 @@
 // The console screen: header, tabs, the current screen (Nodes, Leases, Boots, Log, a node's detail or
 // the help) and the footer. It renders the feed's state and turns keys into UI changes (ui-state.ts)
 // and actions sent back to the master through the feed. No network code here.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useApp, useInput } from 'ink';
 import type { Mac, ReconEvent } from '../master/state/events.js';
 import type { MasterFeed } from './master-feed.js';
@@ -98,12 +98,6 @@ function Console(props: ConsoleAppProps) {
     log: clamp(ui.cursor.log, log.length),
   };
   const screenLines: Record<Exclude<Screen, 'nodes'>, Line[]> = { leases: leases.lines, boots: boots.lines, log };
-  const selectedMac = ui.detail
-    ? ui.detail.mac
-    : ui.screen === 'nodes'
-      ? nodes[cursor.nodes]?.mac
-      : screenLines[ui.screen][cursor[ui.screen]]?.mac;
-
   const bodyHeight = Math.max(3, size.rows - 1 - headerHeight(state, link) - 1 - 2);
   const inventoried = useMemo(
     () => Object.values(state.nodes).filter((n) => n.inventory && n.power !== 'off').length,
@@ -136,33 +130,56 @@ function Console(props: ConsoleAppProps) {
     [app, feed, props],
   );
 
+  // Keys can arrive faster than React re-renders (a paste, a fast typist on a serial line): the
+  // handler works on the latest UI state in a ref, updated synchronously per key.
+  const latest = useRef({ ui, nodeMac });
+  latest.current = { ui, nodeMac };
+  const facts = { nodes, counts, detailCount: detail.length, screenLines, bodyHeight, inventoried };
+  const factsRef = useRef(facts);
+  factsRef.current = facts;
+
   useInput((input, key) => {
-    if (ui.prompt?.kind === 'running') return;
-    if (ui.prompt) {
+    const cur = latest.current.ui;
+    const f = factsRef.current;
+    const commit = (next: UiState, effect?: Effect) => {
+      latest.current = { ...latest.current, ui: next };
+      setUi(next);
+      runEffect(effect);
+    };
+    if (cur.prompt?.kind === 'running') return;
+    if (cur.prompt) {
       const printable = !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete;
-      const r = applyPromptKey(ui, {
+      const r = applyPromptKey(cur, {
         text: printable ? input : '',
         enter: key.return,
         escape: key.escape,
         backspace: key.backspace || key.delete,
       });
-      setUi(r.ui);
-      runEffect(r.effect);
+      commit(r.ui, r.effect);
       return;
     }
     const command = commandFor(input, key);
     if (!command) return;
-    const count = ui.detail ? detail.length : counts[ui.screen];
-    const r = applyCommand({ ...ui, cursor }, command, {
-      count,
-      page: bodyHeight - 1,
-      selectedMac,
-      inventoried,
+    const pin = latest.current.nodeMac ? f.nodes.findIndex((n) => n.mac === latest.current.nodeMac) : -1;
+    const cursorNow = { ...cur.cursor, nodes: pin >= 0 ? pin : clamp(cur.cursor.nodes, f.nodes.length) };
+    const selected = cur.detail
+      ? cur.detail.mac
+      : cur.screen === 'nodes'
+        ? f.nodes[cursorNow.nodes]?.mac
+        : f.screenLines[cur.screen][clamp(cur.cursor[cur.screen], f.counts[cur.screen])]?.mac;
+    const r = applyCommand({ ...cur, cursor: cursorNow }, command, {
+      count: cur.detail ? f.detailCount : f.counts[cur.screen],
+      page: f.bodyHeight - 1,
+      selectedMac: selected,
+      inventoried: f.inventoried,
       readOnly,
     });
-    if (!r.ui.detail && r.ui.screen === 'nodes') setNodeMac(nodes[r.ui.cursor.nodes]?.mac);
-    setUi(r.ui);
-    runEffect(r.effect);
+    if (!r.ui.detail && r.ui.screen === 'nodes') {
+      const mac = f.nodes[r.ui.cursor.nodes]?.mac;
+      latest.current = { ...latest.current, nodeMac: mac };
+      setNodeMac(mac);
+    }
+    commit(r.ui, r.effect);
   });
 
   let body;

@@ -91,3 +91,11 @@ export function ipSortKey(ip: string | undefined): number {
   if (!m) return Number.MAX_SAFE_INTEGER - 1;
   return ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
 }
+
+/** Like fit, but keeps the end of the text (file paths: the name matters more than the directory). */
+export function fitTail(s: string, width: number, g: Glyphs): string {
+  const chars = [...s];
+  if (width <= 0) return '';
+  if (chars.length <= width) return s.padEnd(width);
+  return width === 1 ? g.ellipsis : g.ellipsis + chars.slice(chars.length - width + 1).join('');
+}

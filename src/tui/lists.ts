@@ -3,7 +3,7 @@
 import type { Mac, ReconEvent } from '../master/state/events.js';
 import type { NodeRecord, ReconState } from '../master/state/reducer.js';
 import { describeEvent, eventLineText, type EventLine } from './describe-event.js';
-import { bar, clean, fit, fmtBytes, fmtElapsed, fmtTimeOf, ipSortKey, type Glyphs } from './format.js';
+import { bar, clean, fit, fitTail, fmtBytes, fmtElapsed, fmtTimeOf, ipSortKey, type Glyphs } from './format.js';
 import { toneOf, type Tone } from './node-table.js';
 import { applyEvent, initialState } from '../master/state/reducer.js';
 
@@ -44,13 +44,14 @@ export function transferLines(state: ReconState, now: number, width: number, g: 
   const all = Object.values(state.transfers);
   const order = (s: string) => (s === 'active' ? 0 : 1);
   all.sort((a, b) => order(a.state) - order(b.state) || b.startedAt.localeCompare(a.startedAt));
-  const fileW = Math.max(8, width - (4 + 1 + 6 + 1 + 17 + 1 + 15 + 1 + 10 + 1 + 8));
+  // seven columns, six separating spaces
+  const fileW = Math.max(8, width - (4 + 6 + 17 + 15 + 10 + 8 + 6));
   const fmt = (c: string[]) =>
     [
       fit(c[0] ?? '', 4, g),
       fit(c[1] ?? '', 6, g),
       fit(c[2] ?? '', 17, g),
-      fit(c[3] ?? '', fileW, g),
+      fitTail(c[3] ?? '', fileW, g),
       fit(c[4] ?? '', 15, g),
       fit(c[5] ?? '', 10, g),
       fit(c[6] ?? '', 8, g),

@@ -6,6 +6,7 @@ import { MasterFeed } from './master-feed.js';
 import { decideTerminalMode } from './terminal-mode.js';
 import { runHeadless } from './headless.js';
 import { ConsoleApp } from './app.js';
+import { controlSocketPath } from '../cli/locate.js';
 
 export interface ConsoleOptions {
   socket: string;
@@ -57,4 +58,14 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     feed.stop();
   }
+}
+
+/** The `recon console` runner for the CLI's command table (flags already parsed). */
+export function runConsoleCommand(values: Record<string, unknown>): Promise<number> {
+  return runConsole({
+    socket: controlSocketPath(values),
+    readOnly: values['read-only'] === true,
+    headless: values.headless === true,
+    ascii: values.ascii === true,
+  });
 }

@@ -3,7 +3,7 @@
 // the console asked for. Also runnable as a process:
 //   node --import tsx test/tui/replay-master.ts --dir D [--nodes N] [--rate EVENTS_PER_S] [--live N]
 // prints "ready <socket>" once serving.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { StateStore } from '../../src/master/state/store.js';
 import { ControlServer } from '../../src/master/control/server.js';
-import type { Action } from '../../src/master/control/protocol.js';
+import type { Action, ActionName } from '../../src/master/control/protocol.js';
 import type { NewEvent } from '../../src/master/state/events.js';
 import { fleetEvents, peerEvents } from './fleet.js';
 
@@ -25,10 +25,21 @@ export class ReplayMaster {
     private readonly ownDir: boolean,
   ) {}
 
-  static async start(opts: { dir?: string; events?: NewEvent[] } = {}): Promise<ReplayMaster> {
+  /**
+   * `log`: a recorded events.jsonl laid into the fresh data dir before the store opens (the store
+   * recovers it like after a restart); `events`: emitted after start; `actions`: the actions this
+   * master can run (others answer "not available yet", as on a master without that capability).
+   */
+  static async start(
+    opts: { dir?: string; log?: string; events?: NewEvent[]; actions?: ActionName[] } = {},
+  ): Promise<ReplayMaster> {
     const ownDir = !opts.dir;
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'recon-tui-')));
     const log = pino({ level: 'silent' });
+    if (opts.log) {
+      await mkdir(join(dir, 'data'), { recursive: true });
+      await copyFile(opts.log, join(dir, 'data', 'events.jsonl'));
+    }
     const store = await StateStore.open(join(dir, 'data'), { log, snapshotEverySeconds: 3600 });
     await store.emit({
       type: 'master.started',
@@ -39,15 +50,13 @@ export class ReplayMaster {
     const socket = join(dir, 'control.sock');
     const server = new ControlServer(socket, store, 'test', log);
     const m = new ReplayMaster(dir, socket, store, server, ownDir);
-    const record = (ok: boolean) => async (action: Action, ctx: { by: string; progress: (m: string) => void }) => {
+    const record = async (action: Action, ctx: { by: string; progress: (m: string) => void }) => {
       m.actions.push({ action, by: ctx.by });
       ctx.progress('queued');
       await new Promise((r) => setTimeout(r, 20));
-      return { ok, message: ok ? `${action.name} accepted` : `${action.name} refused` };
+      return { ok: true, message: `${action.name} accepted` };
     };
-    server.registerAction('shutdown', record(true));
-    server.registerAction('shutdown-all', record(true));
-    server.registerAction('poweroff', record(true));
+    for (const name of opts.actions ?? ['shutdown', 'shutdown-all', 'poweroff']) server.registerAction(name, record);
     await server.start();
     return m;
   }
@@ -83,10 +92,20 @@ export function* liveTraffic(nodes: number, from = 0): Generator<NewEvent> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, nodes: { type: 'string' }, rate: { type: 'string' }, rogue: { type: 'boolean' } },
+    options: {
+      dir: { type: 'string' },
+      log: { type: 'string' },
+      nodes: { type: 'string' },
+      rate: { type: 'string' },
+      rogue: { type: 'boolean' },
+    },
   });
   const nodes = Number(values.nodes ?? '8');
-  const m = await ReplayMaster.start({ dir: values.dir, events: fleetEvents(nodes, Date.now() - 60_000, { rogue: values.rogue }) });
+  const m = await ReplayMaster.start({
+    dir: values.dir,
+    log: values.log,
+    events: values.log ? [] : fleetEvents(nodes, Date.now() - 60_000, { rogue: values.rogue }),
+  });
   process.stdout.write(`ready ${m.socket}\n`);
   const stop = new AbortController();
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, () => stop.abort());
