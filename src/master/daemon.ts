@@ -27,6 +27,9 @@ export class Master {
   get log(): Logger {
     return this.ctx.log;
   }
+  get version(): string {
+    return this.ctx.version;
+  }
 
   static async start(config: ReconConfig, flags: MasterFlags, opts: { logStderr?: boolean } = {}): Promise<Master> {
     const log = masterLogger(config, { stderr: opts.logStderr });

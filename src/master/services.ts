@@ -1,6 +1,12 @@
 // The network services `recon master` runs, in start order. Each is a ServiceStarter (see service.ts).
 import type { ServiceContext, RunningService, ServiceStarter } from './service.js';
 import type { ServiceName } from './state/events.js';
+import { startHttp } from '../net/http/service.js';
+import { startTftp } from '../net/tftp/service.js';
+import { startDns } from '../net/dns/service.js';
+import { startRouterAdvertisements } from '../net/ra/service.js';
+import { startDhcp6 } from '../net/dhcp6/service.js';
+import { startDhcp4 } from '../net/dhcp4/service.js';
 
 interface ServiceEntry {
   name: ServiceName;
@@ -9,7 +15,15 @@ interface ServiceEntry {
   enabled?: (ctx: ServiceContext) => boolean;
 }
 
-export const SERVICES: ServiceEntry[] = [];
+// Boot services first, DHCP last: a client that gets a lease finds everything it needs already up.
+export const SERVICES: ServiceEntry[] = [
+  { name: 'http', start: startHttp },
+  { name: 'tftp', start: startTftp },
+  { name: 'dns', start: startDns },
+  { name: 'ra', start: startRouterAdvertisements, enabled: (c) => c.config.ipv6.enabled && c.config.ipv6.routerAdvertisements },
+  { name: 'dhcp6', start: startDhcp6, enabled: (c) => c.config.ipv6.enabled },
+  { name: 'dhcp4', start: startDhcp4 },
+];
 
 /** Starts every service; one that fails is reported (service event) and the others still start. */
 export async function startServices(ctx: ServiceContext): Promise<RunningService[]> {
