@@ -8,6 +8,9 @@ import { ConfigError } from './master/config/load.js';
 import { VERSION } from './version.js';
 import { runMaster } from './cli/run-master.js';
 import { runStatus } from './cli/run-status.js';
+import { runPower } from './cli/run-power.js';
+import { runExport } from './cli/run-export.js';
+import { runCollectCommand } from './cli/run-collect.js';
 
 type Runner = (values: Record<string, unknown>, positionals: string[]) => Promise<number>;
 
@@ -20,10 +23,10 @@ const RUNNERS: Record<string, Runner> = {
   master: runMaster,
   status: runStatus,
   console: notBuilt('recon console: the operator console'),
-  collect: notBuilt('recon collect: the peer collector'),
+  collect: runCollectCommand,
   lab: notBuilt('recon lab: the lab demo'),
-  power: notBuilt('recon power: peer shutdown and final power-down'),
-  export: notBuilt('recon export: the fleet report'),
+  power: runPower,
+  export: runExport,
 };
 
 async function main(argv: string[]): Promise<number> {
