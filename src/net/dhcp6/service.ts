@@ -2,12 +2,11 @@
 // All_DHCP_Relay_Agents_and_Servers ff02::1:2 there), the pool rebuilt from the state store, and the
 // receive loop: decode → unwrap relays → decide → emit events and wait until they are durable → reply.
 // A bad packet is logged and dropped; nothing in the loop can take the service down.
-import { readFile } from 'node:fs/promises';
 import type dgram from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import { openDeviceSocket } from '../bind-device.js';
 import type { ServiceContext, ServiceStarter } from '../../master/service.js';
-import { normalizeMac } from '../../master/state/events.js';
+import { interfaceMac } from '../ra/link.js';
 import { decodeDhcp6, encodeDhcp6, messageTypeName } from './codec.js';
 import { Dhcp6DecodeError } from './errors.js';
 import { duidLlFromMac } from './duid.js';
@@ -18,18 +17,11 @@ import { Dhcp6Pool } from './pool.js';
 export const ALL_DHCP_SERVERS = 'ff02::1:2';
 const EXPIRY_SWEEP_MS = 30_000;
 
-/** The interface's MAC, from sysfs: the server DUID is made from it so it survives restarts. */
-async function interfaceMac(ifname: string): Promise<string> {
-  const raw = (await readFile(`/sys/class/net/${ifname}/address`, 'utf8')).trim();
-  const mac = normalizeMac(raw);
-  if (!mac) throw new Error(`${ifname} has no Ethernet address (${raw || 'empty'})`);
-  return mac;
-}
-
 export async function dhcp6Settings(ctx: ServiceContext): Promise<Dhcp6Settings> {
   const c = ctx.config;
   const pool = new Dhcp6Pool(c.ipv6.address, c.ipv6.range);
   return {
+    // DUID-LL of the interface MAC: the same server identity after a restart, so clients keep renewing with us
     serverDuid: duidLlFromMac(await interfaceMac(c.interface)),
     pool,
     boot: { files: c.boot.files, address: c.ipv6.address, httpPort: c.ports.http },

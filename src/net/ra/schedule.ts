@@ -1,0 +1,63 @@
+// When to send the next Router Advertisement (RFC 4861 §6.2.4, §6.2.6), as a pure function of what
+// has happened so far: the first few quickly, then at a random interval. A solicitation from an
+// address is answered at once by unicast (§6.2.6 allows it; multicast answers would have to wait for
+// MIN_DELAY_BETWEEN_RAS), at most once per `minGapMs` per host; one from "::" brings the next
+// multicast RA forward, but never closer than MIN_DELAY_BETWEEN_RAS to the previous one.
+
+export interface RaTiming {
+  /** MinRtrAdvInterval / MaxRtrAdvInterval, in ms */
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** how many initial advertisements go out at initialIntervalMs */
+  initialCount: number;
+  initialIntervalMs: number;
+  /** MIN_DELAY_BETWEEN_RAS (multicast), and the per-host limit for unicast answers */
+  minGapMs: number;
+  perHostGapMs: number;
+}
+
+/** Short intervals: recon's segment is isolated and iPXE should not wait long for its first RA. */
+export const RA_TIMING: RaTiming = {
+  minIntervalMs: 10_000,
+  maxIntervalMs: 30_000,
+  initialCount: 3,
+  initialIntervalMs: 4_000,
+  minGapMs: 3_000,
+  perHostGapMs: 250,
+};
+
+/** The time of the next unsolicited advertisement after one sent at `sentAt` (the `sentCount`th). */
+export function nextUnsolicited(
+  sentAt: number,
+  sentCount: number,
+  t: RaTiming,
+  random: () => number,
+): number {
+  const interval =
+    sentCount < t.initialCount
+      ? Math.min(t.initialIntervalMs, t.maxIntervalMs)
+      : t.minIntervalMs + random() * (t.maxIntervalMs - t.minIntervalMs);
+  return sentAt + interval;
+}
+
+/** When to answer a solicitation heard at `now`, given the last send (undefined: nothing sent yet). */
+export function solicitedAt(now: number, lastSentAt: number | undefined, t: RaTiming): number {
+  return lastSentAt === undefined ? now : Math.max(now, lastSentAt + t.minGapMs);
+}
+
+/** Whether a solicitation from `source` gets its own unicast answer now (and records it if so). */
+export function answerUnicast(
+  source: string,
+  now: number,
+  lastAnswered: Map<string, number>,
+  t: RaTiming,
+): boolean {
+  if (source === '::') return false;
+  const last = lastAnswered.get(source);
+  if (last !== undefined && now - last < t.perHostGapMs) return false;
+  lastAnswered.set(source, now);
+  // forget hosts not heard from for a while, so the map stays small
+  if (lastAnswered.size > 1024)
+    for (const [k, v] of lastAnswered) if (now - v > t.perHostGapMs) lastAnswered.delete(k);
+  return true;
+}
