@@ -1,7 +1,6 @@
 // Turns the role decision into what the boot scripts apply: an environment file for the role script and the
 // systemd units, the master's runtime config (the configured one with the chosen NIC's real name), and one
 // argument file per console. Pure: table-tested.
-import { posix } from 'node:path';
 import type { ReconConfig } from '../master/config/schema.js';
 import type { RoleDecision } from './cmdline.js';
 import type { Nic } from './nic.js';
@@ -37,12 +36,6 @@ export function consoleArgs(tty: string, mode: 'interactive' | 'read-only'): str
   return args;
 }
 
-/** The directory the master's HTTP serves as /install/<imageDir>/, or undefined when /install is not served. */
-export function imageDir(config: ReconConfig): string | undefined {
-  const install = config.http.roots['/install'];
-  return install ? posix.join(install, config.boot.imageDir) : undefined;
-}
-
 export function masterPlan(
   decision: RoleDecision & { role: 'master' },
   config: ReconConfig,
@@ -63,7 +56,6 @@ export function masterPlan(
     RECON_IPV6: config.ipv6.enabled ? `${config.ipv6.address}/${config.ipv6.prefix}` : undefined,
     RECON_HOSTNAME: config.names[0],
     RECON_DATA_DIR: config.dataDir,
-    RECON_IMAGE_DIR: imageDir(config),
     RECON_CONSOLES: [...consoles.keys()].join(' '),
   });
   return { env, runtimeConfig: { ...config, interface: nic.name }, consoles };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { parseConfig } from '../../src/master/config/load.js';
-import { consoleArgs, imageDir, masterPlan, peerPlan, quoteEnv } from '../../src/image/plan.js';
+import { consoleArgs, masterPlan, peerPlan, quoteEnv } from '../../src/image/plan.js';
 import type { Nic } from '../../src/image/nic.js';
 
 const NIC: Nic = { name: 'enp1s0', mac: '52:54:00:12:34:56', ifindex: 2, carrier: true, ethernet: true };
@@ -45,7 +45,6 @@ void test('masterPlan: env, runtime config with the real NIC name, one env file 
     'RECON_IPV4',
     'RECON_IPV6',
     'RECON_CONSOLES',
-    'RECON_IMAGE_DIR',
   ]);
   assert.deepEqual(env, {
     RECON_ROLE: 'master',
@@ -53,7 +52,6 @@ void test('masterPlan: env, runtime config with the real NIC name, one env file 
     RECON_IPV4: '192.168.219.1/24',
     RECON_IPV6: 'fd52:ec0e:d1a8::1/64',
     RECON_CONSOLES: 'tty1 ttyS0 ttyS1',
-    RECON_IMAGE_DIR: '/export/install/recon',
   });
   assert.equal(plan.runtimeConfig?.interface, 'enp1s0');
   // the runtime config is a valid config in its own right
@@ -77,11 +75,6 @@ void test('masterPlan: IPv6 off leaves RECON_IPV6 unset; a console key that is n
   const plan = masterPlan({ role: 'master', reason: 'r' }, config, NIC);
   assert.doesNotMatch(plan.env, /RECON_IPV6/);
   assert.deepEqual([...plan.consoles.keys()], ['tty1']);
-});
-
-void test('imageDir: follows http.roots["/install"] and boot.imageDir, absent without /install', () => {
-  assert.equal(imageDir(parseConfig({ boot: { imageDir: 'v2' } })), '/export/install/v2');
-  assert.equal(imageDir(parseConfig({ http: { roots: { '/export': '/export' } } })), undefined);
 });
 
 void test('peerPlan: pxeaddr and boot MAC, no config and no consoles', () => {

@@ -3,7 +3,7 @@
 // the NIC with link (or the one named by MAC), be reachable from the segment, and no NIC may be renamed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetnsRig, run, RIG_V4 } from '../helpers/netns.js';
@@ -72,8 +72,7 @@ interface Outcome {
 async function roleStep(name: string, cmdline: string): Promise<Outcome> {
   const base = join(dir, name);
   const runDir = join(base, 'run');
-  const live = join(base, 'live');
-  await mkdir(live, { recursive: true });
+  await mkdir(base, { recursive: true });
   await writeFile(join(base, 'cmdline'), cmdline);
   await writeFile(
     join(base, 'recon.json'),
@@ -93,7 +92,6 @@ async function roleStep(name: string, cmdline: string): Promise<Outcome> {
     RECON_CMDLINE: join(base, 'cmdline'),
     RECON_CONFIG: join(base, 'recon.json'),
     RECON_SYSTEMCTL: recorder,
-    RECON_LIVE_MEDIUM: live,
     RECON_SANDBOX: '1',
     RECON_ROLE_CMD: `${process.execPath} --import ${import.meta.resolve('tsx')} ${join(REPO, 'src/image/role.ts')}`,
   };
@@ -150,8 +148,6 @@ void test(
     assert.match(r.systemctl, /^start --no-block recon-console@tty1\.service$/m);
     assert.doesNotMatch(r.systemctl, /ttyUSB77/);
     assert.match(r.stdout, /console ttyUSB77: no such terminal, skipped/);
-    const served = join(dir, 'auto/export/install/recon/live');
-    assert.equal(await readlink(served), join(dir, 'auto/live'));
     await stat(join(dir, 'auto/export/nodes'));
   },
 );
