@@ -38,6 +38,8 @@ export async function startServices(ctx: ServiceContext): Promise<RunningService
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       ctx.log.error({ err, service: s.name }, 'service failed to start');
+      // some services report their own failure with more detail; don't say it twice
+      if (ctx.store.state.services[s.name]?.state === 'failed') continue;
       await ctx.store.emit({
         type: 'service',
         data: { service: s.name, state: 'failed', detail: err.code ? `${err.code}: ${err.message}` : err.message },

@@ -137,8 +137,9 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     case 'master.started':
       state.master = { ...ev.data, startedAt: at };
       state.stopping = undefined;
-      // transfers from an earlier run can never finish
+      // transfers and services of an earlier run are gone with it
       state.transfers = {};
+      state.services = {};
       return undefined;
     case 'master.stopping':
       state.stopping = ev.data.reason;
