@@ -15,7 +15,7 @@ import { useDiskFree } from './hooks/use-disk-free.js';
 import { useTerminalSize, type TerminalSize } from './hooks/use-terminal-size.js';
 import { Header, headerHeight } from './views/header.js';
 import { Footer } from './views/footer.js';
-import { HelpView } from './views/help-view.js';
+import { HelpView, helpText } from './views/help-view.js';
 import { ListView, type ListRow } from './views/list-view.js';
 import { Tabs } from './views/tabs.js';
 
@@ -134,7 +134,8 @@ function Console(props: ConsoleAppProps) {
   // handler works on the latest UI state in a ref, updated synchronously per key.
   const latest = useRef({ ui, nodeMac });
   latest.current = { ui, nodeMac };
-  const facts = { nodes, counts, detailCount: detail.length, screenLines, bodyHeight, inventoried };
+  const helpCount = helpText(readOnly, props.ascii).length;
+  const facts = { nodes, counts, detailCount: detail.length, helpCount, screenLines, bodyHeight, inventoried };
   const factsRef = useRef(facts);
   factsRef.current = facts;
 
@@ -168,7 +169,7 @@ function Console(props: ConsoleAppProps) {
         ? f.nodes[cursorNow.nodes]?.mac
         : f.screenLines[cur.screen][clamp(cur.cursor[cur.screen], f.counts[cur.screen])]?.mac;
     const r = applyCommand({ ...cur, cursor: cursorNow }, command, {
-      count: cur.detail ? f.detailCount : f.counts[cur.screen],
+      count: cur.help ? f.helpCount : cur.detail ? f.detailCount : f.counts[cur.screen],
       page: f.bodyHeight - 1,
       selectedMac: selected,
       inventoried: f.inventoried,
@@ -183,7 +184,7 @@ function Console(props: ConsoleAppProps) {
   });
 
   let body;
-  if (ui.help) body = <HelpView readOnly={readOnly} height={bodyHeight} width={width} />;
+  if (ui.help) body = <HelpView readOnly={readOnly} scroll={ui.helpScroll} height={bodyHeight} width={width} />;
   else if (ui.detail)
     body = (
       <ListView

@@ -23,18 +23,20 @@ export interface UiState {
   filter: string;
   detail?: { mac: Mac; scroll: number };
   help: boolean;
+  /** first help line shown (the help scrolls on small terminals) */
+  helpScroll: number;
   prompt?: Prompt;
   /** the last action's outcome or a hint, shown above the footer */
   status?: { ok: boolean; text: string };
 }
 
 export function initialUi(): UiState {
-  return { screen: 'nodes', cursor: { nodes: 0, leases: 0, boots: 0, log: 0 }, sort: 'ip', reverse: false, filter: '', help: false };
+  return { screen: 'nodes', cursor: { nodes: 0, leases: 0, boots: 0, log: 0 }, sort: 'ip', reverse: false, filter: '', help: false, helpScroll: 0 };
 }
 
 /** What the current screen shows, as far as commands need to know. */
 export interface ViewFacts {
-  /** rows in the current list (or lines in the open detail) */
+  /** rows in the current list (or lines in the open detail or help) */
   count: number;
   /** rows visible at once */
   page: number;
@@ -74,16 +76,19 @@ const MOVES: ReadonlySet<Command> = new Set<Command>(['up', 'down', 'pageUp', 'p
 export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiState; effect?: Effect } {
   const s: UiState = { ...ui, status: undefined };
   if (c === 'quit') return { ui: s, effect: { kind: 'quit' } };
-  if (c === 'help') return { ui: { ...s, help: !ui.help } };
+  if (c === 'help') return { ui: { ...s, help: !ui.help, helpScroll: 0 } };
   if (c === 'back') {
     if (ui.help) return { ui: { ...s, help: false } };
     if (ui.detail) return { ui: { ...s, detail: undefined } };
     if (ui.filter) return { ui: { ...s, filter: '', cursor: { ...ui.cursor, [ui.screen]: 0 } } };
     return { ui: s };
   }
+  // text (help, detail) scrolls until its last line is at the bottom
+  const lastTop = Math.max(1, v.count - v.page + 1);
+  if (ui.help && MOVES.has(c)) return { ui: { ...s, helpScroll: moveCursor(ui.helpScroll, c, lastTop, v.page) } };
   if (ui.help) return { ui: { ...s, help: false } };
   if (MOVES.has(c)) {
-    if (ui.detail) return { ui: { ...s, detail: { ...ui.detail, scroll: moveCursor(ui.detail.scroll, c, v.count, v.page) } } };
+    if (ui.detail) return { ui: { ...s, detail: { ...ui.detail, scroll: moveCursor(ui.detail.scroll, c, lastTop, v.page) } } };
     return { ui: { ...s, cursor: { ...ui.cursor, [ui.screen]: moveCursor(ui.cursor[ui.screen], c, v.count, v.page) } } };
   }
   if (c === 'shutdown' || c === 'shutdownAll' || c === 'powerOff') return askAction(s, c, v);

@@ -13,7 +13,7 @@ import { StateStore } from '../../src/master/state/store.js';
 import { ControlServer } from '../../src/master/control/server.js';
 import type { Action, ActionName } from '../../src/master/control/protocol.js';
 import type { NewEvent } from '../../src/master/state/events.js';
-import { fleetEvents, peerEvents } from './fleet.js';
+import { fleetEvents, masterEvents, peerEvents } from './fleet.js';
 
 export class ReplayMaster {
   readonly actions: { action: Action; by: string }[] = [];
@@ -27,7 +27,7 @@ export class ReplayMaster {
 
   /**
    * `log`: a recorded events.jsonl laid into the fresh data dir before the store opens (the store
-   * recovers it like after a restart); `events`: emitted after start; `actions`: the actions this
+   * recovers it like after a restart); `events`: emitted after start (default: the services report up); `actions`: the actions this
    * master can run (others answer "not available yet", as on a master without that capability).
    */
   static async start(
@@ -45,7 +45,9 @@ export class ReplayMaster {
       type: 'master.started',
       data: { version: 'test', pid: process.pid, names: ['bang'], ipv4: '10.99.0.1', ipv6: 'fd99::1', dataDir: join(dir, 'data') },
     });
-    for (const ev of opts.events ?? []) void store.emit(ev);
+    // a master start clears the services of the previous run: they report again, as on a real start
+    const events = opts.events ?? masterEvents(Date.now());
+    for (const ev of events) void store.emit(ev);
     await store.flush();
     const socket = join(dir, 'control.sock');
     const server = new ControlServer(socket, store, 'test', log);
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   const m = await ReplayMaster.start({
     dir: values.dir,
     log: values.log,
-    events: values.log ? [] : fleetEvents(nodes, Date.now() - 60_000, { rogue: values.rogue }),
+    events: values.log ? undefined : fleetEvents(nodes, Date.now() - 60_000, { rogue: values.rogue }),
   });
   process.stdout.write(`ready ${m.socket}\n`);
   const stop = new AbortController();

@@ -97,7 +97,10 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assertFits(f);
     assert.match(f, /booted 52:54:00:00:00:09 10\.99\.0\.60 stage booted: live image up/);
     await press('?');
-    f = await waitText('final power-down');
+    f = await waitText('next screen: Nodes, Leases, Boots, Log');
+    assertFits(f);
+    await press(KEY.end);
+    f = await waitText('final power-down of the master');
     assertFits(f);
     await press(KEY.esc);
     await waitFor('help closed', () => !frame().includes('final power-down'));
@@ -114,7 +117,7 @@ test('navigate, filter, detail: Enter shows the inventory and the node events', 
     assert.match(f, /Detail 52:54:00:00:00:02/);
     assert.match(f, /system {2}Supermicro SYS-1029P-WTR {2}serial SN100002/);
     assert.match(f, /nic {5}eno1 52:54:00:00:00:02 10000Mb\/s link {2}switch sw-a1 port Ethernet3/);
-    assert.match(f, /inventory stored/);
+    await waitText('inventory stored');
     await press(KEY.esc);
     await waitFor('detail closed', () => !frame().includes('events ('));
     await press('/');

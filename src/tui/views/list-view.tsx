@@ -25,7 +25,9 @@ export function ListView(props: {
 }) {
   const theme = useTheme();
   const bodyHeight = Math.max(1, props.height - (props.header !== undefined ? 1 : 0));
-  const start = props.select ? windowStart(props.cursor, props.count, bodyHeight) : Math.min(props.cursor, Math.max(0, props.count - 1));
+  const start = props.select
+    ? windowStart(props.cursor, props.count, bodyHeight)
+    : Math.max(0, Math.min(props.cursor, props.count - bodyHeight));
   const end = Math.min(props.count, start + bodyHeight);
   const visible = typeof props.rows === 'function' ? props.rows(start, end) : props.rows.slice(start, end);
   const blanks = bodyHeight - visible.length;
