@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 
 export function ipv4ToInt(ip: string): number {
   const p = ip.split('.').map(Number);
-  return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0) as number;
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
 }
 
 export function intToIpv4(n: number): string {

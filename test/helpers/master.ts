@@ -85,7 +85,7 @@ export async function startMaster(
   const full = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
   const proc = spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const socket = config.controlSocket ?? '/run/recon/control.sock';
   try {
