@@ -55,7 +55,8 @@ function Console(props: ConsoleAppProps) {
   const [ui, setUi] = useState<UiState>(initialUi);
   const [nodeMac, setNodeMac] = useState<Mac | undefined>(undefined);
   const [history, setHistory] = useState<{ mac: Mac; events: ReconEvent[] } | undefined>(undefined);
-  const width = size.columns;
+  // the last column is left alone: on a vt100 writing there arms an automatic line wrap
+  const width = Math.max(20, size.columns - 1);
   const glyphs = makeTheme(props.ascii, props.color).glyphs;
 
   // `frame` changes whenever the feed's (mutable) state changed: it is what invalidates these

@@ -40,6 +40,8 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private attempt = 0;
+  /** events up to this seq are already in the snapshot */
+  private snapshotSeq = 0;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private readonly logSize: number;
@@ -91,6 +93,7 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
     client.on('snapshot', (state, version) => {
       this.attempt = 0;
       this.state = state;
+      this.snapshotSeq = state.seq;
       this.setLink({ status: 'live', version, since: Date.now() });
       this.emit('snapshot', state);
     });
@@ -112,8 +115,9 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
   }
 
   private onEvent(ev: ReconEvent): void {
-    // the snapshot already contains everything up to its seq
-    if (ev.seq <= this.state.seq) return;
+    // the snapshot already contains everything up to its seq. Later events are not compared with
+    // each other: ephemeral ones (progress) are broadcast before older durable ones reach the disk.
+    if (ev.seq <= this.snapshotSeq) return;
     applyEvent(this.state, ev);
     let line: EventLine | undefined;
     if (!EPHEMERAL_EVENTS.has(ev.type)) {

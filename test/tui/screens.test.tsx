@@ -77,7 +77,7 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assert.match(f, /ALERT: another DHCP server answers on this network: 10\.99\.0\.254/);
     assert.match(f, /dhcp4 up {2}dhcp6 up {2}ra up {2}dns up {2}tftp up {2}http up/);
     assert.match(f, /12 nodes: leased 1, tftp 1, menu 1, kernel 1, initrd 1, collecting 1, upl/);
-    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +iPXE +powered-off \S+ +Dell Inc\. PowerE~ off/);
+    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +iPXE +powered-off \S+ +Dell Inc\. Power\S*~ off/);
     assert.match(f, /s:shut-down A:all P:power-down \?:help q:detach/);
     await press(KEY.tab);
     f = await waitText('ADDRESS');
@@ -90,7 +90,7 @@ test('every screen renders the recorded state inside 80x24', async () => {
     await press(KEY.tab);
     f = await waitText('vmlinuz');
     assertFits(f);
-    assert.match(f, /http active 52:54:00:00:00:06 ~recon\/vmlinuz +500B\/1000B +#####\.\.\.\.\./);
+    assert.match(f, /http active 52:54:00:00:00:06 ~\S*vmlinuz +500B\/1000B +#####\.\.\.\.\./);
     await press(KEY.tab);
     await master.emit({ type: 'node.stage', data: { mac: '52:54:00:00:00:09', stage: 'booted', detail: 'live image up' } });
     f = await waitText('stage booted: live image up');
