@@ -61,12 +61,14 @@ export function masterPlan(
   return { env, runtimeConfig: { ...config, interface: nic.name }, consoles };
 }
 
-export function peerPlan(decision: RoleDecision & { role: 'peer' }): BootPlan {
+/** `bootNic`: the NIC the peer booted from (found by its BOOTIF MAC), kept leased after the initrd's client is gone. */
+export function peerPlan(decision: RoleDecision & { role: 'peer' }, bootNic?: Nic): BootPlan {
   const env = envText({
     RECON_ROLE: 'peer',
     RECON_REASON: decision.reason,
     RECON_PXEADDR: decision.pxeaddr,
     RECON_MAC: decision.bootMac,
+    RECON_INTERFACE: bootNic?.name,
   });
   return { env, consoles: new Map() };
 }

@@ -13,6 +13,7 @@ import { decideRole, parseCmdline } from './cmdline.js';
 import { selectMasterNic, type NicChoice } from './nic.js';
 import { masterPlan, peerPlan, type BootPlan } from './plan.js';
 import { readNics } from './sysfs.js';
+import { normalizeMac } from '../master/state/events.js';
 import { lowerOtherLinks, raiseEthernetLinks } from './links.js';
 
 interface Options {
@@ -70,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   const opts = options(argv);
   const decision = decideRole(parseCmdline(await readFile(opts.cmdline, 'utf8')));
   if (decision.role === 'peer') {
-    await writePlan(opts.runDir, peerPlan(decision));
+    const bootNic = decision.bootMac
+      ? (await readNics(opts.sysNet)).find((n) => normalizeMac(n.mac) === decision.bootMac)
+      : undefined;
+    await writePlan(opts.runDir, peerPlan(decision, bootNic));
     process.stdout.write(`recon: role=peer pxeaddr=${decision.pxeaddr ?? '-'} (${decision.reason})\n`);
     return 0;
   }

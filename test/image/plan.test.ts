@@ -91,5 +91,7 @@ void test('peerPlan: pxeaddr and boot MAC, no config and no consoles', () => {
   });
   assert.equal(plan.runtimeConfig, undefined);
   assert.equal(plan.consoles.size, 0);
+  assert.doesNotMatch(plan.env, /RECON_INTERFACE/);
   assert.doesNotMatch(peerPlan({ role: 'peer', reason: 'r' }).env, /RECON_PXEADDR/);
+  assert.match(peerPlan({ role: 'peer', reason: 'r' }, NIC).env, /^RECON_INTERFACE='enp1s0'$/m);
 });

@@ -177,4 +177,17 @@ void test('peer (pxeaddr=): no address, no master files, no consoles', { skip },
   await assert.rejects(stat(join(r.run, 'recon.json')));
   assert.equal(r.systemctl, '');
   for (const n of ['e0', 'e1']) assert.doesNotMatch(await addrs(n), /10\.99/);
+  assert.match(r.stdout, /boot NIC not found \(BOOTIF 52:54:00:12:34:62\)/);
+});
+
+void test('peer: the NIC named by BOOTIF is found by MAC, to be kept leased', { skip }, async () => {
+  await reset();
+  const bootif = `01-${(macs.e1 ?? '').replace(/:/g, '-')}`;
+  const r = await roleStep(
+    'peer-bootif',
+    `root=live:http://10.99.0.1/install/recon/recon.iso BOOTIF=${bootif} pxeaddr=10.99.0.1`,
+  );
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(await readFile(join(r.run, 'role.env'), 'utf8'), /^RECON_INTERFACE='e1'$/m);
+  assert.match(r.stdout, /peer: boot NIC e1 \(sandbox: no DHCP client\)/);
 });
