@@ -158,7 +158,7 @@ const section = `## HTTP
 ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${nginxVersion}.
 One ${mib} MiB file (random bytes, in the page cache) downloaded whole by N concurrent \`curl -o /dev/null\` processes
 in a peer namespace across the rig's bridge (veth); the figure is N × size / wall time, best of ${rounds} rounds
-(order alternated). recon runs its HTTP service alone (\`startHttp\`, 1 MiB read chunks through \`send\`); nginx runs
+(order alternated). recon runs its HTTP service alone (\`startHttp\`: \`send\` decides headers and ranges, the body goes out by sendfile(2) through koffi); nginx runs
 with \`sendfile on\`, \`worker_processes auto\`, access log off. Clients and servers share the same CPUs.
 
 | clients | recon MiB/s | nginx MiB/s | recon / nginx | target |

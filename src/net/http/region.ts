@@ -2,10 +2,10 @@
 // the same HTTP semantics `send` gives ordinary files: single Range (206/416), ETag + If-None-Match
 // (304), HEAD. `send` cannot do this: stat() reports size 0 for a block device.
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { decideRange, etagMatches } from './range.js';
 import { STREAM_CHUNK } from './static.js';
+import { canSendfile, sendfileBody } from './sendfile.js';
 import type { Extent } from './live-medium.js';
 
 export interface RegionSource {
@@ -15,11 +15,7 @@ export interface RegionSource {
   contentType: string;
 }
 
-export function serveRegion(
-  ctx: Context,
-  src: RegionSource,
-  observe?: (body: Readable) => void,
-): Promise<void> {
+export function serveRegion(ctx: Context, src: RegionSource, count: (bytes: number) => void): Promise<void> {
   const res = ctx.res;
   const len = src.extent.size;
   ctx.respond = false;
@@ -52,13 +48,18 @@ export function serveRegion(
     res.end();
     return Promise.resolve();
   }
+  if (canSendfile(res))
+    return sendfileBody(res, src.path, src.extent.offset + start, end - start + 1, count).then(
+      (ok) => void (ok || res.destroy()),
+      () => void res.destroy(),
+    );
   return new Promise((resolve) => {
     const body = createReadStream(src.path, {
       start: src.extent.offset + start,
       end: src.extent.offset + end,
       highWaterMark: STREAM_CHUNK,
     });
-    observe?.(body);
+    body.on('data', (c: Buffer | string) => count(c.length));
     body.on('error', () => res.destroy());
     res.once('close', () => {
       body.destroy();

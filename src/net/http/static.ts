@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import send from 'send';
+import { canSendfile, sendfileBody } from './sendfile.js';
 
 /** Large reads keep the per-chunk overhead low when streaming ISOs (see docs/BENCHMARKS.md). */
 export const STREAM_CHUNK = 1 << 20;
@@ -55,13 +56,13 @@ export class HttpFailure extends Error {
 
 /**
  * Sends one resolved file with `send` (conditional and range requests included) and resolves once
- * the response is over. `observe` sees the file stream (for transfer byte counts).
+ * the response is over. `count` hears the size of every chunk sent (transfer byte counts).
  */
 export function sendFile(
   ctx: Context,
   realRoot: string,
   real: string,
-  observe?: (body: Readable) => void,
+  count: (bytes: number) => void = () => undefined,
   headers: Record<string, string> = {},
 ): Promise<void> {
   const rel = real.slice(realRoot.length).split(sep).filter(Boolean).map(encodeURIComponent).join('/');
@@ -80,7 +81,17 @@ export function sendFile(
     stream.on('headers', (r: ServerResponse) => {
       for (const [k, v] of Object.entries(headers)) r.setHeader(k, v);
     });
-    if (observe) stream.on('stream', (s: Readable) => observe(s));
+    // send decides status, headers and range, then calls stream(): the body goes out by sendfile(2)
+    const streamThrough = stream.stream.bind(stream);
+    stream.stream = (path: string, opts: { start?: number }) => {
+      if (!canSendfile(res)) return streamThrough(path, opts);
+      const length = Number(res.getHeader('Content-Length'));
+      sendfileBody(res, path, opts.start ?? 0, length, count).then(
+        (ok) => ok || res.destroy(),
+        () => res.destroy(),
+      );
+    };
+    stream.on('stream', (s: Readable) => s.on('data', (c: Buffer) => count(c.length)));
     stream.on('error', (err: { status?: number; message?: string; headers?: Record<string, string> }) => {
       const status = err.status ?? 500;
       if (!res.headersSent) {

@@ -3,7 +3,6 @@
 // holding the client's address; the reducer moves that node's stage (kernel/initrd/image/menu).
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { EventPayloads, NewEvent } from '../../master/state/events.js';
 import type { StateStore } from '../../master/state/store.js';
@@ -29,15 +28,15 @@ export interface TransferStart {
 }
 
 /**
- * Starts a transfer record for one response. Returns a function that counts the bytes of the
- * stream being sent; the outcome is decided when the response finishes (done) or closes early (failed).
+ * Starts a transfer record for one response. Returns a function that is told each chunk's size as
+ * it goes out; the outcome is decided when the response finishes (done) or closes early (failed).
  */
 export function trackTransfer(
   store: StateStore,
   log: Logger,
   t: TransferStart,
   res: ServerResponse,
-): (body: Readable | number) => void {
+): (bytes: number) => void {
   const id = `http-${randomBytes(6).toString('hex')}`;
   const ip = normalizeAddress(t.ip);
   const mac = t.mac ?? macForAddress(store.state, ip);
@@ -58,18 +57,12 @@ export function trackTransfer(
   };
   res.once('finish', () => settle(res.statusCode < 400, `HTTP ${res.statusCode}`));
   res.once('close', () => settle(false, 'client went away'));
-  return (body) => {
-    if (typeof body === 'number') {
-      bytes = body;
-      return;
+  return (n) => {
+    bytes += n;
+    const now = Date.now();
+    if (now - lastReport >= PROGRESS_EVERY_MS) {
+      lastReport = now;
+      emitQuietly(store, log, { type: 'transfer.progress', data: { id, bytes } });
     }
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      const now = Date.now();
-      if (now - lastReport >= PROGRESS_EVERY_MS) {
-        lastReport = now;
-        emitQuietly(store, log, { type: 'transfer.progress', data: { id, bytes } });
-      }
-    });
   };
 }
