@@ -35,6 +35,9 @@ export async function startServices(ctx: ServiceContext): Promise<RunningService
     }
     try {
       running.push(await s.start(ctx));
+      // a service that did not report its own state (with its detail) is up now
+      const st = ctx.store.state.services[s.name]?.state;
+      if (st === undefined || st === 'starting') await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'up' } });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       ctx.log.error({ err, service: s.name }, 'service failed to start');
