@@ -3,14 +3,21 @@
 // device, joined to all-routers ff02::2 so solicitations arrive, and filtered to Router Solicitations.
 // The socket is not bound to an address (that would also filter what it receives); the kernel picks
 // the interface's link-local address as the source, so the caller waits until DAD has finished.
-import { constants as osConstants } from 'node:os';
 import { bytesToIpv6, ipv6ToBytes } from '../../shared/ip.js';
 import { ICMP6_ROUTER_SOLICIT } from './codec.js';
+import {
+  EAGAIN,
+  errnoName,
+  int32,
+  loadLibc,
+  MSG_DONTWAIT,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  type Libc,
+} from './libc.js';
 
 const AF_INET6 = 10;
 const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ICMPV6 = 58;
 const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
@@ -21,8 +28,6 @@ const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
 const ICMP6_FILTER = 1;
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = osConstants.errno.EAGAIN;
 
 export const ALL_NODES = 'ff02::1';
 export const ALL_ROUTERS = 'ff02::2';
@@ -37,52 +42,12 @@ export class Icmp6SocketError extends Error {
   }
 }
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  bind(fd: number, addr: Buffer, len: number): number;
-  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number): number;
-  recvfrom(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: Buffer): number;
-  close(fd: number): number;
-  if_nametoindex(name: string): number;
-  errno(): number;
-}
-
-let libc: Libc | undefined;
-
-async function loadLibc(): Promise<Libc> {
-  if (libc) return libc;
-  const koffi = (await import('koffi')).default;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    socket: lib.func('int socket(int, int, int)') as Libc['socket'],
-    setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
-    bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
-    sendto: lib.func(
-      'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
-    ) as Libc['sendto'],
-    recvfrom: lib.func('intptr_t recvfrom(int, void *, size_t, int, void *, void *)') as Libc['recvfrom'],
-    close: lib.func('int close(int)') as Libc['close'],
-    if_nametoindex: lib.func('unsigned int if_nametoindex(const char *)') as Libc['if_nametoindex'],
-    errno: () => koffi.errno(),
-  };
-  return libc;
-}
-
-const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
-
 function sockaddr6(address: string, scopeId: number): Buffer {
   const sa = Buffer.alloc(28);
   sa.writeUInt16LE(AF_INET6, 0);
   ipv6ToBytes(address).copy(sa, 8);
   sa.writeUInt32LE(scopeId, 24);
   return sa;
-}
-
-function int(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n, 0);
-  return b;
 }
 
 export class Icmp6Socket {
@@ -108,14 +73,14 @@ export class Icmp6Socket {
     const filter = Buffer.alloc(32, 0xff);
     const word = 4 * (ICMP6_ROUTER_SOLICIT >> 5);
     filter.writeUInt32LE((filter.readUInt32LE(word) & ~(1 << (ICMP6_ROUTER_SOLICIT & 31))) >>> 0, word);
-    const mreq = Buffer.concat([ipv6ToBytes(ALL_ROUTERS), int(ifindex)]);
+    const mreq = Buffer.concat([ipv6ToBytes(ALL_ROUTERS), int32(ifindex)]);
     const dev = Buffer.from(`${ifname}\0`, 'latin1');
     const steps: [string, number, number, Buffer][] = [
       ['SO_BINDTODEVICE', SOL_SOCKET, SO_BINDTODEVICE, dev],
-      ['IPV6_MULTICAST_HOPS', IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int(255)],
-      ['IPV6_UNICAST_HOPS', IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(255)],
-      ['IPV6_MULTICAST_IF', IPPROTO_IPV6, IPV6_MULTICAST_IF, int(ifindex)],
-      ['IPV6_MULTICAST_LOOP', IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int(0)],
+      ['IPV6_MULTICAST_HOPS', IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int32(255)],
+      ['IPV6_UNICAST_HOPS', IPPROTO_IPV6, IPV6_UNICAST_HOPS, int32(255)],
+      ['IPV6_MULTICAST_IF', IPPROTO_IPV6, IPV6_MULTICAST_IF, int32(ifindex)],
+      ['IPV6_MULTICAST_LOOP', IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int32(0)],
       ['ICMP6_FILTER', IPPROTO_ICMPV6, ICMP6_FILTER, filter],
       ['IPV6_ADD_MEMBERSHIP ff02::2', IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq],
     ];
@@ -125,16 +90,16 @@ export class Icmp6Socket {
   }
 
   private fail(what: string): never {
-    const errno = ERRNO_NAMES.get(this.c.errno());
+    const errno = errnoName(this.c.errno());
     this.close();
-    throw new Icmp6SocketError(`${what} on ${this.ifname}: ${errno ?? 'unknown error'}`, errno);
+    throw new Icmp6SocketError(`${what} on ${this.ifname}: ${errno}`, errno);
   }
 
   send(packet: Buffer, to = ALL_NODES): void {
     const sa = sockaddr6(to, this.ifindex);
     if (this.c.sendto(this.fd, packet, packet.length, 0, sa, sa.length) < 0) {
-      const errno = ERRNO_NAMES.get(this.c.errno());
-      throw new Icmp6SocketError(`sendto(${to}%${this.ifname}): ${errno ?? 'unknown error'}`, errno);
+      const errno = errnoName(this.c.errno());
+      throw new Icmp6SocketError(`sendto(${to}%${this.ifname}): ${errno}`, errno);
     }
   }
 
@@ -150,7 +115,7 @@ export class Icmp6Socket {
       if (r < 0) {
         const e = this.c.errno();
         if (e === EAGAIN) break;
-        throw new Icmp6SocketError(`recv on ${this.ifname}: ${ERRNO_NAMES.get(e) ?? e}`, ERRNO_NAMES.get(e));
+        throw new Icmp6SocketError(`recv on ${this.ifname}: ${errnoName(e)}`, errnoName(e));
       }
       if (r >= 8 && buf[0] === ICMP6_ROUTER_SOLICIT && buf[1] === 0)
         sources.push(bytesToIpv6(from.subarray(8, 24)));

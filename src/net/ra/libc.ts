@@ -1,0 +1,55 @@
+// The libc calls recon's raw sockets need (ICMPv6 for router advertisements, AF_PACKET for the
+// rogue-DHCP guard), bound once through koffi. Node has neither raw nor packet sockets; these are
+// non-blocking and polled by their owners, so no thread ever blocks in libc.
+import { constants as osConstants } from 'node:os';
+
+export interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number): number;
+  recvfrom(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: Buffer): number;
+  close(fd: number): number;
+  if_nametoindex(name: string): number;
+  errno(): number;
+}
+
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const MSG_DONTWAIT = 0x40;
+export const EAGAIN = osConstants.errno.EAGAIN;
+
+let libc: Libc | undefined;
+
+export async function loadLibc(): Promise<Libc> {
+  if (libc) return libc;
+  if (process.platform !== 'linux')
+    throw new Error(`raw sockets need Linux (running on ${process.platform})`);
+  const koffi = (await import('koffi')).default;
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    socket: lib.func('int socket(int, int, int)') as Libc['socket'],
+    setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
+    bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
+    sendto: lib.func(
+      'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
+    ) as Libc['sendto'],
+    recvfrom: lib.func('intptr_t recvfrom(int, void *, size_t, int, void *, void *)') as Libc['recvfrom'],
+    close: lib.func('int close(int)') as Libc['close'],
+    if_nametoindex: lib.func('unsigned int if_nametoindex(const char *)') as Libc['if_nametoindex'],
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}
+
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
+
+export function errnoName(n: number): string {
+  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
+}
+
+export function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n, 0);
+  return b;
+}

@@ -1,0 +1,155 @@
+// The rogue-DHCP guard against a real dnsmasq on the same bridge: recon refuses to serve DHCPv4 and
+// names the server (id, MAC, offered address); with --proxy-dhcp it lets DHCP start; with no other
+// server it starts; a server appearing later is detected by the re-probe, and cleared when it goes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { needs } from '../helpers/needs.js';
+import { NetnsRig } from '../helpers/netns.js';
+import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
+import { rigConfig } from './dhcp6-rig.js';
+import type { ReconEvent } from '../../src/master/state/events.js';
+
+const ROGUE_MAC = '52:54:00:aa:bb:cc';
+const skip = needs({ root: true, tools: ['dnsmasq', 'ip'] });
+
+async function rogueDhcp(
+  rig: NetnsRig,
+  dir: string,
+): Promise<{ ns: string; start(): Promise<ChildProcess> }> {
+  const peer = await rig.addPeer(ROGUE_MAC);
+  const r = await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
+  assert.equal(r.code, 0, r.stderr);
+  const leases = join(dir, 'rogue.leases');
+  return {
+    ns: peer.ns,
+    async start() {
+      await writeFile(leases, '');
+      const p = rig.spawn(peer.ns, [
+        'dnsmasq',
+        '--no-daemon',
+        '--conf-file=/dev/null',
+        '--port=0',
+        '--user=root',
+        '--interface=eth0',
+        '--bind-interfaces',
+        '--except-interface=lo',
+        '--dhcp-range=10.99.0.150,10.99.0.160,255.255.255.0,1h',
+        `--dhcp-leasefile=${leases}`,
+        '--no-ping',
+        '--log-dhcp',
+        '--log-facility=-',
+      ]);
+      // dnsmasq prints its start-up lines once the DHCP socket is open
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${out}`)), 10_000);
+        const on = (c: Buffer) => {
+          out += c.toString();
+          if (/DHCP, IP range/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        p.stdout!.on('data', on);
+        p.stderr!.on('data', on);
+        p.once('exit', (code) => reject(new Error(`dnsmasq exited ${code}: ${out}`)));
+      });
+      return p;
+    },
+  };
+}
+
+const guardConfig = (dir: string) =>
+  rigConfig(dir, { guard: { enabled: true, probeTries: 3, probeSeconds: 1.5, reprobeSeconds: 5 } });
+
+function startGuardIn(rig: NetnsRig, dir: string, flags: string[] = []): Promise<ServiceProc> {
+  return startServiceIn(rig, rig.masterNs, {
+    module: 'src/net/guard/guard.ts',
+    exportName: 'startGuard',
+    config: guardConfig(dir),
+    dir,
+    flags,
+  });
+}
+
+const isRogue = (ev: ReconEvent) => ev.type === 'rogue.detected';
+const blocked = (ev: ReconEvent) =>
+  ev.type === 'service' && ev.data.service === 'dhcp4' && ev.data.state === 'blocked';
+const guardUp = (ev: ReconEvent) =>
+  ev.type === 'service' && ev.data.service === 'guard' && ev.data.state === 'up';
+
+void test(
+  'guard: dnsmasq on the segment → DHCPv4 blocked, server named; --proxy-dhcp lets it start',
+  { skip, timeout: 90_000 },
+  async () => {
+    const rig = await NetnsRig.create('gd');
+    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-'));
+    let guard: ServiceProc | undefined;
+    try {
+      const rogue = await rogueDhcp(rig, dir);
+      await rogue.start();
+      const t0 = Date.now();
+      guard = await startGuardIn(rig, dir);
+      console.log(`# first probe took ${Date.now() - t0} ms (probeSeconds 1.5)`);
+      const ev = await guard.waitFor(isRogue, 'rogue.detected');
+      assert.ok(ev.type === 'rogue.detected');
+      assert.equal(ev.data.serverId, '10.99.0.2');
+      assert.equal(ev.data.serverMac, ROGUE_MAC);
+      assert.match(ev.data.offeredIp ?? '', /^10\.99\.0\.1(5\d|60)$/);
+      const b = await guard.waitFor(blocked, 'dhcp4 blocked');
+      assert.ok(b.type === 'service');
+      assert.match(b.data.detail ?? '', /10\.99\.0\.2 \(52:54:00:aa:bb:cc\) offering 10\.99\.0\.1\d\d/);
+      assert.equal(guard.events.filter(isRogue).length, 1, 'one event per server, not per OFFER');
+      await guard.stop();
+
+      // the same segment with --proxy-dhcp: the server is still recorded, DHCP is not blocked
+      await rm(join(dir, 'data'), { recursive: true, force: true });
+      guard = await startGuardIn(rig, dir, ['--proxy-dhcp']);
+      await guard.waitFor(isRogue, 'rogue.detected');
+      const up = await guard.waitFor(guardUp, 'guard up');
+      assert.ok(up.type === 'service');
+      assert.match(up.data.detail ?? '', /^proxyDHCP next to 10\.99\.0\.2/);
+      assert.ok(!guard.events.some(blocked));
+    } finally {
+      await guard?.stop();
+      await rig.teardown();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+void test(
+  'guard: no other server → DHCP may start; one appearing later is detected, then cleared',
+  { skip, timeout: 90_000 },
+  async () => {
+    const rig = await NetnsRig.create('gq');
+    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-'));
+    let guard: ServiceProc | undefined;
+    try {
+      const rogue = await rogueDhcp(rig, dir);
+      guard = await startGuardIn(rig, dir);
+      const up = await guard.waitFor(guardUp, 'guard up');
+      assert.ok(up.type === 'service');
+      assert.equal(up.data.detail, 'no other DHCP server answered');
+      assert.ok(!guard.events.some(isRogue) && !guard.events.some(blocked));
+
+      const dnsmasq = await rogue.start();
+      const ev = await guard.waitFor(isRogue, 'rogue.detected by a re-probe', 20_000);
+      assert.ok(ev.type === 'rogue.detected' && ev.data.serverId === '10.99.0.2');
+      dnsmasq.kill('SIGTERM');
+      await guard.waitFor(
+        (e) => e.type === 'rogue.cleared' && e.data.serverId === '10.99.0.2',
+        'rogue.cleared',
+        20_000,
+      );
+    } finally {
+      await guard?.stop();
+      await rig.teardown();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
