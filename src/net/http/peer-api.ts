@@ -14,6 +14,7 @@ import { summarizeInventory, validateInventory } from '../../shared/inventory/in
 import { addressesOf, normalizeAddress } from './source.js';
 import { HttpFailure } from './static.js';
 import { readBody, streamToFileDurable } from './upload.js';
+import { beginUpload } from '../../master/inflight.js';
 
 export const API_VERSION = 1;
 /** The stages a peer may report about itself; the others belong to DHCP/TFTP/HTTP and the master. */
@@ -80,6 +81,20 @@ async function postEvent(ctx: Context, deps: PeerApiDeps): Promise<void> {
     },
   });
   ctx.body = { ok: true, seq: ev.seq };
+}
+
+/** Runs an upload handler registered as in flight, so the final power-down waits for it. */
+async function tracked(
+  ctx: Context,
+  deps: PeerApiDeps,
+  handler: (ctx: Context, deps: PeerApiDeps) => Promise<void>,
+): Promise<void> {
+  const done = beginUpload(nodeFor(ctx, deps));
+  try {
+    await handler(ctx, deps);
+  } finally {
+    done();
+  }
 }
 
 async function putInventory(ctx: Context, deps: PeerApiDeps): Promise<void> {
@@ -175,8 +190,8 @@ export function peerApiRouter(deps: PeerApiDeps): Router {
     };
   });
   r.post('/nodes/:mac/events', (ctx) => postEvent(ctx, deps));
-  r.put('/nodes/:mac/inventory', (ctx) => putInventory(ctx, deps));
-  r.put('/nodes/:mac/raw', (ctx) => putRaw(ctx, deps));
+  r.put('/nodes/:mac/inventory', (ctx) => tracked(ctx, deps, putInventory));
+  r.put('/nodes/:mac/raw', (ctx) => tracked(ctx, deps, putRaw));
   r.get('/nodes/:mac/command', (ctx) => getCommand(ctx, deps));
   return r;
 }
