@@ -5,11 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Inventory } from '../shared/inventory/types.js';
 import { parseCmdline, type PowerOffPolicy } from './cmdline.js';
-import { collectInventory } from './collect.js';
+import { collectInventory, liveSources } from './collect.js';
 import { consoleLine, type ConsoleLine } from './console-log.js';
 import { findMaster } from './find-master.js';
 import { parseIpAddr } from './parsers/ip.js';
-import { runTool } from './run-tools.js';
+import { recordSources, replaySources, type SourceRunner } from './sources.js';
 import { pollCommand, rawArchive, reportStage, uploadInventory, uploadRaw, type PeerApi } from './upload.js';
 
 const execFileP = promisify(execFile);
@@ -35,6 +35,10 @@ export interface CollectCliOptions {
   signal?: AbortSignal;
   /** per network step, give up after this long (default: keep trying) */
   deadlineMs?: number;
+  /** replay this recorded machine (see sources.ts) instead of running the tools here */
+  replayDir?: string;
+  /** also write every raw output of each collection here, as a replay directory */
+  recordDir?: string;
 }
 
 const DEFAULT_LLDP_WAIT_S = 35;
@@ -49,8 +53,11 @@ export function shouldPowerOff(policy: PowerOffPolicy, inv: Inventory): boolean 
 }
 
 /** The MAC the master knows this peer by: BOOTIF, else the first wired NIC with carrier. */
-async function peerMac(bootMac: string | undefined): Promise<{ mac?: string; ifname?: string }> {
-  const r = parseIpAddr((await runTool('ip', ['ip', '-j', '-d', 'addr'], 10_000)).stdout);
+async function peerMac(
+  sources: SourceRunner,
+  bootMac: string | undefined,
+): Promise<{ mac?: string; ifname?: string }> {
+  const r = parseIpAddr((await sources.run('ip', ['ip', '-j', '-d', 'addr'], 10_000)).stdout);
   const links = r.ok ? r.value.filter((l) => l.mac && l.kind !== 'loopback') : [];
   const boot =
     links.find((l) => l.mac === bootMac) ??
@@ -78,6 +85,16 @@ export async function runCollect(opts: CollectCliOptions = {}): Promise<number> 
   const cmdlineText = await readFile(opts.cmdlineFile ?? '/proc/cmdline', 'utf8').catch(() => '');
   const cmd = parseCmdline(cmdlineText);
   const lldpWaitSeconds = opts.lldpWaitSeconds ?? cmd.lldpWaitSeconds ?? DEFAULT_LLDP_WAIT_S;
+  let sources = liveSources;
+  if (opts.replayDir) {
+    try {
+      sources = await replaySources(opts.replayDir);
+    } catch (e) {
+      log((e as Error).message);
+      return 2;
+    }
+    log(`replaying the recorded machine in ${opts.replayDir}`);
+  }
   const collect = async (master?: string): Promise<Awaited<ReturnType<typeof collectInventory>>> => {
     log(`collecting inventory (LLDP wait ${lldpWaitSeconds} s)`);
     const r = await collectInventory({
@@ -87,7 +104,9 @@ export async function runCollect(opts: CollectCliOptions = {}): Promise<number> 
       lldpWaitSeconds,
       ipmitool: opts.ipmitool,
       log,
+      sources,
     });
+    if (opts.recordDir) await recordSources(opts.recordDir, r.raws);
     const bad = Object.entries(r.inventory.tools).filter(
       ([, t]) => t.status !== 'ok' && t.status !== 'skipped',
     );
@@ -106,7 +125,7 @@ export async function runCollect(opts: CollectCliOptions = {}): Promise<number> 
   log(
     `starting (pxeaddr=${cmd.pxeaddr ?? '-'}, BOOTIF=${cmd.bootMac ?? '-'}, postaction=${cmd.postaction ?? '-'})`,
   );
-  const { mac, ifname } = await peerMac(cmd.bootMac);
+  const { mac, ifname } = await peerMac(sources, cmd.bootMac);
   if (!mac) {
     log('no boot NIC: BOOTIF= missing and no wired NIC with carrier');
     return 2;

@@ -11,6 +11,7 @@ import { parseIpAddr } from './parsers/ip.js';
 import { parseLsblk } from './parsers/lsblk.js';
 import { parseLldpctl } from './parsers/lldp.js';
 import { listByPath, probeEfi, readSource, runTool, type RawRun } from './run-tools.js';
+import type { SourceRunner } from './sources.js';
 
 export interface CollectOptions {
   version: string;
@@ -22,6 +23,8 @@ export interface CollectOptions {
   ipmitool?: string[];
   toolTimeoutMs?: number;
   log?: (line: string) => void;
+  /** where raw outputs come from (default: this machine; a replay directory in the lab and in tests) */
+  sources?: SourceRunner;
 }
 
 export interface CollectResult {
@@ -86,9 +89,20 @@ async function listenLldp(nics: string[], waitSeconds: number, t: number): Promi
   }
 }
 
+/** This machine: real tools, procfs/sysfs, a receive-only lldpd. */
+export const liveSources: SourceRunner = {
+  run: runTool,
+  read: readSource,
+  efi: probeEfi,
+  byPath: () => listByPath(),
+  exists,
+  lldp: listenLldp,
+};
+
 export async function collectInventory(opts: CollectOptions): Promise<CollectResult> {
   const started = performance.now();
   const t = opts.toolTimeoutMs ?? 20_000;
+  const src = opts.sources ?? liveSources;
   const log = opts.log ?? ((): void => {});
   const raws = new Map<string, RawRun>();
   const keep = (r: RawRun): RawRun => {
@@ -98,17 +112,17 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
 
   // Phase 1: everything that does not depend on what hardware is there.
   const [ip, blk, dmi] = await Promise.all([
-    runTool('ip', ['ip', '-j', '-d', 'addr'], t).then(keep),
-    runTool('lsblk', ['lsblk', '-J', '-O', '-b'], t).then(keep),
-    runTool('dmidecode', ['dmidecode'], t).then(keep),
-    runTool('lshw', ['lshw', '-json', '-quiet'], t).then(keep),
-    runTool('lspci', ['lspci', '-vmmnnk'], t).then(keep),
-    runTool('nvme', ['nvme', 'list', '-o', 'json'], t).then(keep),
-    runTool('virt', ['systemd-detect-virt'], t).then(keep),
-    readSource('cpuinfo', '/proc/cpuinfo').then(keep),
-    readSource('meminfo', '/proc/meminfo').then(keep),
-    probeEfi().then(keep),
-    listByPath().then(keep),
+    src.run('ip', ['ip', '-j', '-d', 'addr'], t).then(keep),
+    src.run('lsblk', ['lsblk', '-J', '-O', '-b'], t).then(keep),
+    src.run('dmidecode', ['dmidecode'], t).then(keep),
+    src.run('lshw', ['lshw', '-json', '-quiet'], t).then(keep),
+    src.run('lspci', ['lspci', '-vmmnnk'], t).then(keep),
+    src.run('nvme', ['nvme', 'list', '-o', 'json'], t).then(keep),
+    src.run('virt', ['systemd-detect-virt'], t).then(keep),
+    src.read('cpuinfo', '/proc/cpuinfo').then(keep),
+    src.read('meminfo', '/proc/meminfo').then(keep),
+    src.efi().then(keep),
+    src.byPath().then(keep),
   ]);
   log(`base tools done in ${Math.round(performance.now() - started)} ms`);
 
@@ -116,7 +130,7 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   const links = parseIpAddr(ip.stdout);
   const nics = links.ok ? links.value.filter((l) => l.mac !== undefined && l.kind !== 'loopback') : [];
   const disks = parseLsblk(blk.stdout);
-  const bmcHinted = /DMI type 38,/.test(dmi.stdout) || (await exists('/dev/ipmi0'));
+  const bmcHinted = /DMI type 38,/.test(dmi.stdout) || (await src.exists('/dev/ipmi0'));
   const ipmi = opts.ipmitool ?? ['ipmitool'];
   const ipmiSteps = async (): Promise<void> => {
     const ids = ['ipmitool-lan', 'ipmitool-mc', 'ipmitool-fru'];
@@ -127,25 +141,27 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
       );
       return;
     }
-    if (!opts.ipmitool && !(await exists('/dev/ipmi0')))
-      keep(await runTool('modprobe-ipmi', ['modprobe', '-a', 'ipmi_si', 'ipmi_devintf'], t));
-    await Promise.all(ids.map((id, i) => runTool(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)));
+    if (!opts.ipmitool && !(await src.exists('/dev/ipmi0')))
+      keep(await src.run('modprobe-ipmi', ['modprobe', '-a', 'ipmi_si', 'ipmi_devintf'], t));
+    await Promise.all(ids.map((id, i) => src.run(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)));
   };
   await Promise.all([
     ...nics.flatMap((n) => [
-      runTool(`ethtool-i:${n.name}`, ['ethtool', '-i', n.name], t).then(keep),
-      runTool(`ethtool-P:${n.name}`, ['ethtool', '-P', n.name], t).then(keep),
-      runTool(`ethtool:${n.name}`, ['ethtool', n.name], t).then(keep),
+      src.run(`ethtool-i:${n.name}`, ['ethtool', '-i', n.name], t).then(keep),
+      src.run(`ethtool-P:${n.name}`, ['ethtool', '-P', n.name], t).then(keep),
+      src.run(`ethtool:${n.name}`, ['ethtool', n.name], t).then(keep),
     ]),
     ...(disks.ok ? disks.value : []).map((d) =>
-      runTool(`smartctl:${d.name}`, ['smartctl', '-x', '-j', d.path], t).then(keep),
+      src.run(`smartctl:${d.name}`, ['smartctl', '-x', '-j', d.path], t).then(keep),
     ),
     ipmiSteps(),
-    listenLldp(
-      nics.filter((n) => n.kind === 'ether' && n.lowerUp).map((n) => n.name),
-      opts.lldpWaitSeconds,
-      t,
-    ).then(keep),
+    src
+      .lldp(
+        nics.filter((n) => n.kind === 'ether' && n.lowerUp).map((n) => n.name),
+        opts.lldpWaitSeconds,
+        t,
+      )
+      .then(keep),
   ]);
   const durationMs = Math.round(performance.now() - started);
   log(`inventory collected in ${durationMs} ms (${raws.size} sources)`);

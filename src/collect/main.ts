@@ -6,6 +6,9 @@ import type { PowerOffPolicy } from './cmdline.js';
 
 const USAGE = `usage: collect [--master URL] [--cmdline FILE] [--once] [--dry-run] [--poweroff if-bmc|always|never]
                [--poweroff-command "ARGV"] [--lldp-wait SECONDS] [--ipmitool "ARGV"]
+               [--replay DIR] [--record DIR]
+--replay DIR: take every tool output from a recorded machine (DIR/sources.json) instead of running tools
+--record DIR: also write this machine's raw tool outputs to DIR, in the form --replay reads
 env: RECON_POWEROFF_COMMAND (same as --poweroff-command)`;
 
 declare const RECON_VERSION: string | undefined;
@@ -24,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         'poweroff-command': { type: 'string' },
         'lldp-wait': { type: 'string' },
         ipmitool: { type: 'string' },
+        replay: { type: 'string' },
+        record: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -55,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     poweroffCommand: poweroffCmd ? poweroffCmd.split(/\s+/).filter(Boolean) : undefined,
     lldpWaitSeconds: lldp,
     ipmitool: v.ipmitool ? v.ipmitool.split(/\s+/).filter(Boolean) : undefined,
+    replayDir: v.replay,
+    recordDir: v.record,
     version: typeof RECON_VERSION === 'string' ? RECON_VERSION : undefined,
   });
 }

@@ -1,0 +1,119 @@
+// The lab's recorded machines replay through the real collector into schema-valid, distinct inventories;
+// a recording round-trips through --record/--replay; a peer's copy carries the peer's MAC; broken replay
+// directories are typed errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectInventory } from '../../src/collect/collect.js';
+import { recordSources, replaySources, ReplayError, stdoutFileName } from '../../src/collect/sources.js';
+import { validateInventory } from '../../src/shared/inventory/index.js';
+import {
+  instantiateMachine,
+  labMac,
+  listMachines,
+  recordedMacs,
+  substituteMacs,
+} from '../../src/lab/machine-instance.js';
+
+const collect = async (dir: string) =>
+  collectInventory({ version: 'test', lldpWaitSeconds: 0, sources: await replaySources(dir) });
+
+test('every lab machine replays into a schema-valid inventory; vendors, disks and BMCs differ', async () => {
+  const machines = await listMachines();
+  assert.ok(machines.length >= 3);
+  const seen = new Set<string>();
+  let withBmc = 0;
+  for (const m of machines) {
+    const { inventory } = await collect(m.dir);
+    const v = validateInventory(inventory);
+    assert.ok(v.ok, `${m.name}: ${v.ok ? '' : v.errors.join('; ')}`);
+    if (inventory.bmc.present) withBmc++;
+    seen.add(`${inventory.system.vendor ?? '-'}|${inventory.disks.map((d) => d.model ?? '-').join(',')}`);
+    // nothing of this host leaks into a replay: every tool answer is the recorded one
+    assert.equal(inventory.tools.ip?.status, 'ok');
+  }
+  assert.equal(seen.size, machines.length, 'machines must differ');
+  assert.ok(withBmc >= 1 && withBmc < machines.length, 'some machines with a BMC, some without');
+});
+
+test('record → replay gives the same inventory', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-replay-'));
+  try {
+    const [m] = await listMachines();
+    const first = await collect(m!.dir);
+    await recordSources(dir, first.raws);
+    const again = await collect(dir);
+    const strip = (i: typeof first.inventory) => ({ ...i, collector: undefined, collectedAt: undefined });
+    assert.deepEqual(strip(again.inventory), strip(first.inventory));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a peer's copy shows the peer's MAC on its boot NIC, in every source", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-machine-'));
+  try {
+    const m = (await listMachines()).find((x) => x.name === 'dell-r440')!;
+    const mac = await instantiateMachine(m, 7, dir);
+    assert.equal(mac, labMac(7));
+    const { inventory } = await collect(dir);
+    const nic = inventory.nics.find((n) => n.mac === mac);
+    assert.ok(nic, `boot NIC ${mac} in ${JSON.stringify(inventory.nics.map((n) => n.mac))}`);
+    assert.equal(inventory.system.product, 'PowerEdge R440');
+    assert.ok(!JSON.stringify(inventory).includes(m.bootMac), 'recorded MAC replaced everywhere');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('MAC helpers: recorded boot NIC, substitution keeps case', () => {
+  const ip = JSON.stringify([
+    { ifname: 'lo', link_type: 'loopback', address: '00:00:00:00:00:00' },
+    { ifname: 'eno2', link_type: 'ether', address: 'AA:BB:CC:00:00:02', addr_info: [] },
+    { ifname: 'eno1', link_type: 'ether', address: 'aa:bb:cc:00:00:01', addr_info: [{ family: 'inet' }] },
+  ]);
+  assert.deepEqual(recordedMacs(ip), {
+    bootMac: 'aa:bb:cc:00:00:01',
+    macs: ['aa:bb:cc:00:00:01', 'aa:bb:cc:00:00:02'],
+  });
+  assert.deepEqual(recordedMacs('not json'), { macs: [] });
+  const map = new Map([['aa:bb:cc:00:00:0a', '02:1a:b0:00:00:0b']]);
+  assert.equal(
+    substituteMacs('x AA:BB:CC:00:00:0A y aa:bb:cc:00:00:0a z', map),
+    'x 02:1A:B0:00:00:0B y 02:1a:b0:00:00:0b z',
+  );
+  assert.equal(labMac(258, 1), '02:1a:b0:01:01:02');
+  assert.equal(stdoutFileName('ethtool-i:eno1'), 'ethtool-i.eno1.out');
+});
+
+test('broken replay directories are ReplayErrors; an unlisted source replays as missing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-replay-bad-'));
+  try {
+    await assert.rejects(replaySources(dir), ReplayError);
+    await writeFile(join(dir, 'sources.json'), '[1,2]');
+    await assert.rejects(replaySources(dir), ReplayError);
+    await writeFile(
+      join(dir, 'sources.json'),
+      JSON.stringify({ ip: { argv: ['ip'], stdout: '../etc/passwd' } }),
+    );
+    await assert.rejects(replaySources(dir), /stdout must be a file name/);
+    await mkdir(join(dir, 'x'), { recursive: true });
+    await writeFile(
+      join(dir, 'sources.json'),
+      JSON.stringify({
+        virt: { argv: ['systemd-detect-virt'], exitCode: 0, durationMs: 1, stdout: 'v.out' },
+      }),
+    );
+    await writeFile(join(dir, 'v.out'), 'kvm\n');
+    const s = await replaySources(dir);
+    assert.equal((await s.run('virt', ['systemd-detect-virt'], 1000)).stdout, 'kvm\n');
+    const missing = await s.run('lshw', ['lshw', '-json'], 1000);
+    assert.equal(missing.error, 'missing');
+    assert.equal(await s.exists('/dev/ipmi0'), false);
+    assert.ok((await readFile(join(dir, 'v.out'), 'utf8')).length > 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
