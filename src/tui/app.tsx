@@ -6,9 +6,24 @@ import { Box, useApp, useInput } from 'ink';
 import type { Mac, ReconEvent } from '../master/state/events.js';
 import type { MasterFeed } from './master-feed.js';
 import { commandFor } from './keys.js';
-import { activeTransfers, filterNodes, headerText, layoutColumns, rowText, sortNodes, toneOf } from './node-table.js';
+import {
+  activeTransfers,
+  filterNodes,
+  headerText,
+  layoutColumns,
+  rowText,
+  sortNodes,
+  toneOf,
+} from './node-table.js';
 import { detailLines, leaseLines, logLines, transferLines, type Line } from './lists.js';
-import { applyCommand, applyPromptKey, initialUi, type Effect, type Screen, type UiState } from './ui-state.js';
+import {
+  applyCommand,
+  applyPromptKey,
+  initialUi,
+  type Effect,
+  type Screen,
+  type UiState,
+} from './ui-state.js';
 import { makeTheme, ThemeContext } from './theme.js';
 import { useFeedFrame } from './hooks/use-feed.js';
 import { useDiskFree } from './hooks/use-disk-free.js';
@@ -42,7 +57,8 @@ export function ConsoleApp(props: ConsoleAppProps) {
   );
 }
 
-const toRows = (lines: Line[]): ListRow[] => lines.map((l, i) => ({ key: String(i), text: l.text, tone: l.tone }));
+const toRows = (lines: Line[]): ListRow[] =>
+  lines.map((l, i) => ({ key: String(i), text: l.text, tone: l.tone }));
 
 function Console(props: ConsoleAppProps) {
   const { feed, readOnly } = props;
@@ -67,13 +83,28 @@ function Console(props: ConsoleAppProps) {
   );
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const transfers = useMemo(() => activeTransfers(state), [frame, state]);
-  const leases = useMemo(() => leaseLines(state, now, width, glyphs, props.ascii), [state, now, width, glyphs, props.ascii]);
-  const boots = useMemo(() => transferLines(state, now, width, glyphs, props.ascii), [state, now, width, glyphs, props.ascii]);
+  const leases = useMemo(
+    () => leaseLines(state, now, width, glyphs, props.ascii),
+    [state, now, width, glyphs, props.ascii],
+  );
+  const boots = useMemo(
+    () => transferLines(state, now, width, glyphs, props.ascii),
+    [state, now, width, glyphs, props.ascii],
+  );
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const log = useMemo(() => logLines(feed.log, props.ascii), [frame, feed, props.ascii]);
   const detailNode = ui.detail ? state.nodes[ui.detail.mac] : undefined;
   const detail = useMemo(
-    () => (ui.detail ? detailLines(detailNode, ui.detail.mac, history?.mac === ui.detail.mac ? history.events : [], now, props.ascii) : []),
+    () =>
+      ui.detail
+        ? detailLines(
+            detailNode,
+            ui.detail.mac,
+            history?.mac === ui.detail.mac ? history.events : [],
+            now,
+            props.ascii,
+          )
+        : [],
     [ui.detail, detailNode, history, now, props.ascii],
   );
 
@@ -89,7 +120,12 @@ function Console(props: ConsoleAppProps) {
     };
   }, [feed, detailMac, detailSeen, link.status]);
 
-  const counts: Record<Screen, number> = { nodes: nodes.length, leases: leases.lines.length, boots: boots.lines.length, log: log.length };
+  const counts: Record<Screen, number> = {
+    nodes: nodes.length,
+    leases: leases.lines.length,
+    boots: boots.lines.length,
+    log: log.length,
+  };
   const pinned = nodeMac ? nodes.findIndex((n) => n.mac === nodeMac) : -1;
   const clamp = (c: number, n: number) => Math.min(Math.max(0, n - 1), Math.max(0, c));
   const cursor: Record<Screen, number> = {
@@ -98,7 +134,11 @@ function Console(props: ConsoleAppProps) {
     boots: clamp(ui.cursor.boots, boots.lines.length),
     log: clamp(ui.cursor.log, log.length),
   };
-  const screenLines: Record<Exclude<Screen, 'nodes'>, Line[]> = { leases: leases.lines, boots: boots.lines, log };
+  const screenLines: Record<Exclude<Screen, 'nodes'>, Line[]> = {
+    leases: leases.lines,
+    boots: boots.lines,
+    log,
+  };
   const bodyHeight = Math.max(3, size.rows - 1 - headerHeight(state, link) - 1 - 2);
   const inventoried = useMemo(
     () => Object.values(state.nodes).filter((n) => n.inventory && n.power !== 'off').length,
@@ -136,7 +176,15 @@ function Console(props: ConsoleAppProps) {
   const latest = useRef({ ui, nodeMac });
   latest.current = { ui, nodeMac };
   const helpCount = helpText(readOnly, props.ascii).length;
-  const facts = { nodes, counts, detailCount: detail.length, helpCount, screenLines, bodyHeight, inventoried };
+  const facts = {
+    nodes,
+    counts,
+    detailCount: detail.length,
+    helpCount,
+    screenLines,
+    bodyHeight,
+    inventoried,
+  };
   const factsRef = useRef(facts);
   factsRef.current = facts;
 
@@ -150,7 +198,8 @@ function Console(props: ConsoleAppProps) {
     };
     if (cur.prompt?.kind === 'running') return;
     if (cur.prompt) {
-      const printable = !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete;
+      const printable =
+        !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete;
       const r = applyPromptKey(cur, {
         text: printable ? input : '',
         enter: key.return,
@@ -185,7 +234,8 @@ function Console(props: ConsoleAppProps) {
   });
 
   let body;
-  if (ui.help) body = <HelpView readOnly={readOnly} scroll={ui.helpScroll} height={bodyHeight} width={width} />;
+  if (ui.help)
+    body = <HelpView readOnly={readOnly} scroll={ui.helpScroll} height={bodyHeight} width={width} />;
   else if (ui.detail)
     body = (
       <ListView
@@ -215,11 +265,14 @@ function Console(props: ConsoleAppProps) {
         height={bodyHeight}
         width={width}
         select
-        empty={ui.filter ? `no node matches "${ui.filter}"` : 'no nodes yet: waiting for the first PXE request'}
+        empty={
+          ui.filter ? `no node matches "${ui.filter}"` : 'no nodes yet: waiting for the first PXE request'
+        }
       />
     );
   } else {
-    const data = ui.screen === 'log' ? { header: undefined, lines: log } : ui.screen === 'leases' ? leases : boots;
+    const data =
+      ui.screen === 'log' ? { header: undefined, lines: log } : ui.screen === 'leases' ? leases : boots;
     body = (
       <ListView
         header={data.header}
@@ -234,7 +287,8 @@ function Console(props: ConsoleAppProps) {
     );
   }
 
-  const extra = ui.screen === 'nodes' && !ui.detail ? `sort ${ui.sort}${ui.filter ? `  filter "${ui.filter}"` : ''}` : '';
+  const extra =
+    ui.screen === 'nodes' && !ui.detail ? `sort ${ui.sort}${ui.filter ? `  filter "${ui.filter}"` : ''}` : '';
   return (
     <Box flexDirection="column" width={width} height={size.rows - 1}>
       <Header state={state} link={link} now={now} diskFree={diskFree} width={width} />

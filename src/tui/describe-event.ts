@@ -50,7 +50,8 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
       const t = state.transfers[ev.data.id];
       const what = t ? `${t.proto} ${t.file}` : `transfer ${ev.data.id}`;
       if (ev.type === 'transfer.progress') return `${what} ${fmtBytes(ev.data.bytes)}`;
-      if (ev.type === 'transfer.done') return `${what} done ${fmtBytes(ev.data.bytes)} in ${(ev.data.ms / 1000).toFixed(1)}s`;
+      if (ev.type === 'transfer.done')
+        return `${what} done ${fmtBytes(ev.data.bytes)} in ${(ev.data.ms / 1000).toFixed(1)}s`;
       return `${what} FAILED after ${fmtBytes(ev.data.bytes)}: ${ev.data.reason}`;
     }
     case 'node.stage':

@@ -21,7 +21,15 @@ export const UNICODE_GLYPHS: Glyphs = {
   barEmpty: '·',
   dash: '—',
 };
-export const ASCII_GLYPHS: Glyphs = { rule: '-', ellipsis: '~', up: '^', down: 'v', barFull: '#', barEmpty: '.', dash: '-' };
+export const ASCII_GLYPHS: Glyphs = {
+  rule: '-',
+  ellipsis: '~',
+  up: '^',
+  down: 'v',
+  barFull: '#',
+  barEmpty: '.',
+  dash: '-',
+};
 
 const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
 

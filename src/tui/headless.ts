@@ -30,7 +30,12 @@ export function summaryLine(state: ReconState, now: Date): string {
 }
 
 /** A line about the link to the master, or undefined when the change is not worth a line. */
-export function linkLine(prev: LinkState['status'], link: LinkState, now: Date, dash: string): string | undefined {
+export function linkLine(
+  prev: LinkState['status'],
+  link: LinkState,
+  now: Date,
+  dash: string,
+): string | undefined {
   if (link.status === 'live') return `${fmtClock(now)} connected - - master ${link.version}`;
   if (link.status === 'retrying' && prev !== 'retrying')
     return `${fmtClock(now)} disconnected - - master not reachable ${dash} retrying: ${link.error}`;

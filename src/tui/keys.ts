@@ -39,7 +39,13 @@ export interface Binding {
 }
 
 export const BINDINGS: readonly Binding[] = [
-  { command: 'up', keys: '↑ k', asciiKeys: 'Up k', help: 'previous row', matches: (i, k) => k.upArrow || i === 'k' },
+  {
+    command: 'up',
+    keys: '↑ k',
+    asciiKeys: 'Up k',
+    help: 'previous row',
+    matches: (i, k) => k.upArrow || i === 'k',
+  },
   {
     command: 'down',
     keys: '↓ j',
@@ -69,10 +75,34 @@ export const BINDINGS: readonly Binding[] = [
     help: 'previous screen',
     matches: (_i, k) => (k.tab && k.shift) || k.leftArrow,
   },
-  { command: 'open', keys: 'Enter', footer: 'detail', help: "the selected node's inventory and events", matches: (_i, k) => k.return },
-  { command: 'back', keys: 'Esc', help: 'close the detail, the help or a prompt', matches: (_i, k) => k.escape },
-  { command: 'filter', keys: '/', footer: 'filter', help: 'filter rows (words must all match; Esc clears)', matches: (i) => i === '/' },
-  { command: 'sort', keys: 'o', footer: 'sort', priority: 0, help: 'sort by the next column', matches: (i) => i === 'o' },
+  {
+    command: 'open',
+    keys: 'Enter',
+    footer: 'detail',
+    help: "the selected node's inventory and events",
+    matches: (_i, k) => k.return,
+  },
+  {
+    command: 'back',
+    keys: 'Esc',
+    help: 'close the detail, the help or a prompt',
+    matches: (_i, k) => k.escape,
+  },
+  {
+    command: 'filter',
+    keys: '/',
+    footer: 'filter',
+    help: 'filter rows (words must all match; Esc clears)',
+    matches: (i) => i === '/',
+  },
+  {
+    command: 'sort',
+    keys: 'o',
+    footer: 'sort',
+    priority: 0,
+    help: 'sort by the next column',
+    matches: (i) => i === 'o',
+  },
   { command: 'reverse', keys: 'O', help: 'reverse the sort order', matches: (i) => i === 'O' },
   {
     command: 'shutdown',
@@ -142,6 +172,7 @@ export function footerLine(readOnly: boolean, ascii: boolean, width: number): st
 export function helpLines(readOnly: boolean, ascii: boolean): string[] {
   const width = Math.max(...BINDINGS.map((b) => keysText(b, ascii).length)) + 2;
   return BINDINGS.map(
-    (b) => `${keysText(b, ascii).padEnd(width)}${b.help}${readOnly && b.action ? ' (disabled: read-only console)' : ''}`,
+    (b) =>
+      `${keysText(b, ascii).padEnd(width)}${b.help}${readOnly && b.action ? ' (disabled: read-only console)' : ''}`,
   );
 }

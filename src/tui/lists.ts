@@ -3,7 +3,17 @@
 import type { Mac, ReconEvent } from '../master/state/events.js';
 import type { NodeRecord, ReconState } from '../master/state/reducer.js';
 import { describeEvent, eventLineText, type EventLine } from './describe-event.js';
-import { bar, clean, fit, fitTail, fmtBytes, fmtElapsed, fmtTimeOf, ipSortKey, type Glyphs } from './format.js';
+import {
+  bar,
+  clean,
+  fit,
+  fitTail,
+  fmtBytes,
+  fmtElapsed,
+  fmtTimeOf,
+  ipSortKey,
+  type Glyphs,
+} from './format.js';
 import { toneOf, type Tone } from './node-table.js';
 import { applyEvent, initialState } from '../master/state/reducer.js';
 
@@ -16,17 +26,43 @@ export interface Line {
 export const LEASE_HEADER = ['v', 'ADDRESS', 'MAC', 'NAME', 'EXPIRES'];
 
 /** Leases, v4 then v6, by address; `expires` is relative to now. */
-export function leaseLines(state: ReconState, now: number, width: number, g: Glyphs, ascii: boolean): { header: string; lines: Line[] } {
+export function leaseLines(
+  state: ReconState,
+  now: number,
+  width: number,
+  g: Glyphs,
+  ascii: boolean,
+): { header: string; lines: Line[] } {
   const rows: { fam: 4 | 6; ip: string; mac: Mac; name: string; expiresAt: string }[] = [];
   for (const n of Object.values(state.nodes)) {
-    if (n.lease4) rows.push({ fam: 4, ip: n.lease4.ip, mac: n.mac, name: n.lease4.hostname ?? n.hostname ?? '', expiresAt: n.lease4.expiresAt });
-    if (n.lease6) rows.push({ fam: 6, ip: n.lease6.ip, mac: n.mac, name: n.hostname ?? '', expiresAt: n.lease6.expiresAt });
+    if (n.lease4)
+      rows.push({
+        fam: 4,
+        ip: n.lease4.ip,
+        mac: n.mac,
+        name: n.lease4.hostname ?? n.hostname ?? '',
+        expiresAt: n.lease4.expiresAt,
+      });
+    if (n.lease6)
+      rows.push({
+        fam: 6,
+        ip: n.lease6.ip,
+        mac: n.mac,
+        name: n.hostname ?? '',
+        expiresAt: n.lease6.expiresAt,
+      });
   }
   rows.sort((a, b) => a.fam - b.fam || ipSortKey(a.ip) - ipSortKey(b.ip) || a.ip.localeCompare(b.ip));
   const ipW = Math.max(15, Math.min(39, width - 2 - 18 - 13 - 14));
   const nameW = Math.max(4, width - 2 - ipW - 1 - 18 - 14);
   const fmt = (c: string[]) =>
-    [fit(c[0] ?? '', 1, g), fit(c[1] ?? '', ipW, g), fit(c[2] ?? '', 17, g), fit(c[3] ?? '', nameW, g), fit(c[4] ?? '', 13, g)].join(' ');
+    [
+      fit(c[0] ?? '', 1, g),
+      fit(c[1] ?? '', ipW, g),
+      fit(c[2] ?? '', 17, g),
+      fit(c[3] ?? '', nameW, g),
+      fit(c[4] ?? '', 13, g),
+    ].join(' ');
   const lines = rows.map((r) => {
     const left = Date.parse(r.expiresAt) - now;
     const expires = left > 0 ? `in ${fmtElapsed(left)}` : 'expired';
@@ -40,7 +76,13 @@ export function leaseLines(state: ReconState, now: number, width: number, g: Gly
 }
 
 /** Transfers: active ones first (newest first), then finished ones (newest first). */
-export function transferLines(state: ReconState, now: number, width: number, g: Glyphs, ascii: boolean): { header: string; lines: Line[] } {
+export function transferLines(
+  state: ReconState,
+  now: number,
+  width: number,
+  g: Glyphs,
+  ascii: boolean,
+): { header: string; lines: Line[] } {
   const all = Object.values(state.transfers);
   const order = (s: string) => (s === 'active' ? 0 : 1);
   all.sort((a, b) => order(a.state) - order(b.state) || b.startedAt.localeCompare(a.startedAt));
@@ -60,7 +102,12 @@ export function transferLines(state: ReconState, now: number, width: number, g: 
     const frac = t.size ? t.bytes / t.size : undefined;
     const amount = `${fmtBytes(t.bytes)}/${t.size !== undefined ? fmtBytes(t.size) : '?'}`;
     const progress = t.state === 'failed' ? 'FAILED' : frac !== undefined ? bar(frac, 10, g) : t.state;
-    const time = t.state === 'active' ? fmtElapsed(now - Date.parse(t.startedAt)) : t.ms !== undefined ? `${(t.ms / 1000).toFixed(1)}s` : '';
+    const time =
+      t.state === 'active'
+        ? fmtElapsed(now - Date.parse(t.startedAt))
+        : t.ms !== undefined
+          ? `${(t.ms / 1000).toFixed(1)}s`
+          : '';
     const tone: Tone = t.state === 'failed' ? 'warn' : t.state === 'active' ? 'busy' : 'ok';
     return {
       text: fmt([t.proto, t.state, t.mac ?? t.ip, clean(t.file, ascii), amount, progress, time]),
@@ -86,7 +133,13 @@ function gib(n: number | undefined): string {
 }
 
 /** The node detail: identity, stage, inventory summary, then the node's own events (newest first). */
-export function detailLines(node: NodeRecord | undefined, mac: Mac, events: readonly ReconEvent[], now: number, ascii: boolean): Line[] {
+export function detailLines(
+  node: NodeRecord | undefined,
+  mac: Mac,
+  events: readonly ReconEvent[],
+  now: number,
+  ascii: boolean,
+): Line[] {
   if (!node) return [{ text: `${mac}: not known to the master`, tone: 'warn' }];
   const out: Line[] = [];
   const push = (text: string, tone?: Tone) => out.push({ text: clean(text, ascii), tone });
@@ -100,17 +153,25 @@ export function detailLines(node: NodeRecord | undefined, mac: Mac, events: read
   if (!inv) push('inventory: not uploaded yet');
   else {
     const s = inv.summary;
-    push(`system  ${[s.vendor, s.product].filter(Boolean).join(' ') || '?'}  serial ${s.serial ?? '?'}  uuid ${s.uuid ?? '?'}`);
+    push(
+      `system  ${[s.vendor, s.product].filter(Boolean).join(' ') || '?'}  serial ${s.serial ?? '?'}  uuid ${s.uuid ?? '?'}`,
+    );
     push(`cpu     ${s.cpus ?? '?'}  sockets ${s.cpuCount ?? '?'}  cores ${s.cores ?? '?'}`);
-    push(`memory  ${gib(s.memoryBytes)}${s.dimms !== undefined ? ` in ${s.dimms} DIMM(s)` : ''}  boot ${s.bootMode ?? '?'}`);
+    push(
+      `memory  ${gib(s.memoryBytes)}${s.dimms !== undefined ? ` in ${s.dimms} DIMM(s)` : ''}  boot ${s.bootMode ?? '?'}`,
+    );
     for (const d of s.disks ?? [])
-      push(`disk    ${d.name} ${d.model ?? ''} ${gib(d.sizeBytes)}${d.health ? ` SMART ${d.health}` : ''}`, d.health && d.health !== 'passed' ? 'warn' : undefined);
+      push(
+        `disk    ${d.name} ${d.model ?? ''} ${gib(d.sizeBytes)}${d.health ? ` SMART ${d.health}` : ''}`,
+        d.health && d.health !== 'passed' ? 'warn' : undefined,
+      );
     for (const n of s.nics ?? [])
       push(
         `nic     ${n.name} ${n.mac} ${n.speedMbps !== undefined ? `${n.speedMbps}Mb/s` : ''} ${n.link === false ? 'no link' : n.link ? 'link' : ''}` +
           (n.switchName || n.switchPort ? `  switch ${n.switchName ?? '?'} port ${n.switchPort ?? '?'}` : ''),
       );
-    if (s.bmc) push(`bmc     ${s.bmc.ipv4 ?? '-'} ${s.bmc.ipv6 ?? ''} ${s.bmc.mac ?? ''} fw ${s.bmc.firmware ?? '?'}`);
+    if (s.bmc)
+      push(`bmc     ${s.bmc.ipv4 ?? '-'} ${s.bmc.ipv6 ?? ''} ${s.bmc.mac ?? ''} fw ${s.bmc.firmware ?? '?'}`);
     else push('bmc     none found');
     if (s.toolsFailed?.length) push(`tools failed: ${s.toolsFailed.join(', ')}`, 'warn');
     push(`inventory ${fmtBytes(inv.bytes)} stored ${fmtTimeOf(inv.at)} sha256 ${inv.sha256.slice(0, 16)}`);

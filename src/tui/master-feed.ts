@@ -129,9 +129,13 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
   }
 
   /** Sends an action to the master; never throws. */
-  async action(action: Action, opts: { by?: string; onProgress?: (m: string) => void } = {}): Promise<ActionOutcome> {
+  async action(
+    action: Action,
+    opts: { by?: string; onProgress?: (m: string) => void } = {},
+  ): Promise<ActionOutcome> {
     const c = this.client;
-    if (!c || this.link.status !== 'live') return { ok: false, message: 'master not reachable: nothing was sent' };
+    if (!c || this.link.status !== 'live')
+      return { ok: false, message: 'master not reachable: nothing was sent' };
     return c.action(action, opts);
   }
 

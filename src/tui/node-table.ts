@@ -19,8 +19,19 @@ export function toneOf(stage: Stage): Tone {
   return 'busy';
 }
 
-const FIRMWARE_LABEL: Record<Firmware, string> = { bios: 'BIOS', uefi: 'UEFI', 'uefi-http': 'UHTTP', ipxe: 'iPXE', unknown: '?' };
-const POWER_LABEL: Record<NodeRecord['power'], string> = { on: 'on', off: 'off', 'powering-off': 'down', unknown: '?' };
+const FIRMWARE_LABEL: Record<Firmware, string> = {
+  bios: 'BIOS',
+  uefi: 'UEFI',
+  'uefi-http': 'UHTTP',
+  ipxe: 'iPXE',
+  unknown: '?',
+};
+const POWER_LABEL: Record<NodeRecord['power'], string> = {
+  on: 'on',
+  off: 'off',
+  'powering-off': 'down',
+  unknown: '?',
+};
 
 function systemText(n: NodeRecord): string {
   const s = n.inventory?.summary;
@@ -54,7 +65,18 @@ export function stageCell(n: NodeRecord, t: Transfer | undefined, now: number): 
 
 function haystack(n: NodeRecord): string {
   const s = n.inventory?.summary;
-  return [n.mac, n.ip4, n.ip6, n.hostname, n.stage, s?.vendor, s?.product, s?.serial, s?.bmc?.ipv4, s?.bmc?.ipv6]
+  return [
+    n.mac,
+    n.ip4,
+    n.ip6,
+    n.hostname,
+    n.stage,
+    s?.vendor,
+    s?.product,
+    s?.serial,
+    s?.bmc?.ipv4,
+    s?.bmc?.ipv6,
+  ]
     .filter(Boolean)
     .join(' ')
     .toLowerCase();
@@ -107,7 +129,17 @@ const CANDIDATES: readonly Column[] = [
   { id: 'bmc', title: 'BMC', width: 15 },
   { id: 'serial', title: 'SERIAL', width: 12 },
 ];
-const DISPLAY_ORDER: readonly ColumnId[] = ['mac', 'ip', 'name', 'fw', 'stage', 'system', 'serial', 'bmc', 'power'];
+const DISPLAY_ORDER: readonly ColumnId[] = [
+  'mac',
+  'ip',
+  'name',
+  'fw',
+  'stage',
+  'system',
+  'serial',
+  'bmc',
+  'power',
+];
 
 /** The columns that fit in `width`, in display order, separated by one space. */
 export function layoutColumns(width: number): Column[] {
@@ -120,7 +152,9 @@ export function layoutColumns(width: number): Column[] {
   }
   const system = chosen.find((c) => c.id === 'system');
   if (system) system.width += Math.max(0, width - used);
-  return DISPLAY_ORDER.map((id) => chosen.find((c) => c.id === id)).filter((c): c is Column => c !== undefined);
+  return DISPLAY_ORDER.map((id) => chosen.find((c) => c.id === id)).filter(
+    (c): c is Column => c !== undefined,
+  );
 }
 
 export function headerText(cols: Column[], sort: SortKey, reverse: boolean, g: Glyphs): string {
@@ -153,6 +187,13 @@ function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number)
   }
 }
 
-export function rowText(n: NodeRecord, cols: Column[], t: Transfer | undefined, now: number, g: Glyphs, ascii: boolean): string {
+export function rowText(
+  n: NodeRecord,
+  cols: Column[],
+  t: Transfer | undefined,
+  now: number,
+  g: Glyphs,
+  ascii: boolean,
+): string {
   return cols.map((c) => fit(clean(cell(n, c.id, t, now), ascii), c.width, g)).join(' ');
 }

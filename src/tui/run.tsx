@@ -43,7 +43,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     if (mode.headless) {
-      if (mode.reason && !opts.headless) process.stderr.write(`recon console: ${mode.reason}: printing plain lines\n`);
+      if (mode.reason && !opts.headless)
+        process.stderr.write(`recon console: ${mode.reason}: printing plain lines\n`);
       return await runHeadless(feed, process.stdout, { ascii: mode.ascii, signal: stop.signal });
     }
     feed.start();

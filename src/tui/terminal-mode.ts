@@ -20,7 +20,10 @@ export interface TerminalMode {
 /** Terminals that are typically a serial line or the Linux text console: no wide glyphs there. */
 const ASCII_TERMS = new Set(['vt100', 'vt102', 'vt220', 'linux', 'dumb']);
 
-export function decideTerminalMode(flags: { headless: boolean; ascii: boolean }, facts: TerminalFacts): TerminalMode {
+export function decideTerminalMode(
+  flags: { headless: boolean; ascii: boolean },
+  facts: TerminalFacts,
+): TerminalMode {
   let reason: string | undefined;
   if (!flags.headless) {
     if (!facts.stdoutIsTTY) reason = 'stdout is not a terminal';

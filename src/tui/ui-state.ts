@@ -7,7 +7,12 @@ import { SORT_KEYS, type SortKey } from './node-table.js';
 
 export const SCREENS = ['nodes', 'leases', 'boots', 'log'] as const;
 export type Screen = (typeof SCREENS)[number];
-export const SCREEN_TITLES: Record<Screen, string> = { nodes: 'Nodes', leases: 'Leases', boots: 'Boots', log: 'Log' };
+export const SCREEN_TITLES: Record<Screen, string> = {
+  nodes: 'Nodes',
+  leases: 'Leases',
+  boots: 'Boots',
+  log: 'Log',
+};
 
 export type Prompt =
   | { kind: 'filter'; text: string }
@@ -31,7 +36,15 @@ export interface UiState {
 }
 
 export function initialUi(): UiState {
-  return { screen: 'nodes', cursor: { nodes: 0, leases: 0, boots: 0, log: 0 }, sort: 'ip', reverse: false, filter: '', help: false, helpScroll: 0 };
+  return {
+    screen: 'nodes',
+    cursor: { nodes: 0, leases: 0, boots: 0, log: 0 },
+    sort: 'ip',
+    reverse: false,
+    filter: '',
+    help: false,
+    helpScroll: 0,
+  };
 }
 
 /** What the current screen shows, as far as commands need to know. */
@@ -48,7 +61,10 @@ export interface ViewFacts {
 }
 
 /** An action the App must run after the state change. */
-export type Effect = { kind: 'quit' } | { kind: 'loadDetail'; mac: Mac } | { kind: 'run'; action: Action; label: string };
+export type Effect =
+  | { kind: 'quit' }
+  | { kind: 'loadDetail'; mac: Mac }
+  | { kind: 'run'; action: Action; label: string };
 
 export function moveCursor(cursor: number, c: Command, count: number, page: number): number {
   const last = Math.max(0, count - 1);
@@ -85,11 +101,20 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
   }
   // text (help, detail) scrolls until its last line is at the bottom
   const lastTop = Math.max(1, v.count - v.page + 1);
-  if (ui.help && MOVES.has(c)) return { ui: { ...s, helpScroll: moveCursor(ui.helpScroll, c, lastTop, v.page) } };
+  if (ui.help && MOVES.has(c))
+    return { ui: { ...s, helpScroll: moveCursor(ui.helpScroll, c, lastTop, v.page) } };
   if (ui.help) return { ui: { ...s, help: false } };
   if (MOVES.has(c)) {
-    if (ui.detail) return { ui: { ...s, detail: { ...ui.detail, scroll: moveCursor(ui.detail.scroll, c, lastTop, v.page) } } };
-    return { ui: { ...s, cursor: { ...ui.cursor, [ui.screen]: moveCursor(ui.cursor[ui.screen], c, v.count, v.page) } } };
+    if (ui.detail)
+      return {
+        ui: { ...s, detail: { ...ui.detail, scroll: moveCursor(ui.detail.scroll, c, lastTop, v.page) } },
+      };
+    return {
+      ui: {
+        ...s,
+        cursor: { ...ui.cursor, [ui.screen]: moveCursor(ui.cursor[ui.screen], c, v.count, v.page) },
+      },
+    };
   }
   if (c === 'shutdown' || c === 'shutdownAll' || c === 'powerOff') return askAction(s, c, v);
   if (ui.detail && c !== 'nextScreen' && c !== 'prevScreen') return { ui: s };
@@ -101,7 +126,10 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
     }
     case 'open':
       if (!v.selectedMac) return { ui: s };
-      return { ui: { ...s, detail: { mac: v.selectedMac, scroll: 0 } }, effect: { kind: 'loadDetail', mac: v.selectedMac } };
+      return {
+        ui: { ...s, detail: { mac: v.selectedMac, scroll: 0 } },
+        effect: { kind: 'loadDetail', mac: v.selectedMac },
+      };
     case 'filter':
       return { ui: { ...s, prompt: { kind: 'filter', text: ui.filter } } };
     case 'sort': {
@@ -116,18 +144,25 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
 }
 
 function askAction(s: UiState, c: 'shutdown' | 'shutdownAll' | 'powerOff', v: ViewFacts): { ui: UiState } {
-  if (v.readOnly) return { ui: { ...s, status: { ok: false, text: 'read-only console: actions are disabled' } } };
+  if (v.readOnly)
+    return { ui: { ...s, status: { ok: false, text: 'read-only console: actions are disabled' } } };
   if (c === 'shutdown') {
-    if (!v.selectedMac) return { ui: { ...s, status: { ok: false, text: 'select a node first (Nodes screen)' } } };
+    if (!v.selectedMac)
+      return { ui: { ...s, status: { ok: false, text: 'select a node first (Nodes screen)' } } };
     return {
       ui: {
         ...s,
-        prompt: { kind: 'confirm', action: { name: 'shutdown', macs: [v.selectedMac] }, question: `Shut down ${v.selectedMac}? (y/N)` },
+        prompt: {
+          kind: 'confirm',
+          action: { name: 'shutdown', macs: [v.selectedMac] },
+          question: `Shut down ${v.selectedMac}? (y/N)`,
+        },
       },
     };
   }
   if (c === 'shutdownAll') {
-    if (v.inventoried === 0) return { ui: { ...s, status: { ok: false, text: 'no peer has its inventory in yet' } } };
+    if (v.inventoried === 0)
+      return { ui: { ...s, status: { ok: false, text: 'no peer has its inventory in yet' } } };
     return {
       ui: {
         ...s,
@@ -161,19 +196,47 @@ export function applyPromptKey(
   const p = ui.prompt;
   if (!p || p.kind === 'running') return { ui };
   if (p.kind === 'filter') {
-    if (key.escape) return { ui: { ...ui, prompt: undefined, filter: '', cursor: { ...ui.cursor, nodes: 0 } } };
+    if (key.escape)
+      return { ui: { ...ui, prompt: undefined, filter: '', cursor: { ...ui.cursor, nodes: 0 } } };
     if (key.enter) return { ui: { ...ui, prompt: undefined } };
     const text = key.backspace ? p.text.slice(0, -1) : p.text + key.text;
-    return { ui: { ...ui, prompt: { ...p, text }, filter: text, screen: 'nodes', cursor: { ...ui.cursor, nodes: 0 } } };
+    return {
+      ui: {
+        ...ui,
+        prompt: { ...p, text },
+        filter: text,
+        screen: 'nodes',
+        cursor: { ...ui.cursor, nodes: 0 },
+      },
+    };
   }
   if (p.kind === 'confirm') {
     if (key.text === 'y' || key.text === 'Y') return startRun(ui, p.action);
-    return { ui: { ...ui, prompt: undefined, status: { ok: false, text: `${p.action.name}: cancelled, nothing was sent` } } };
+    return {
+      ui: {
+        ...ui,
+        prompt: undefined,
+        status: { ok: false, text: `${p.action.name}: cancelled, nothing was sent` },
+      },
+    };
   }
-  if (key.escape) return { ui: { ...ui, prompt: undefined, status: { ok: false, text: `${p.action.name}: cancelled, nothing was sent` } } };
+  if (key.escape)
+    return {
+      ui: {
+        ...ui,
+        prompt: undefined,
+        status: { ok: false, text: `${p.action.name}: cancelled, nothing was sent` },
+      },
+    };
   if (key.enter) {
     if (p.typed === p.word) return startRun(ui, p.action);
-    return { ui: { ...ui, prompt: undefined, status: { ok: false, text: `${p.action.name}: not confirmed (typed "${p.typed}"), nothing was sent` } } };
+    return {
+      ui: {
+        ...ui,
+        prompt: undefined,
+        status: { ok: false, text: `${p.action.name}: not confirmed (typed "${p.typed}"), nothing was sent` },
+      },
+    };
   }
   const typed = key.backspace ? p.typed.slice(0, -1) : (p.typed + key.text).slice(0, 32);
   return { ui: { ...ui, prompt: { ...p, typed } } };

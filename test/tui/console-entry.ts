@@ -10,7 +10,12 @@ if (cliSource.includes('runConsoleCommand')) {
   await import('../../src/cli.js');
 } else {
   const { values } = parseArgs({
-    options: { socket: { type: 'string' }, 'read-only': { type: 'boolean' }, headless: { type: 'boolean' }, ascii: { type: 'boolean' } },
+    options: {
+      socket: { type: 'string' },
+      'read-only': { type: 'boolean' },
+      headless: { type: 'boolean' },
+      ascii: { type: 'boolean' },
+    },
   });
   process.exitCode = await runConsoleCommand(values);
 }

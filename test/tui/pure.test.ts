@@ -3,7 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ASCII_GLYPHS, UNICODE_GLYPHS, clean, fit, fmtBytes, fmtElapsed, ipSortKey } from '../../src/tui/format.js';
+import {
+  ASCII_GLYPHS,
+  UNICODE_GLYPHS,
+  clean,
+  fit,
+  fmtBytes,
+  fmtElapsed,
+  ipSortKey,
+} from '../../src/tui/format.js';
 import { decideTerminalMode } from '../../src/tui/terminal-mode.js';
 import { BINDINGS, commandFor, footerLine, helpLines } from '../../src/tui/keys.js';
 import { filterNodes, layoutColumns, rowText, sortNodes, stageCell } from '../../src/tui/node-table.js';
@@ -79,11 +87,23 @@ test('fmtBytes / fmtElapsed / fit / clean', () => {
 
 test('terminal mode: pipes and non-raw stdin go headless; serial TERMs go ASCII; NO_COLOR', () => {
   const tty = { stdoutIsTTY: true, rawModeSupported: true, term: 'xterm-256color', noColor: undefined };
-  assert.deepEqual(decideTerminalMode({ headless: false, ascii: false }, tty), { headless: false, ascii: false, color: true });
-  assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, stdoutIsTTY: false }).headless, true);
-  assert.match(decideTerminalMode({ headless: false, ascii: false }, { ...tty, rawModeSupported: undefined }).reason ?? '', /single keys/);
+  assert.deepEqual(decideTerminalMode({ headless: false, ascii: false }, tty), {
+    headless: false,
+    ascii: false,
+    color: true,
+  });
+  assert.equal(
+    decideTerminalMode({ headless: false, ascii: false }, { ...tty, stdoutIsTTY: false }).headless,
+    true,
+  );
+  assert.match(
+    decideTerminalMode({ headless: false, ascii: false }, { ...tty, rawModeSupported: undefined }).reason ??
+      '',
+    /single keys/,
+  );
   assert.equal(decideTerminalMode({ headless: true, ascii: false }, tty).reason, undefined);
-  for (const term of ['vt100', 'vt220', 'linux', 'vt220-am']) assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, term }).ascii, true);
+  for (const term of ['vt100', 'vt220', 'linux', 'vt220-am'])
+    assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, term }).ascii, true);
   assert.equal(decideTerminalMode({ headless: false, ascii: true }, tty).ascii, true);
   assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, noColor: '1' }).color, false);
   assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, noColor: '' }).color, true);
@@ -133,35 +153,54 @@ test('node table: columns fit every width, filter and sort over the recorded fle
     filterNodes(nodes, 'sn100002').map((n) => n.mac),
     ['52:54:00:00:00:02'],
   );
-  assert.equal(filterNodes(nodes, 'dell uploaded').length + filterNodes(nodes, 'dell powered-off').length >= 1, true);
+  assert.equal(
+    filterNodes(nodes, 'dell uploaded').length + filterNodes(nodes, 'dell powered-off').length >= 1,
+    true,
+  );
   const byStage = sortNodes(nodes, 'stage', false).map((n) => n.stage);
   assert.equal(byStage[0], 'leased');
   assert.equal(sortNodes(nodes, 'stage', true)[0]?.stage, 'powered-off');
   const byIp = sortNodes(nodes, 'ip', false);
   assert.equal(byIp[0]?.ip4, '10.99.0.51');
-  const n = byIp[0]!;
+  const n = byIp[0];
+  assert.ok(n);
   const row = rowText(n, layoutColumns(80), undefined, Date.parse(n.stageAt) + 65_000, ASCII_GLYPHS, true);
   assert.equal(row.length, 80);
   assert.match(row, /^52:54:00:00:00:00 10\.99\.0\.51 +iPXE +powered-off 1m +Dell Inc\. PowerE~ off $/);
   assert.equal(
-    stageCell({ ...n, stage: 'kernel' }, { ...Object.values(state.transfers)[0]!, size: 200, bytes: 50 }, Date.parse(n.stageAt)),
+    stageCell(
+      { ...n, stage: 'kernel' },
+      { ...Object.values(state.transfers)[0]!, size: 200, bytes: 50 },
+      Date.parse(n.stageAt),
+    ),
     'kernel 25% 0s',
   );
 });
 
 test('ui state: confirm / cancel, typed power-down word, read-only refuses', () => {
-  const v: ViewFacts = { count: 10, page: 5, selectedMac: '52:54:00:00:00:01', inventoried: 3, readOnly: false };
+  const v: ViewFacts = {
+    count: 10,
+    page: 5,
+    selectedMac: '52:54:00:00:00:01',
+    inventoried: 3,
+    readOnly: false,
+  };
   let r = applyCommand(initialUi(), 'shutdown', v);
   assert.equal(r.ui.prompt?.kind, 'confirm');
   const cancelled = applyPromptKey(r.ui, { text: 'n', enter: false, escape: false, backspace: false });
   assert.equal(cancelled.effect, undefined);
   assert.match(cancelled.ui.status?.text ?? '', /cancelled, nothing was sent/);
   const yes = applyPromptKey(r.ui, { text: 'y', enter: false, escape: false, backspace: false });
-  assert.deepEqual(yes.effect, { kind: 'run', action: { name: 'shutdown', macs: ['52:54:00:00:00:01'] }, label: 'shutdown' });
+  assert.deepEqual(yes.effect, {
+    kind: 'run',
+    action: { name: 'shutdown', macs: ['52:54:00:00:00:01'] },
+    label: 'shutdown',
+  });
 
   r = applyCommand(initialUi(), 'powerOff', v);
   let ui = r.ui;
-  for (const ch of 'powerof') ui = applyPromptKey(ui, { text: ch, enter: false, escape: false, backspace: false }).ui;
+  for (const ch of 'powerof')
+    ui = applyPromptKey(ui, { text: ch, enter: false, escape: false, backspace: false }).ui;
   const wrong = applyPromptKey(ui, { text: '', enter: true, escape: false, backspace: false });
   assert.equal(wrong.effect, undefined);
   assert.match(wrong.ui.status?.text ?? '', /not confirmed/);
@@ -169,14 +208,21 @@ test('ui state: confirm / cancel, typed power-down word, read-only refuses', () 
   const y = applyPromptKey(ui, { text: 'y', enter: false, escape: false, backspace: false }).ui; // "poweroffy"
   const back = applyPromptKey(y, { text: '', enter: false, escape: false, backspace: true }).ui;
   const ok = applyPromptKey(back, { text: '', enter: true, escape: false, backspace: false });
-  assert.deepEqual(ok.effect, { kind: 'run', action: { name: 'poweroff', confirm: 'poweroff' }, label: 'poweroff' });
+  assert.deepEqual(ok.effect, {
+    kind: 'run',
+    action: { name: 'poweroff', confirm: 'poweroff' },
+    label: 'poweroff',
+  });
 
   for (const c of ['shutdown', 'shutdownAll', 'powerOff'] as const) {
     const ro = applyCommand(initialUi(), c, { ...v, readOnly: true });
     assert.equal(ro.ui.prompt, undefined);
     assert.equal(ro.effect, undefined);
   }
-  assert.match(applyCommand(initialUi(), 'shutdownAll', { ...v, inventoried: 0 }).ui.status?.text ?? '', /no peer/);
+  assert.match(
+    applyCommand(initialUi(), 'shutdownAll', { ...v, inventoried: 0 }).ui.status?.text ?? '',
+    /no peer/,
+  );
   assert.equal(applyCommand(initialUi(), 'end', v).ui.cursor.nodes, 9);
   assert.equal(applyCommand(initialUi(), 'pageDown', v).ui.cursor.nodes, 4);
 });
@@ -189,9 +235,16 @@ test('event lines over the recorded log: one per event, time stage mac ip detail
     lines.push(eventLineText(describeEvent(ev, state)));
   }
   assert.equal(lines.length, recorded().length);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not appear
   assert.ok(lines.every((l) => /^\d\d:\d\d:\d\d \S+ \S+ \S+ \S/.test(l) && !/[\x00-\x1f]/.test(l)));
-  assert.ok(lines.some((l) => / leased 52:54:00:00:00:03 10\.99\.0\.54 lease v4 10\.99\.0\.54 until /.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => / leased 52:54:00:00:00:03 10\.99\.0\.54 lease v4 10\.99\.0\.54 until /.test(l)),
+    lines.join('\n'),
+  );
   assert.ok(lines.some((l) => / rogue\.detected - - ROGUE DHCP server 10\.99\.0\.254/.test(l)));
   assert.ok(lines.some((l) => /powered-off 52:54:00:00:00:00 10\.99\.0\.51 power off via agent/.test(l)));
-  assert.match(summaryLine(state, new Date()), /summary - - nodes 12 \(.*\); inventories \d+; transfers \d+ active; ALERT rogue DHCP 10\.99\.0\.254/);
+  assert.match(
+    summaryLine(state, new Date()),
+    /summary - - nodes 12 \(.*\); inventories \d+; transfers \d+ active; ALERT rogue DHCP 10\.99\.0\.254/,
+  );
 });

@@ -43,7 +43,14 @@ export class ReplayMaster {
     const store = await StateStore.open(join(dir, 'data'), { log, snapshotEverySeconds: 3600 });
     await store.emit({
       type: 'master.started',
-      data: { version: 'test', pid: process.pid, names: ['bang'], ipv4: '10.99.0.1', ipv6: 'fd99::1', dataDir: join(dir, 'data') },
+      data: {
+        version: 'test',
+        pid: process.pid,
+        names: ['bang'],
+        ipv4: '10.99.0.1',
+        ipv6: 'fd99::1',
+        dataDir: join(dir, 'data'),
+      },
     });
     // a master start clears the services of the previous run: they report again, as on a real start
     const events = opts.events ?? masterEvents(Date.now());
@@ -58,7 +65,8 @@ export class ReplayMaster {
       await new Promise((r) => setTimeout(r, 20));
       return { ok: true, message: `${action.name} accepted` };
     };
-    for (const name of opts.actions ?? ['shutdown', 'shutdown-all', 'poweroff']) server.registerAction(name, record);
+    for (const name of opts.actions ?? ['shutdown', 'shutdown-all', 'poweroff'])
+      server.registerAction(name, record);
     await server.start();
     return m;
   }

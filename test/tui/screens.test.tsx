@@ -16,7 +16,8 @@ const KEY = { down: '\u001b[B', up: '\u001b[A', end: '\u001b[F', tab: '\t', ente
 async function waitFor(what: string | (() => string), check: () => boolean, ms = 4000): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -32,16 +33,30 @@ async function withConsole(
   }) => Promise<void>,
 ): Promise<void> {
   const master = await ReplayMaster.start(
-    opts.nodes ? { events: fleetEvents(opts.nodes), actions: opts.actions } : { log: FIXTURE, actions: opts.actions },
+    opts.nodes
+      ? { events: fleetEvents(opts.nodes), actions: opts.actions }
+      : { log: FIXTURE, actions: opts.actions },
   );
   const feed = new MasterFeed(master.socket, { retryMs: 50, maxRetryMs: 200 });
   feed.start();
   const app = render(
-    <ConsoleApp feed={feed} readOnly={opts.readOnly ?? false} ascii color={false} by="test" size={{ columns: 80, rows: 24 }} tickMs={50} />,
+    <ConsoleApp
+      feed={feed}
+      readOnly={opts.readOnly ?? false}
+      ascii
+      color={false}
+      by="test"
+      size={{ columns: 80, rows: 24 }}
+      tickMs={50}
+    />,
   );
   const frame = () => app.lastFrame() ?? '';
   const waitText = async (t: string | RegExp, ms?: number) => {
-    await waitFor(() => `${String(t)} in:\n${frame()}`, () => (typeof t === 'string' ? frame().includes(t) : t.test(frame())), ms);
+    await waitFor(
+      () => `${String(t)} in:\n${frame()}`,
+      () => (typeof t === 'string' ? frame().includes(t) : t.test(frame())),
+      ms,
+    );
     return frame();
   };
   try {
@@ -84,7 +99,13 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assertFits(f);
     assert.match(f, /4 10\.99\.0\.51 +52:54:00:00:00:00 node-0000/);
     // a restart forgets transfers in flight (they can never finish): start a live one
-    const transfer = { id: 'k6', proto: 'http', ip: '10.99.0.57', mac: '52:54:00:00:00:06', file: '/install/recon/vmlinuz' } as const;
+    const transfer = {
+      id: 'k6',
+      proto: 'http',
+      ip: '10.99.0.57',
+      mac: '52:54:00:00:00:06',
+      file: '/install/recon/vmlinuz',
+    } as const;
     await master.emit({ type: 'transfer.start', data: { ...transfer, kind: 'kernel', size: 1000 } });
     await master.emit({ type: 'transfer.progress', data: { id: 'k6', bytes: 500 } });
     await press(KEY.tab);
@@ -92,7 +113,10 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assertFits(f);
     assert.match(f, /http active 52:54:00:00:00:06 ~\S*vmlinuz +500B\/1000B +#####\.\.\.\.\./);
     await press(KEY.tab);
-    await master.emit({ type: 'node.stage', data: { mac: '52:54:00:00:00:09', stage: 'booted', detail: 'live image up' } });
+    await master.emit({
+      type: 'node.stage',
+      data: { mac: '52:54:00:00:00:09', stage: 'booted', detail: 'live image up' },
+    });
     f = await waitText('stage booted: live image up');
     assertFits(f);
     assert.match(f, /booted 52:54:00:00:00:09 10\.99\.0\.60 stage booted: live image up/);
@@ -143,7 +167,9 @@ test('s asks, n cancels and sends nothing, y sends shutdown for the selected MAC
     await waitText('(y/N)');
     await press('y');
     await waitText('shutdown: shutdown accepted');
-    assert.deepEqual(master.actions, [{ action: { name: 'shutdown', macs: ['52:54:00:00:00:01'] }, by: 'test' }]);
+    assert.deepEqual(master.actions, [
+      { action: { name: 'shutdown', macs: ['52:54:00:00:00:01'] }, by: 'test' },
+    ]);
   });
 });
 
@@ -153,7 +179,10 @@ test('A shuts down every inventoried peer after y; P needs the typed word', asyn
     await waitText(/Shut down all \d+ peer\(s\) whose inventory is in\? \(y\/N\)/);
     await press('y');
     await waitText('shutdown-all: shutdown-all accepted');
-    assert.deepEqual(master.actions.map((a) => a.action), [{ name: 'shutdown-all' }]);
+    assert.deepEqual(
+      master.actions.map((a) => a.action),
+      [{ name: 'shutdown-all' }],
+    );
     await press('P');
     await waitText('Type poweroff');
     for (const ch of 'yes') await press(ch);
@@ -208,7 +237,11 @@ test('the console survives a master restart: banner while away, live again after
     await waitText('master not reachable - retrying');
     const again = await ReplayMaster.start({ dir: master.dir });
     try {
-      await waitFor('reconnect', () => feed.link.status === 'live' && !frame().includes('not reachable'), 5000);
+      await waitFor(
+        'reconnect',
+        () => feed.link.status === 'live' && !frame().includes('not reachable'),
+        5000,
+      );
       assert.match(frame(), /52:54:00:00:00:0b/);
     } finally {
       await again.server.stop();

@@ -12,9 +12,15 @@ export function Footer(props: { ui: UiState; readOnly: boolean; width: number })
   let line: { text: string; color?: string; inverse?: boolean; bold?: boolean } = { text: '' };
   if (p?.kind === 'filter') line = { text: `filter: ${p.text}_  (Enter keeps, Esc clears)` };
   else if (p?.kind === 'confirm') line = { text: p.question, inverse: true, bold: true };
-  else if (p?.kind === 'typed') line = { text: `${p.question} ${p.typed}_`, inverse: true, bold: true, color: theme.alert };
-  else if (p?.kind === 'running') line = { text: `${p.label}: sending${p.progress ? ` ${theme.glyphs.dash} ${p.progress}` : ''}`, bold: true };
-  else if (ui.status) line = { text: ui.status.text, color: ui.status.ok ? theme.tone('ok') : theme.alert, bold: true };
+  else if (p?.kind === 'typed')
+    line = { text: `${p.question} ${p.typed}_`, inverse: true, bold: true, color: theme.alert };
+  else if (p?.kind === 'running')
+    line = {
+      text: `${p.label}: sending${p.progress ? ` ${theme.glyphs.dash} ${p.progress}` : ''}`,
+      bold: true,
+    };
+  else if (ui.status)
+    line = { text: ui.status.text, color: ui.status.ok ? theme.tone('ok') : theme.alert, bold: true };
   else if (ui.filter) line = { text: `filter: ${ui.filter}  (/ edits, Esc clears)` };
   return (
     <Box flexDirection="column">

@@ -9,7 +9,13 @@ import { useTheme } from '../theme.js';
 
 const SHOWN_SERVICES: readonly ServiceName[] = ['dhcp4', 'dhcp6', 'ra', 'dns', 'tftp', 'http'];
 
-export function Header(props: { state: ReconState; link: LinkState; now: number; diskFree: number | undefined; width: number }) {
+export function Header(props: {
+  state: ReconState;
+  link: LinkState;
+  now: number;
+  diskFree: number | undefined;
+  width: number;
+}) {
   const { state, link, now, width } = props;
   const theme = useTheme();
   const m = state.master;
@@ -30,10 +36,18 @@ export function Header(props: { state: ReconState; link: LinkState; now: number;
       <Text wrap="truncate">
         {SHOWN_SERVICES.map((name, i) => {
           const s = state.services[name];
-          const label = !s ? `${name} ?` : s.state === 'up' ? `${name} up` : `${name} ${s.state}${s.detail ? ` (${s.detail})` : ''}`;
+          const label = !s
+            ? `${name} ?`
+            : s.state === 'up'
+              ? `${name} up`
+              : `${name} ${s.state}${s.detail ? ` (${s.detail})` : ''}`;
           const bad = s && (s.state === 'failed' || s.state === 'down' || s.state === 'blocked');
           return (
-            <Text key={name} color={bad ? theme.alert : s?.state === 'up' ? theme.tone('ok') : undefined} bold={bad}>
+            <Text
+              key={name}
+              color={bad ? theme.alert : s?.state === 'up' ? theme.tone('ok') : undefined}
+              bold={bad}
+            >
               {i > 0 ? '  ' : ''}
               {clean(label, theme.ascii)}
             </Text>

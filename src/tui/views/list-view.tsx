@@ -40,7 +40,12 @@ export function ListView(props: {
       )}
       {props.count === 0 && <Text dimColor>{props.empty}</Text>}
       {visible.map((r, i) => (
-        <Text key={r.key} wrap="truncate" color={theme.tone(r.tone ?? 'idle')} inverse={props.select && start + i === props.cursor}>
+        <Text
+          key={r.key}
+          wrap="truncate"
+          color={theme.tone(r.tone ?? 'idle')}
+          inverse={props.select && start + i === props.cursor}
+        >
           {fit(r.text, props.width, theme.glyphs)}
         </Text>
       ))}
