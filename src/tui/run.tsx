@@ -50,7 +50,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
     feed.start();
     const ink = render(
       <ConsoleApp feed={feed} readOnly={opts.readOnly} ascii={mode.ascii} color={mode.color} by={actor()} />,
-      { exitOnCtrlC: false, patchConsole: false, maxFps: 10 },
+      { exitOnCtrlC: false, patchConsole: false, maxFps: 20 },
     );
     stop.signal.addEventListener('abort', () => ink.unmount(), { once: true });
     await ink.waitUntilExit();
