@@ -11,6 +11,7 @@ import { runStatus } from './cli/run-status.js';
 import { runPower } from './cli/run-power.js';
 import { runExport } from './cli/run-export.js';
 import { runCollectCommand } from './cli/run-collect.js';
+import { runConsoleCommand } from './tui/run.js';
 
 type Runner = (values: Record<string, unknown>, positionals: string[]) => Promise<number>;
 
@@ -22,7 +23,7 @@ const notBuilt =
 const RUNNERS: Record<string, Runner> = {
   master: runMaster,
   status: runStatus,
-  console: notBuilt('recon console: the operator console'),
+  console: runConsoleCommand,
   collect: runCollectCommand,
   lab: notBuilt('recon lab: the lab demo'),
   power: runPower,
