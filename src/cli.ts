@@ -11,6 +11,7 @@ import { runStatus } from './cli/run-status.js';
 import { runPower } from './cli/run-power.js';
 import { runExport } from './cli/run-export.js';
 import { runCollectCommand } from './cli/run-collect.js';
+import { runLabCommand } from './cli/run-lab.js';
 import { runConsoleCommand } from './tui/run.js';
 
 type Runner = (values: Record<string, unknown>, positionals: string[]) => Promise<number>;
@@ -25,7 +26,7 @@ const RUNNERS: Record<string, Runner> = {
   status: runStatus,
   console: runConsoleCommand,
   collect: runCollectCommand,
-  lab: notBuilt('recon lab: the lab demo'),
+  lab: runLabCommand,
   power: runPower,
   export: runExport,
 };

@@ -1,0 +1,240 @@
+// `recon lab`: an isolated lab network, a master with a generated config and data dir, N simulated peers
+// that walk the real protocol path, and the console. Headless, it drives the run to its end itself: every
+// peer inventoried → shut down the waiting peers → final power-down (the injected power-off command is
+// `true`: the master exits). Everything it started is stopped and removed on every way out; the lab's
+// data dir and report stay, and their path is printed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlClient } from '../master/control/client.js';
+import type { ReconConfigInput } from '../master/config/schema.js';
+import type { ReconState } from '../master/state/reducer.js';
+import { runConsole } from '../tui/run.js';
+import { instantiateMachine, listMachines } from './machine-instance.js';
+import { LabNetwork } from './network.js';
+
+export interface LabOptions {
+  peers: number;
+  headless: boolean;
+  keep: boolean;
+  /** where lab dirs go (default ./.lab) */
+  root?: string;
+  /** peers start spread over this many seconds */
+  staggerSeconds?: number;
+  out?: NodeJS.WritableStream;
+}
+
+export interface LabOutcome {
+  ok: boolean;
+  dir: string;
+  message: string;
+}
+
+const IPXE_DIRS = ['/usr/lib/ipxe', '/usr/share/ipxe'];
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const IS_TS = import.meta.url.endsWith('.ts');
+
+/** argv that runs src|dist/lab/entries with this node (through tsx when running from source). */
+function entryArgv(...args: string[]): string[] {
+  const file = join(HERE, IS_TS ? 'entries.ts' : 'entries.js');
+  return [process.execPath, ...(IS_TS ? ['--import', 'tsx'] : []), file, ...args];
+}
+
+/** The master's config for a lab in `dir` on `net`. Pure. */
+export function labConfig(dir: string, net: { v4: string; v6: string }): ReconConfigInput {
+  return {
+    interface: 'br0',
+    ipv4: { address: `${net.v4}.1`, prefix: 24, range: [`${net.v4}.20`, `${net.v4}.250`] },
+    ipv6: { address: `${net.v6}::1`, prefix: 64 },
+    dataDir: join(dir, 'data'),
+    tftpRoot: join(dir, 'tftp'),
+    http: { roots: { '/install': join(dir, 'install') } },
+    controlSocket: join(dir, 'control.sock'),
+    guard: { enabled: false },
+    peer: { powerOffAfterUpload: 'if-bmc', lldpWaitSeconds: 0 },
+    power: { poweroffCommand: ['true'], peerAckSeconds: 30, uploadWaitSeconds: 30 },
+    log: { level: 'info' },
+  };
+}
+
+/** Small stand-ins for the live image: the menu names them and peers fetch them over HTTP. */
+async function placeImage(dir: string): Promise<void> {
+  const img = join(dir, 'install', 'recon');
+  await mkdir(img, { recursive: true });
+  await mkdir(join(dir, 'tftp'), { recursive: true });
+  const note = (what: string) => `recon lab stand-in for the live image's ${what}\n`.repeat(512);
+  await writeFile(join(img, 'recon-lab-1.0.iso'), note('ISO'));
+  await writeFile(join(img, 'vmlinuz-1.0'), note('kernel'));
+  await writeFile(join(img, 'initrd-1.0'), note('initrd'));
+  // the iPXE binaries, copied (not linked): the TFTP server serves nothing that points outside its root
+  for (const f of ['undionly.kpxe', 'ipxe.efi']) {
+    let copied = false;
+    for (const d of IPXE_DIRS)
+      copied ||= await copyFile(join(d, f), join(dir, 'tftp', f)).then(
+        () => true,
+        () => false,
+      );
+    if (!copied)
+      throw new Error(`lab: ${f} not found in ${IPXE_DIRS.join(' or ')} (install the ipxe package)`);
+  }
+}
+
+async function waitForSocket(path: string, master: ChildProcess, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (master.exitCode !== null) throw new Error(`recon master exited with ${master.exitCode}`);
+    try {
+      (await ControlClient.connect(path, 500)).close();
+      return;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Peers with an inventory, and peers whose last stage is powered-off. Pure. */
+export function progress(state: ReconState, macs: string[]): { inventoried: number; off: number } {
+  let inventoried = 0;
+  let off = 0;
+  for (const m of macs) {
+    const n = state.nodes[m];
+    if (n?.inventory) inventoried++;
+    if (n?.stage === 'powered-off') off++;
+  }
+  return { inventoried, off };
+}
+
+/** Headless: wait for every inventory, shut the waiting peers down, then the final power-down. */
+async function driveToEnd(
+  socket: string,
+  macs: string[],
+  peersDone: Promise<unknown>,
+  say: (s: string) => void,
+): Promise<boolean> {
+  const client = await ControlClient.connect(socket);
+  try {
+    const deadline = Date.now() + 60_000 + macs.length * 3_000;
+    let exited = false;
+    void peersDone.then(() => (exited = true));
+    for (;;) {
+      const { state } = await client.getState();
+      const p = progress(state, macs);
+      if (p.inventoried === macs.length) break;
+      if (exited || Date.now() > deadline) {
+        say(`lab: only ${p.inventoried} of ${macs.length} inventories arrived in time`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    say(`lab: all ${macs.length} inventories stored; shutting down the waiting peers`);
+    const all = await client.action({ name: 'shutdown-all' }, { by: 'lab' });
+    say(`lab: ${all.message}`);
+    await peersDone;
+    const off = await client.action(
+      { name: 'poweroff', confirm: 'poweroff' },
+      { by: 'lab', onProgress: (m) => say(`lab: power-down: ${m}`) },
+    );
+    say(`lab: ${off.message}`);
+    return off.ok;
+  } finally {
+    client.close();
+  }
+}
+
+export async function runLab(o: LabOptions): Promise<LabOutcome> {
+  const out = o.out ?? process.stdout;
+  const say = (s: string) => out.write(`${s}\n`);
+  const dir = resolve(o.root ?? '.lab', new Date().toISOString().replace(/[:.]/g, '-'));
+  await mkdir(dir, { recursive: true });
+  const machines = await listMachines();
+  const net = await LabNetwork.create();
+  const children = new Set<ChildProcess>();
+  let master: ChildProcess | undefined;
+  const stopAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', stopAll);
+  try {
+    say(`lab: ${dir} — network ${net.subnet.v4}.0/24 and ${net.subnet.v6}::/64 in namespace ${net.masterNs}`);
+    const config = labConfig(dir, net.subnet);
+    const configPath = join(dir, 'recon.json');
+    await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
+    await placeImage(dir);
+    const log = (name: string) => join(dir, 'logs', name);
+    await mkdir(join(dir, 'logs'), { recursive: true });
+    const { openSync } = await import('node:fs');
+    const start = (ns: string, argv: string[], logName: string) => {
+      const fd = openSync(log(logName), 'a');
+      const c = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', fd, fd] });
+      children.add(c);
+      c.once('exit', () => children.delete(c));
+      return c;
+    };
+    master = start(net.masterNs, entryArgv('master', configPath), 'master.log');
+    await waitForSocket(join(dir, 'control.sock'), master, 20_000);
+
+    // peers: machines round-robin, firmware alternating BIOS/UEFI, starts spread over the stagger window
+    const macs: string[] = [];
+    const exits: Promise<number | null>[] = [];
+    const stagger = (o.staggerSeconds ?? Math.min(10, o.peers * 0.25)) * 1000;
+    for (let n = 0; n < o.peers; n++) {
+      const m = machines[n % machines.length]!;
+      const work = join(dir, 'peers', String(n));
+      const mac = await instantiateMachine(m, n, join(work, 'machine'));
+      const ns = await net.addPeer(n, mac);
+      macs.push(mac);
+      const firmware = n % 2 === 0 ? 'bios' : 'uefi';
+      const delay = o.peers > 1 ? Math.round((stagger * n) / (o.peers - 1)) : 0;
+      exits.push(
+        new Promise<number | null>((res) =>
+          setTimeout(() => {
+            const argv = entryArgv(
+              'sim-peer',
+              '--mac',
+              mac,
+              '--firmware',
+              firmware,
+              '--machine',
+              join(work, 'machine'),
+              '--work',
+              work,
+            );
+            start(ns, argv, `peer-${n}.log`).once('exit', (code) => res(code));
+          }, delay),
+        ),
+      );
+    }
+    say(
+      `lab: ${o.peers} simulated peers (${machines.map((m) => m.name).join(', ')}); logs in ${join(dir, 'logs')}`,
+    );
+    const peersDone = Promise.all(exits);
+    const masterExit = new Promise<void>((r) => master!.once('exit', () => r()));
+
+    let ok: boolean;
+    if (o.headless) {
+      ok = await driveToEnd(join(dir, 'control.sock'), macs, peersDone, say);
+      await Promise.race([masterExit, new Promise((r) => setTimeout(r, 10_000))]);
+    } else {
+      // the console runs until the operator detaches (q) or the master powers down
+      void masterExit.then(() => process.emit('SIGHUP'));
+      await runConsole({ socket: join(dir, 'control.sock'), readOnly: false, headless: false, ascii: false });
+      ok = true;
+    }
+    if (o.keep && master.exitCode === null) {
+      say(`lab: left running (--keep): namespace ${net.masterNs}, socket ${join(dir, 'control.sock')}`);
+      return { ok, dir, message: 'kept' };
+    }
+    return { ok, dir, message: ok ? 'done' : 'failed' };
+  } finally {
+    if (!(o.keep && master?.exitCode === null)) {
+      master?.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      stopAll();
+      await net.teardown();
+      process.off('exit', stopAll);
+      say(`lab: torn down; data and report in ${join(dir, 'data')}`);
+    }
+  }
+}
