@@ -16,11 +16,6 @@ import { runConsoleCommand } from './tui/run.js';
 
 type Runner = (values: Record<string, unknown>, positionals: string[]) => Promise<number>;
 
-const notBuilt =
-  (what: string): Runner =>
-  () =>
-    Promise.reject(new CliError(`${what} is not built yet in this version of recon`, 2));
-
 const RUNNERS: Record<string, Runner> = {
   master: runMaster,
   status: runStatus,
