@@ -7,7 +7,7 @@ import type { RemoteInfo } from 'node:dgram';
 import { openDeviceSocket } from '../bind-device.js';
 import type { ServiceContext, ServiceStarter } from '../../master/service.js';
 import { interfaceMac } from '../ra/link.js';
-import { decodeDhcp6, encodeDhcp6, messageTypeName } from './codec.js';
+import { decodeDhcp6, encodeDhcp6, MessageType, messageTypeName } from './codec.js';
 import { Dhcp6DecodeError } from './errors.js';
 import { duidLlFromMac } from './duid.js';
 import { unwrapRelays, wrapForRelays } from './client-info.js';
@@ -122,8 +122,12 @@ async function onPacket(
     log.debug({ from: rinfo.address, mac, type, why: out.ignored }, 'DHCPv6 message ignored');
     return;
   }
-  // Durable first: a client is never told about an address the master could forget in a crash.
-  await Promise.all(out.events.map((ev) => ctx.store.emit(ev)));
+  // Durable first: a REPLY (which commits addresses) goes out only once its events are on disk, so a
+  // client is never told about a lease the master could forget in a crash. An ADVERTISE promises
+  // nothing, so it does not wait for the fsync.
+  const recorded = Promise.all(out.events.map((ev) => ctx.store.emit(ev)));
+  if (out.reply.type === MessageType.REPLY) await recorded;
+  else recorded.catch((e: unknown) => log.error({ err: e, mac }, 'could not record a DHCPv6 event'));
   const wire = encodeDhcp6(u.relays.length ? wrapForRelays(out.reply, u.relays) : out.reply);
   await new Promise<void>((resolve, reject) =>
     sock.send(wire, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve())),
