@@ -129,7 +129,9 @@ void test('open: root containment, symlinks, iPXE fallback directory', async () 
     await mkdir(ipxe);
     await writeFile(join(root, 'boot.ipxe'), '#!ipxe\n');
     await writeFile(join(dir, 'secret'), 'outside');
-    await writeFile(join(ipxe, 'ipxe.efi'), 'EFI');
+    await writeFile(join(dir, 'ipxe.efi'), 'EFI');
+    // as Debian's /usr/lib/ipxe/ipxe.efi → /boot/ipxe.efi
+    await symlink(join(dir, 'ipxe.efi'), join(ipxe, 'ipxe.efi'));
     await writeFile(join(ipxe, 'other.bin'), 'not a boot file');
     await symlink(join(dir, 'secret'), join(root, 'escape'));
     await symlink('../boot.ipxe', join(root, 'sub', 'inside-link'));
@@ -147,7 +149,7 @@ void test('open: root containment, symlinks, iPXE fallback directory', async () 
     };
     assert.equal(await read('/boot.ipxe'), '#!ipxe\n');
     assert.equal(await read('sub/inside-link'), '#!ipxe\n', 'a symlink that stays inside is fine');
-    assert.equal(await read('ipxe.efi'), 'EFI', 'boot file from the fallback directory');
+    assert.equal(await read('ipxe.efi'), 'EFI', 'boot file from the fallback directory, through its symlink');
     const refused = async (name: string, code: number) =>
       assert.rejects(
         openForRead(name, roots),

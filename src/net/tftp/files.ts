@@ -1,7 +1,7 @@
 // Which file a TFTP read request may have, and its bytes. Requests are confined to the TFTP root:
 // `..` segments are refused outright, a leading `/` means the root (as tftpd-hpa's secure mode),
 // and the resolved real path must still lie inside the root (no symlink escape). The iPXE binaries
-// named in config.boot.files are also looked up in the distribution's iPXE directories.
+// named in config.boot.files (and only those) are also looked up in the distribution's iPXE directories.
 import { open, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ERR } from './codec.js';
@@ -33,10 +33,14 @@ function inside(dir: string, path: string): boolean {
   return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
-/** Real path of `rel` under `dir` if it is a regular file that stays inside `dir`; undefined if absent. */
+/**
+ * Real path of `rel` under `dir` if it is a regular file (that stays inside `dir` when `confine`);
+ * undefined if absent.
+ */
 async function findUnder(
   dir: string,
   rel: string,
+  confine: boolean,
 ): Promise<{ path: string; size: number; mtimeMs: number } | undefined> {
   let realDir: string;
   let real: string;
@@ -46,7 +50,7 @@ async function findUnder(
   } catch {
     return undefined;
   }
-  if (!inside(realDir, real)) throw new TftpFileError(`${rel} leads out of ${dir}`, ERR.ACCESS);
+  if (confine && !inside(realDir, real)) throw new TftpFileError(`${rel} leads out of ${dir}`, ERR.ACCESS);
   const st = await stat(real);
   if (!st.isFile()) throw new TftpFileError(`${rel} is not a regular file`, ERR.NOT_FOUND);
   return { path: real, size: st.size, mtimeMs: st.mtimeMs };
@@ -127,10 +131,12 @@ export async function openForRead(
   roots: FileRoots,
 ): Promise<{ name: string; path: string; source: BlockSource }> {
   const name = normalizeRequestName(requested);
-  let found = await findUnder(roots.root, name);
+  let found = await findUnder(roots.root, name, true);
   if (!found && roots.fallbackNames.has(name)) {
+    // only fixed names from the config reach here, and distributions link them elsewhere
+    // (Debian: /usr/lib/ipxe/ipxe.efi → /boot/ipxe.efi), so these are not confined
     for (const dir of roots.fallbackDirs) {
-      found = await findUnder(dir, name);
+      found = await findUnder(dir, name, false);
       if (found) break;
     }
   }
