@@ -13,6 +13,8 @@ import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { rigConfig } from './dhcp6-rig.js';
 
 const VM_MAC = '52:54:00:12:34:99';
+/** ANSI escape sequences in the serial log (SeaBIOS/iPXE draw with them) */
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*[A-Za-z]', 'g');
 const skip = needs({ root: true, tools: ['qemu-system-x86_64', 'ip'] });
 
 void test(
@@ -63,7 +65,7 @@ void test(
       while (Date.now() - t0 < 150_000 && !/http:\/\/\[fd99::1\]\/menu\.ipxe\.\.\./.test(text)) {
         await new Promise((r) => setTimeout(r, 500));
         text = (await readFile(log, 'utf8').catch(() => ''))
-          .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+          .replace(ANSI, '')
           .replace(/\r/g, '');
       }
       console.log(`# iPXE asked for the menu over IPv6 after ${Date.now() - t0} ms`);
