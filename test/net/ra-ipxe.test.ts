@@ -64,9 +64,7 @@ void test(
       let text = '';
       while (Date.now() - t0 < 150_000 && !/http:\/\/\[fd99::1\]\/menu\.ipxe\.\.\./.test(text)) {
         await new Promise((r) => setTimeout(r, 500));
-        text = (await readFile(log, 'utf8').catch(() => ''))
-          .replace(ANSI, '')
-          .replace(/\r/g, '');
+        text = (await readFile(log, 'utf8').catch(() => '')).replace(ANSI, '').replace(/\r/g, '');
       }
       console.log(`# iPXE asked for the menu over IPv6 after ${Date.now() - t0} ms`);
       assert.match(text, /Filename: http:\/\/\[fd99::1\]\/menu\.ipxe/, text.slice(-2000));
