@@ -306,3 +306,15 @@ void test('restore: bindings come back from lease6 records in the store; other p
   );
   assert.equal(addressOf(handle(frame(SOLICIT), s)), 'fd99::1234');
 });
+
+void test('expiry: bindings past their lease end are removed (and returned for lease.expired); live ones stay', () => {
+  const s = settings();
+  const ip = addressOf(handle(frame(RAPID_SOLICIT), s))!;
+  assert.deepEqual(s.pool.expire(NOW + 299_000), []);
+  const gone = s.pool.expire(NOW + 300_000);
+  assert.deepEqual(
+    gone.map((b) => [b.mac, b.ip]),
+    [[MAC, ip]],
+  );
+  assert.equal(s.pool.bindingCount, 0);
+});
