@@ -117,6 +117,9 @@ function rowOf(n: NodeRecord): FleetRow {
   };
 }
 
+/** Plain code-unit order: locale collation would put "~" (no address) before the digits. */
+const codeOrder = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Builds the report: rows sorted by IPv4 address (then MAC), the order an operator walks a rack in. Pure. */
 export function buildFleetReport(state: ReconState, meta: ReportMeta): FleetReport {
   const ipKey = (ip?: string) =>
@@ -128,7 +131,7 @@ export function buildFleetReport(state: ReconState, meta: ReportMeta): FleetRepo
       : '~';
   const rows = Object.values(state.nodes)
     .map(rowOf)
-    .sort((a, b) => ipKey(a.ip4).localeCompare(ipKey(b.ip4)) || a.mac.localeCompare(b.mac));
+    .sort((a, b) => codeOrder(ipKey(a.ip4), ipKey(b.ip4)) || codeOrder(a.mac, b.mac));
   const byStage: Partial<Record<Stage, number>> = {};
   for (const st of STAGE_ORDER) {
     const c = rows.filter((r) => r.stage === st).length;

@@ -1,0 +1,131 @@
+// The fleet report from a recorded state: JSON/CSV/HTML say the same thing, values are escaped, and the
+// HTML renders offline in headless Chromium with the fleet table visible.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reduceAll } from '../../src/master/state/reducer.js';
+import type { ReconEvent } from '../../src/master/state/events.js';
+import { summarizeInventory } from '../../src/shared/inventory/index.js';
+import { renderReport } from '../../src/report/index.js';
+import { csvCell } from '../../src/report/csv.js';
+import { needs } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
+import { sampleInventory } from '../collect/sample-inventory.js';
+
+function recordedState() {
+  const at = '2026-01-02T03:00:00.000Z';
+  const summary = summarizeInventory(sampleInventory());
+  let seq = 0;
+  const ev = (type: string, data: unknown) => ({ seq: ++seq, at, type, data }) as ReconEvent;
+  const events: ReconEvent[] = [
+    ev('master.started', {
+      version: '0.1.0',
+      pid: 1,
+      names: ['bang'],
+      ipv4: '10.99.0.1',
+      dataDir: '/export/nodes',
+    }),
+    ev('lease.granted', {
+      mac: '52:54:00:00:00:0b',
+      family: 4,
+      ip: '10.99.0.11',
+      expiresAt: at,
+      hostname: 'node-11',
+    }),
+    ev('inventory.stored', {
+      mac: '52:54:00:00:00:0b',
+      sha256: 'aa',
+      bytes: 10,
+      summary: { ...summary, bmc: { ipv4: '10.99.1.11' } },
+    }),
+    ev('power.state', { mac: '52:54:00:00:00:0b', state: 'off', via: 'agent' }),
+    ev('lease.granted', { mac: '52:54:00:00:00:02', family: 4, ip: '10.99.0.2', expiresAt: at }),
+    ev('inventory.stored', {
+      mac: '52:54:00:00:00:02',
+      sha256: 'bb',
+      bytes: 10,
+      summary: { ...summary, serial: '=cmd|"<b>x</b>"' },
+    }),
+    ev('dhcp.discover', { mac: '52:54:00:00:00:03', family: 4, firmware: 'uefi' }),
+  ];
+  return reduceAll(events);
+}
+
+const META = { generatedAt: '2026-01-02T04:00:00.000Z', version: '0.1.0' };
+
+test('JSON: one row per node, sorted by address, totals', () => {
+  const r = JSON.parse(renderReport(recordedState(), 'json', META)) as {
+    rows: { mac: string; ip4?: string; bmcIp?: string; power: string }[];
+    totals: { nodes: number; inventoried: number; poweredOff: number };
+  };
+  assert.deepEqual(
+    r.rows.map((x) => x.ip4),
+    ['10.99.0.2', '10.99.0.11', undefined],
+  );
+  assert.deepEqual(r.totals, {
+    nodes: 3,
+    inventoried: 2,
+    poweredOff: 1,
+    byStage: r.totals.byStage,
+  } as typeof r.totals);
+  assert.equal(r.rows[1]?.bmcIp, '10.99.1.11');
+  assert.equal(r.rows[1]?.power, 'off');
+});
+
+test('CSV: header + rows, quoted, formula cells neutralised', () => {
+  const lines = renderReport(recordedState(), 'csv', META).split('\r\n').filter(Boolean);
+  assert.equal(lines.length, 4);
+  assert.ok(lines[0]!.startsWith('mac,hostname,ipv4,ipv6,stage,power'));
+  assert.ok(lines[1]!.includes(`"'=cmd|""<b>x</b>"""`), lines[1]);
+  assert.equal(csvCell('a,b'), '"a,b"');
+  assert.equal(csvCell(42), '42');
+  assert.equal(csvCell(undefined), '');
+  assert.equal(csvCell('-1'), "'-1");
+});
+
+test('HTML: self-contained, escaped, one table row per node', () => {
+  const html = renderReport(recordedState(), 'html', META);
+  assert.ok(!/<script|src=|href=|@import|url\(/i.test(html), 'nothing to fetch, nothing to run');
+  assert.ok(html.includes('=cmd|&quot;&lt;b&gt;x&lt;/b&gt;&quot;'));
+  assert.equal((html.match(/<tr>/g) ?? []).length, 4);
+});
+
+test(
+  'HTML opens in headless Chromium and the screenshot shows the fleet table',
+  { skip: needs({ tools: ['chromium'] }) },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'recon-report-'));
+    try {
+      const page = join(dir, 'report.html');
+      const png = join(dir, 'report.png');
+      await writeFile(page, renderReport(recordedState(), 'html', META));
+      const r = await run(
+        [
+          'chromium',
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--no-first-run',
+          `--user-data-dir=${join(dir, 'profile')}`,
+          '--window-size=1400,600',
+          `--screenshot=${png}`,
+          `file://${page}`,
+        ],
+        { timeoutMs: 90_000 },
+      );
+      assert.equal(r.code, 0, r.stderr.slice(-500));
+      const st = await stat(png);
+      assert.ok(st.size > 20_000, `screenshot has content (${st.size} bytes)`);
+      if (process.env.RECON_KEEP_SCREENSHOT)
+        await writeFile(
+          process.env.RECON_KEEP_SCREENSHOT,
+          await import('node:fs/promises').then((f) => f.readFile(png)),
+        );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
