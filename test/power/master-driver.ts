@@ -1,5 +1,5 @@
 // A real Master in its own process for the power-down test, with the HTTP service and the power actions
-// wired the way `recon master` wires them once they are in Master.start. SIGUSR2 starts an inventory upload
+// wired by Master.start as in `recon master`. SIGUSR2 starts an inventory upload
 // that takes RECON_TEST_UPLOAD_MS to become durable, registered in the upload registry exactly as the
 // peer API's upload handler registers one: an upload in flight during the power-down.
 import { join } from 'node:path';
@@ -7,7 +7,6 @@ import { loadConfig } from '../../src/master/config/load.js';
 import { Master } from '../../src/master/daemon.js';
 import { SERVICES } from '../../src/master/services.js';
 import { startHttp } from '../../src/net/http/service.js';
-import { registerPowerActions } from '../../src/master/power/actions.js';
 import { beginUpload } from '../../src/master/inflight.js';
 import { writeFileDurable } from '../../src/shared/durable.js';
 import { summarizeInventory } from '../../src/shared/inventory/index.js';
@@ -16,7 +15,6 @@ import { sampleInventory } from '../collect/sample-inventory.js';
 const config = loadConfig(process.argv[2]);
 if (!SERVICES.some((s) => s.name === 'http')) SERVICES.push({ name: 'http', start: startHttp });
 const master = await Master.start(config, { proxyDhcp: false, forceDhcp: false });
-registerPowerActions(master);
 
 const uploadMac = process.env.RECON_TEST_UPLOAD_MAC ?? '52:54:00:00:00:99';
 const uploadMs = Number(process.env.RECON_TEST_UPLOAD_MS ?? '3000');

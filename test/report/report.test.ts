@@ -58,7 +58,7 @@ const META = { generatedAt: '2026-01-02T04:00:00.000Z', version: '0.1.0' };
 test('JSON: one row per node, sorted by address, totals', () => {
   const r = JSON.parse(renderReport(recordedState(), 'json', META)) as {
     rows: { mac: string; ip4?: string; bmcIp?: string; power: string }[];
-    totals: { nodes: number; inventoried: number; poweredOff: number };
+    totals: { nodes: number; inventoried: number; poweredOff: number; byStage: Record<string, number> };
   };
   assert.deepEqual(
     r.rows.map((x) => x.ip4),
@@ -68,8 +68,8 @@ test('JSON: one row per node, sorted by address, totals', () => {
     nodes: 3,
     inventoried: 2,
     poweredOff: 1,
-    byStage: r.totals.byStage,
-  } as typeof r.totals);
+    byStage: { discovered: 1, uploaded: 1, 'powered-off': 1 },
+  });
   assert.equal(r.rows[1]?.bmcIp, '10.99.1.11');
   assert.equal(r.rows[1]?.power, 'off');
 });
