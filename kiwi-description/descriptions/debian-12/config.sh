@@ -8,8 +8,10 @@ test -f /.profile && . /.profile
 set -eo pipefail
 
 # the recon units and lldpd, from the overlay's list; consoles are started per config at boot
+# (KIWI's helper takes the name without .service and skips unknown units silently: check the result)
 grep -vE '^(#|$)' /usr/lib/recon/services | while read -r unit; do
-  baseInsertService "$unit"
+  baseInsertService "${unit%.service}"
+  systemctl is-enabled --quiet "$unit" || { echo "config.sh: $unit is not enabled" >&2; exit 1; }
 done
 baseSetRunlevel multi-user.target
 
