@@ -91,12 +91,16 @@ export function encodeRequest(
   return Buffer.concat([head, cstrings([file, mode, ...Object.entries(options).flat()])]);
 }
 
-export function encodeData(block: number, data: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(4 + data.length);
+/** The 4 bytes in front of a DATA payload (block numbers past 65535 roll over to 0). */
+export function dataHeader(block: number): Buffer {
+  const out = Buffer.allocUnsafe(4);
   out.writeUInt16BE(OP.DATA, 0);
   out.writeUInt16BE(block & 0xffff, 2);
-  data.copy(out, 4);
   return out;
+}
+
+export function encodeData(block: number, data: Buffer): Buffer {
+  return Buffer.concat([dataHeader(block), data]);
 }
 
 export function encodeAck(block: number): Buffer {

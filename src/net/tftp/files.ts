@@ -56,10 +56,10 @@ async function findUnder(
   return { path: real, size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Reads `length` bytes at `offset`; fewer at the end of the file. */
+/** Reads `length` bytes at `offset`; fewer at the end of the file. Cached files answer at once. */
 export interface BlockSource {
   readonly size: number;
-  read(offset: number, length: number): Promise<Buffer>;
+  read(offset: number, length: number): Buffer | Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -106,7 +106,7 @@ async function cached(path: string, size: number, mtimeMs: number): Promise<Bloc
   const data = await hit.data;
   return {
     size: data.length,
-    read: (offset, length) => Promise.resolve(data.subarray(offset, offset + length)),
+    read: (offset, length) => data.subarray(offset, offset + length),
     close: () => Promise.resolve(),
   };
 }

@@ -3,7 +3,7 @@
 // the transfer at once. Sends a window of blocks (RFC 7440), moves on at each ACK, resends the
 // window from the last acknowledged block on timeout, and gives up after `retries` timeouts.
 import { createSocket, type Socket } from 'node:dgram';
-import { decode, encodeData, encodeError, encodeOack, ERR, OP } from './codec.js';
+import { dataHeader, decode, encodeError, encodeOack, ERR, OP } from './codec.js';
 import type { BlockSource } from './files.js';
 import type { Negotiated } from './options.js';
 
@@ -75,13 +75,14 @@ export class TftpTransfer {
     return Math.min(this.acked * blksize, this.p.source.size);
   }
 
-  private send(buf: Buffer): void {
+  private send(buf: Buffer | Buffer[]): void {
     if (this.sock && !this.ended) this.sock.send(buf);
   }
 
   private arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.onTimeout(), this.p.negotiated.timeoutMs);
+    // refresh() re-arms the same timer: cheaper than a new one per block
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.onTimeout(), this.p.negotiated.timeoutMs);
   }
 
   private sendOack(): void {
@@ -117,34 +118,42 @@ export class TftpTransfer {
     let to = this.acked + windowsize;
     if (this.finalBlock !== undefined) to = Math.min(to, this.finalBlock);
     if (from > to) return;
+    const got = this.p.source.read((from - 1) * blksize, (to - from + 1) * blksize);
+    // cached files answer synchronously: no promise round trip per block on the hot path
+    if (Buffer.isBuffer(got)) {
+      this.sendBlocks(from, to, got);
+      return;
+    }
     this.sending = true;
-    this.p.source
-      .read((from - 1) * blksize, (to - from + 1) * blksize)
-      .then((data) => {
+    got.then(
+      (data) => {
         this.sending = false;
-        if (this.ended) return;
-        for (let b = from; b <= to; b++) {
-          const chunk = data.subarray((b - from) * blksize, (b - from + 1) * blksize);
-          this.send(encodeData(b, chunk));
-          this.sent = b;
-          if (chunk.length < blksize) {
-            this.finalBlock = b;
-            break;
-          }
-        }
-        this.arm();
-        // an ACK may have arrived while reading
-        if (
-          this.sent < this.acked + windowsize &&
-          (this.finalBlock === undefined || this.sent < this.finalBlock)
-        )
-          this.sendWindow();
-      })
-      .catch((err: Error) => {
+        if (!this.ended) this.sendBlocks(from, to, data);
+      },
+      (err: Error) => {
         this.sending = false;
         this.send(encodeError(ERR.UNDEFINED, 'read error'));
         this.finish(false, `read error: ${err.message}`);
-      });
+      },
+    );
+  }
+
+  private sendBlocks(from: number, to: number, data: Buffer): void {
+    const { blksize, windowsize } = this.p.negotiated;
+    for (let b = from; b <= to; b++) {
+      const chunk = data.subarray((b - from) * blksize, (b - from + 1) * blksize);
+      // header and payload go out as one datagram without copying the payload
+      this.send([dataHeader(b), chunk]);
+      this.sent = b;
+      if (chunk.length < blksize) {
+        this.finalBlock = b;
+        break;
+      }
+    }
+    this.arm();
+    // an ACK may have arrived while reading
+    if (this.sent < this.acked + windowsize && (this.finalBlock === undefined || this.sent < this.finalBlock))
+      this.sendWindow();
   }
 
   private onMessage(msg: Buffer): void {

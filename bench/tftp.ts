@@ -1,0 +1,197 @@
+// TFTP benchmark (root): time to fetch ipxe.efi by 1 and by 100 concurrent clients, recon's TFTP
+// service vs tftpd-hpa (in.tftpd, foreground) vs dnsmasq's TFTP server. The three run side by side in
+// the master namespace of one netns rig, each on port 69 of its own address on the bridge, and the
+// rounds interleave them, so load from anything else on the machine hits all three alike. The
+// clients (curl, blksize 1468) run in a peer namespace. Writes docs/BENCHMARKS.md "## TFTP".
+// usage: node --import tsx bench/tftp.ts [--clients 1,100] [--rounds 9]
+import { cpus, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
+import { NetnsRig, RIG_V4, run } from '../test/helpers/netns.js';
+import { ServiceProcess } from '../test/fixtures/tftp/service-process.js';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1,100' },
+    rounds: { type: 'string', default: '9' },
+    file: { type: 'string', default: '/usr/lib/ipxe/ipxe.efi' },
+  },
+});
+const clientCounts = values.clients.split(',').map(Number);
+const rounds = Number(values.rounds);
+const FILE = 'ipxe.efi';
+const WARMUP = 5;
+
+type ServerName = 'recon' | 'tftpd-hpa' | 'dnsmasq';
+interface Running {
+  stop(): Promise<void>;
+}
+
+const ADDRESS: Record<ServerName, string> = {
+  recon: RIG_V4.master,
+  'tftpd-hpa': '10.99.0.2',
+  dnsmasq: '10.99.0.3',
+};
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * N concurrent curl downloads. One client: curl's own transfer time (no process start-up);
+ * N clients: wall time from the first start to the last exit.
+ */
+async function measure(
+  rig: NetnsRig,
+  peerNs: string,
+  server: ServerName,
+  n: number,
+  bytes: number,
+): Promise<number> {
+  const url = `tftp://${ADDRESS[server]}/${FILE}`;
+  const t0 = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: n }, () =>
+      rig.exec(
+        peerNs,
+        [
+          'curl',
+          '-sS',
+          '--tftp-blksize',
+          '1468',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{size_download} %{time_total}',
+          url,
+        ],
+        { timeoutMs: 120_000 },
+      ),
+    ),
+  );
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  for (const r of results)
+    if (Number(r.stdout.split(' ')[0]) !== bytes)
+      throw new Error(`short download from ${server}: ${r.stdout} ${r.stderr}`);
+  return n === 1 ? Number(results[0]!.stdout.split(' ')[1]) * 1000 : ms;
+}
+
+function killed(child: ChildProcess): Running {
+  return {
+    stop: async () => {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(3000)]);
+    },
+  };
+}
+
+async function startServer(name: ServerName, rig: NetnsRig, dir: string, root: string): Promise<Running> {
+  if (name === 'recon') {
+    const p = await ServiceProcess.start(rig, 'tftp', {
+      interface: 'br0',
+      ipv4: { address: RIG_V4.master, prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
+      ipv6: { enabled: false },
+      dataDir: join(dir, 'data'),
+      tftpRoot: root,
+    });
+    return { stop: async () => void (await p.stop()) };
+  }
+  const argv =
+    name === 'tftpd-hpa'
+      ? ['in.tftpd', '-L', '-4', '-u', 'root', '-a', `${ADDRESS[name]}:69`, '-s', root]
+      : [
+          'dnsmasq',
+          '--no-daemon',
+          '--conf-file=/dev/null',
+          '--port=0',
+          '--user=root',
+          `--listen-address=${ADDRESS[name]}`,
+          '--bind-interfaces',
+          '--enable-tftp',
+          `--tftp-root=${root}`,
+          `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+        ];
+  const child = rig.spawn(rig.masterNs, argv);
+  child.stdout?.resume();
+  child.stderr?.resume();
+  await sleep(500);
+  if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+  return killed(child);
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'recon-bench-tftp-'));
+await chmod(dir, 0o755);
+const root = join(dir, 'root');
+await mkdir(root, { mode: 0o755 });
+await copyFile(values.file, join(root, FILE));
+await chmod(join(root, FILE), 0o644);
+const bytes = readFileSync(join(root, FILE)).length;
+const servers: ServerName[] = ['recon', 'tftpd-hpa', 'dnsmasq'];
+const results = new Map<string, number[]>();
+const rig = await NetnsRig.create('tb');
+const running: Running[] = [];
+try {
+  const peer = await rig.addPeer();
+  await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.100/24', 'dev', 'eth0']);
+  for (const a of [ADDRESS['tftpd-hpa'], ADDRESS.dnsmasq])
+    await rig.exec(rig.masterNs, ['ip', 'addr', 'add', `${a}/24`, 'dev', 'br0']);
+  for (const name of servers) {
+    running.push(await startServer(name, rig, dir, root));
+    // warm-up: page cache, ARP, recon's file cache and JIT
+    for (let i = 0; i < WARMUP; i++) await measure(rig, peer.ns, name, 1, bytes);
+  }
+  for (const n of clientCounts) {
+    for (let r = 0; r < rounds; r++) {
+      // rotate the order so no server always runs first
+      for (let i = 0; i < servers.length; i++) {
+        const name = servers[(i + r) % servers.length]!;
+        const v = await measure(rig, peer.ns, name, n, bytes);
+        results.set(`${name}/${n}`, [...(results.get(`${name}/${n}`) ?? []), v]);
+        process.stderr.write(`${name} clients=${n} round=${r}: ${v.toFixed(1)} ms\n`);
+      }
+    }
+  }
+} finally {
+  for (const s of running) await s.stop();
+  await rig.teardown();
+  await rm(dir, { recursive: true, force: true });
+}
+
+const versions = {
+  dnsmasq: (await run(['dnsmasq', '--version'])).stdout.split('\n')[0]?.trim() ?? '',
+  hpa: (await run(['dpkg-query', '-W', '-f', '${Version}', 'tftpd-hpa'])).stdout.trim(),
+};
+const cell = (name: ServerName, n: number) => median(results.get(`${name}/${n}`) ?? [NaN]);
+const section = `## TFTP
+
+\`node --import tsx bench/tftp.ts --clients ${clientCounts.join(',')} --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
+${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, tftpd-hpa ${versions.hpa}, ${versions.dnsmasq}.
+\`${FILE}\` (${bytes} bytes, the distribution's iPXE EFI binary) fetched by N concurrent \`curl --tftp-blksize 1468\`
+processes (lock-step, no windowsize) in a peer namespace across the rig's bridge. 1 client: curl's own
+\`time_total\`; 100 clients: wall time from the first client start to the last client's exit (process start-up
+included, the same for every server). Median of ${rounds} rounds after ${WARMUP} warm-up fetches per server; the servers run side by side
+(one address each on the bridge, port 69) and the rounds interleave them. recon: its TFTP service alone
+(\`startTftp\`, defaults: maxBlksize 1468, 256 transfers, events into a real state store); \`in.tftpd -L -s\`;
+\`dnsmasq --enable-tftp\`. Lower is better.
+
+| clients | recon ms | tftpd-hpa ms | dnsmasq ms | recon vs tftpd-hpa | target |
+|---:|---:|---:|---:|---:|---:|
+${clientCounts
+  .map(
+    (n) =>
+      `| ${n} | ${cell('recon', n).toFixed(0)} | ${cell('tftpd-hpa', n).toFixed(0)} | ${cell('dnsmasq', n).toFixed(0)} | ${(cell('tftpd-hpa', n) / cell('recon', n)).toFixed(2)}× as fast | ≥ 1× |`,
+  )
+  .join('\n')}
+
+All rounds (ms): ${[...results.entries()].map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(' / ')}`).join('; ')}.
+`;
+const docPath = 'docs/BENCHMARKS.md';
+const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+const re = /## TFTP\n[\s\S]*?(?=\n## |$)/;
+writeFileSync(
+  docPath,
+  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
+);
+process.stdout.write(section);
