@@ -146,7 +146,7 @@ export function detailLines(
   push(`${node.mac}  ${node.hostname ?? ''}  IPv4 ${node.ip4 ?? '-'}  IPv6 ${node.ip6 ?? '-'}`);
   push(
     `stage ${node.stage}${node.stageDetail ? ` (${node.stageDetail})` : ''} for ${fmtElapsed(now - Date.parse(node.stageAt))}  ` +
-      `firmware ${node.firmware ?? '?'}  power ${node.power}${node.pendingCommand ? `  pending: ${node.pendingCommand}` : ''}`,
+      `firmware ${node.firmware ?? '?'}${node.chainloaded ? ' + iPXE' : ''}  power ${node.power}${node.pendingCommand ? `  pending: ${node.pendingCommand}` : ''}`,
     toneOf(node.stage),
   );
   const inv = node.inventory;

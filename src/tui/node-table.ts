@@ -173,7 +173,8 @@ function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number)
     case 'name':
       return n.hostname ?? '';
     case 'fw':
-      return n.firmware ? FIRMWARE_LABEL[n.firmware] : '';
+      // BIOS+ / UEFI+: the ROM chainloaded iPXE
+      return n.firmware ? FIRMWARE_LABEL[n.firmware] + (n.chainloaded ? '+' : '') : '';
     case 'stage':
       return stageCell(n, t, now);
     case 'system':

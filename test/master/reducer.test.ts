@@ -167,3 +167,15 @@ test('finished transfers are bounded; counts by stage', () => {
   );
   assert.deepEqual(countByStage(s), { discovered: 2 });
 });
+
+test('iPXE chainloaded on a BIOS/UEFI ROM keeps the ROM firmware and marks the chainload', () => {
+  const s = initialState();
+  applyEvent(s, ev({ type: 'dhcp.discover', data: { mac: MAC, family: 4, firmware: 'uefi', arch: 7 } }));
+  applyEvent(s, ev({ type: 'dhcp.discover', data: { mac: MAC, family: 4, firmware: 'ipxe', arch: 7 } }));
+  assert.equal(s.nodes[MAC]!.firmware, 'uefi');
+  assert.equal(s.nodes[MAC]!.chainloaded, true);
+  const t = initialState();
+  applyEvent(t, ev({ type: 'dhcp.discover', data: { mac: MAC, family: 4, firmware: 'ipxe', arch: 0 } }));
+  assert.equal(t.nodes[MAC]!.firmware, 'ipxe'); // an iPXE NIC ROM is the firmware itself
+  assert.equal(t.nodes[MAC]!.chainloaded, undefined);
+});

@@ -166,7 +166,7 @@ test('node table: columns fit every width, filter and sort over the recorded fle
   assert.ok(n);
   const row = rowText(n, layoutColumns(80), undefined, Date.parse(n.stageAt) + 65_000, ASCII_GLYPHS, true);
   assert.equal(row.length, 80);
-  assert.match(row, /^52:54:00:00:00:00 10\.99\.0\.51 +iPXE +powered-off 1m +Dell Inc\. PowerE~ off $/);
+  assert.match(row, /^52:54:00:00:00:00 10\.99\.0\.51 +UEFI\+ +powered-off 1m +Dell Inc\. PowerE~ off $/);
   assert.equal(
     stageCell(
       { ...n, stage: 'kernel' },

@@ -92,7 +92,7 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assert.match(f, /ALERT: another DHCP server answers on this network: 10\.99\.0\.254/);
     assert.match(f, /dhcp4 up {2}dhcp6 up {2}ra up {2}dns up {2}tftp up {2}http up/);
     assert.match(f, /12 nodes: leased 1, tftp 1, menu 1, kernel 1, initrd 1, collecting 1, upl/);
-    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +iPXE +powered-off \S+ +Dell Inc\. Power\S*~ off/);
+    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +UEFI\+ +powered-off \S+ +Dell Inc\. Power\S*~ off/);
     assert.match(f, /s:shut-down A:all P:power-down \?:help q:detach/);
     await press(KEY.tab);
     f = await waitText('ADDRESS');

@@ -28,7 +28,10 @@ export interface NodeRecord {
   ip4?: string;
   ip6?: string;
   hostname?: string;
+  /** the firmware that started this boot (BIOS/UEFI), kept when iPXE chainloads on top of it */
   firmware?: Firmware;
+  /** iPXE is running on top of `firmware` (the boot file was chainloaded) */
+  chainloaded?: boolean;
   arch?: number;
   vendorClass?: string;
   stage: Stage;
@@ -91,7 +94,15 @@ export function initialState(): ReconState {
 function touch(state: ReconState, mac: Mac, at: string): NodeRecord {
   let n = state.nodes[mac];
   if (!n) {
-    n = { mac, stage: 'discovered', stageAt: at, stages: [{ stage: 'discovered', at }], power: 'on', firstSeen: at, lastSeen: at };
+    n = {
+      mac,
+      stage: 'discovered',
+      stageAt: at,
+      stages: [{ stage: 'discovered', at }],
+      power: 'on',
+      firstSeen: at,
+      lastSeen: at,
+    };
     state.nodes[mac] = n;
   }
   n.lastSeen = at;
@@ -149,14 +160,22 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return undefined;
     case 'dhcp.discover': {
       const n = touch(state, ev.data.mac, at);
-      n.firmware = ev.data.firmware;
-      if (ev.data.arch !== undefined) n.arch = ev.data.arch;
-      if (ev.data.vendorClass !== undefined) n.vendorClass = ev.data.vendorClass;
       // a fresh DISCOVER from a node that had finished means it is booting again
-      if (STAGE_ORDER.indexOf(n.stage) >= STAGE_ORDER.indexOf('powering-off') || n.stage === 'released') {
+      const reboot =
+        STAGE_ORDER.indexOf(n.stage) >= STAGE_ORDER.indexOf('powering-off') || n.stage === 'released';
+      if (reboot) {
         setStage(n, 'discovered', at);
         n.power = 'on';
+        n.chainloaded = undefined;
       }
+      const fromRom = n.firmware !== undefined && n.firmware !== 'ipxe' && n.firmware !== 'unknown';
+      if (ev.data.firmware === 'ipxe' && fromRom && !reboot) n.chainloaded = true;
+      else {
+        n.firmware = ev.data.firmware;
+        n.chainloaded = undefined;
+      }
+      if (ev.data.arch !== undefined) n.arch = ev.data.arch;
+      if (ev.data.vendorClass !== undefined) n.vendorClass = ev.data.vendorClass;
       return n;
     }
     case 'dhcp.offer':
@@ -167,7 +186,12 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       const n = touch(state, ev.data.mac, at);
       if (ev.data.family === 4) {
         n.ip4 = ev.data.ip;
-        n.lease4 = { ip: ev.data.ip, expiresAt: ev.data.expiresAt, hostname: ev.data.hostname, bootFile: ev.data.bootFile };
+        n.lease4 = {
+          ip: ev.data.ip,
+          expiresAt: ev.data.expiresAt,
+          hostname: ev.data.hostname,
+          bootFile: ev.data.bootFile,
+        };
       } else {
         n.ip6 = ev.data.ip;
         n.lease6 = { ip: ev.data.ip, expiresAt: ev.data.expiresAt, duid: ev.data.duid, iaid: ev.data.iaid };
