@@ -105,9 +105,21 @@ function describe(r: RogueServer): string {
   return `${r.serverId}${r.serverMac ? ` (${r.serverMac})` : ''} offering ${r.offeredIp ?? '?'}`;
 }
 
-/** Whether DHCPv4 may start: not next to another server, unless proxyDHCP or forced by the operator. */
-export function decideDhcp(rogues: readonly RogueServer[], flags: MasterFlags): DhcpVerdict {
+/**
+ * Whether DHCPv4 may start: not next to another server, unless proxyDHCP (hands out no addresses) or
+ * forced by the operator. A probe that could not run counts as unsafe: recon cannot tell.
+ */
+export function decideDhcp(
+  rogues: readonly RogueServer[],
+  flags: MasterFlags,
+  probeError?: string,
+): DhcpVerdict {
   const mode = flags.proxyDhcp ? 'proxy' : 'full';
+  if (probeError !== undefined) {
+    const why = `could not probe for other DHCP servers (${probeError})`;
+    if (flags.proxyDhcp || flags.forceDhcp) return { serve: true, mode, reason: `${why}; serving as asked` };
+    return { serve: false, mode, reason: why };
+  }
   if (rogues.length === 0) return { serve: true, mode, reason: 'no other DHCP server answered' };
   const list = rogues.map(describe).join('; ');
   if (flags.proxyDhcp) return { serve: true, mode, reason: `proxyDHCP next to ${list}` };
