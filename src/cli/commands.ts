@@ -51,7 +51,12 @@ export const COMMANDS: CommandSpec[] = [
       ['--headless', 'no screen drawing: one plain line per event (automatic when stdout is not a terminal)'],
       ['--ascii', 'ASCII borders, no wide glyphs (automatic for vt100/vt220/linux terminals)'],
     ],
-    options: { ...locateOpts, 'read-only': { type: 'boolean' }, headless: { type: 'boolean' }, ascii: { type: 'boolean' } },
+    options: {
+      ...locateOpts,
+      'read-only': { type: 'boolean' },
+      headless: { type: 'boolean' },
+      ascii: { type: 'boolean' },
+    },
   },
   {
     name: 'collect',
@@ -65,6 +70,8 @@ export const COMMANDS: CommandSpec[] = [
       ['--poweroff P', 'after upload: if-bmc (default), always or never'],
       ['--poweroff-command ARGV', 'the command that powers this node off (default: systemctl poweroff)'],
       ['--lldp-wait S', 'seconds to listen for LLDP neighbours (default 35)'],
+      ['--replay DIR', 'use tool outputs recorded in DIR instead of running the tools (lab, tests)'],
+      ['--record DIR', 'also save every tool output into DIR (to make a replayable machine)'],
     ],
     options: {
       master: { type: 'string' },
@@ -74,6 +81,8 @@ export const COMMANDS: CommandSpec[] = [
       poweroff: { type: 'string' },
       'poweroff-command': { type: 'string' },
       'lldp-wait': { type: 'string' },
+      replay: { type: 'string' },
+      record: { type: 'string' },
     },
   },
   {
@@ -107,7 +116,10 @@ export const COMMANDS: CommandSpec[] = [
     help: [
       ...locate,
       ['peers', 'shut down the given peers (--mac, repeatable) or every inventoried peer'],
-      ['off', 'final power-down: wait for uploads, stop services, write the report, sync, unmount, power off'],
+      [
+        'off',
+        'final power-down: wait for uploads, stop services, write the report, sync, unmount, power off',
+      ],
       ['--mac M', 'a peer MAC address (repeatable)'],
       ['--yes', 'do not ask for confirmation'],
     ],

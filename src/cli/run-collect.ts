@@ -7,9 +7,15 @@ const POLICIES = ['if-bmc', 'always', 'never'] as const;
 
 export function runCollectCommand(values: Record<string, unknown>): Promise<number> {
   const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
-  const opts: CollectCliOptions = { version: VERSION, once: values.once === true, dryRun: values['dry-run'] === true };
+  const opts: CollectCliOptions = {
+    version: VERSION,
+    once: values.once === true,
+    dryRun: values['dry-run'] === true,
+  };
   if (str('master')) opts.master = str('master');
   if (str('cmdline')) opts.cmdlineFile = str('cmdline');
+  if (str('replay')) opts.replayDir = str('replay');
+  if (str('record')) opts.recordDir = str('record');
   const policy = str('poweroff');
   if (policy !== undefined) {
     if (!(POLICIES as readonly string[]).includes(policy))
@@ -21,7 +27,8 @@ export function runCollectCommand(values: Record<string, unknown>): Promise<numb
   const wait = str('lldp-wait');
   if (wait !== undefined) {
     const n = Number(wait);
-    if (!Number.isFinite(n) || n < 0) throw new CliError('recon collect: --lldp-wait must be a number of seconds ≥ 0');
+    if (!Number.isFinite(n) || n < 0)
+      throw new CliError('recon collect: --lldp-wait must be a number of seconds ≥ 0');
     opts.lldpWaitSeconds = n;
   }
   return runCollect(opts);

@@ -13,7 +13,9 @@ export async function runMaster(values: Record<string, unknown>): Promise<number
     { proxyDhcp: values['proxy-dhcp'] === true, forceDhcp: values['force-dhcp'] === true },
     { logStderr: values['log-stderr'] === true },
   );
-  process.stderr.write(`recon master ${master.ctx.version} running; control socket ${config.controlSocket}\n`);
+  process.stderr.write(
+    `recon master ${master.ctx.version} running; control socket ${config.controlSocket}\n`,
+  );
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {

@@ -18,16 +18,28 @@ export function summarize(state: ReconState, version: string): StatusSummary {
   const stages: Record<string, number> = {};
   for (const s of STAGE_ORDER) if (counts[s]) stages[s] = counts[s];
   const services: StatusSummary['services'] = {};
-  for (const [k, v] of Object.entries(state.services)) services[k] = v.detail ? { state: v.state, detail: v.detail } : { state: v.state };
+  for (const [k, v] of Object.entries(state.services))
+    services[k] = v.detail ? { state: v.state, detail: v.detail } : { state: v.state };
   const m = state.master;
   return {
     version,
-    master: m && { names: m.names, ipv4: m.ipv4, ipv6: m.ipv6, dataDir: m.dataDir, startedAt: m.startedAt, pid: m.pid },
+    master: m && {
+      names: m.names,
+      ipv4: m.ipv4,
+      ipv6: m.ipv6,
+      dataDir: m.dataDir,
+      startedAt: m.startedAt,
+      pid: m.pid,
+    },
     services,
     nodes: Object.keys(state.nodes).length,
     stages,
     inventories: Object.values(state.nodes).filter((n) => n.inventory).length,
-    rogueDhcp: state.rogue.map((r) => ({ serverId: r.serverId, serverMac: r.serverMac, offeredIp: r.offeredIp })),
+    rogueDhcp: state.rogue.map((r) => ({
+      serverId: r.serverId,
+      serverMac: r.serverMac,
+      offeredIp: r.offeredIp,
+    })),
   };
 }
 
@@ -45,7 +57,9 @@ export function formatStatus(s: StatusSummary): string {
     .join(', ');
   lines.push(`services: ${svc || 'none reported'}`);
   for (const r of s.rogueDhcp)
-    lines.push(`ALERT another DHCP server on the segment: ${r.serverId}${r.serverMac ? ` (${r.serverMac})` : ''}${r.offeredIp ? ` offered ${r.offeredIp}` : ''}`);
+    lines.push(
+      `ALERT another DHCP server on the segment: ${r.serverId}${r.serverMac ? ` (${r.serverMac})` : ''}${r.offeredIp ? ` offered ${r.offeredIp}` : ''}`,
+    );
   const st = Object.entries(s.stages)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');

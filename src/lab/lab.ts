@@ -35,11 +35,17 @@ const IPXE_DIRS = ['/usr/lib/ipxe', '/usr/share/ipxe'];
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const IS_TS = import.meta.url.endsWith('.ts');
 
-/** argv that runs src|dist/lab/entries with this node (through tsx when running from source). */
-function entryArgv(...args: string[]): string[] {
-  const file = join(HERE, IS_TS ? 'entries.ts' : 'entries.js');
-  return [process.execPath, ...(IS_TS ? ['--import', 'tsx'] : []), file, ...args];
+/** argv that runs a file next to src|dist with this node (through tsx when running from source). */
+function nodeArgv(file: string, ...args: string[]): string[] {
+  return [
+    process.execPath,
+    ...(IS_TS ? ['--import', 'tsx'] : []),
+    join(HERE, IS_TS ? `${file}.ts` : `${file}.js`),
+    ...args,
+  ];
 }
+
+const entryArgv = (...args: string[]): string[] => nodeArgv('entries', ...args);
 
 /** The master's config for a lab in `dir` on `net`. Pure. */
 export function labConfig(dir: string, net: { v4: string; v6: string }): ReconConfigInput {
@@ -172,7 +178,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       c.once('exit', () => children.delete(c));
       return c;
     };
-    master = start(net.masterNs, entryArgv('master', configPath), 'master.log');
+    master = start(net.masterNs, nodeArgv('../cli', 'master', '--config', configPath), 'master.log');
     await waitForSocket(join(dir, 'control.sock'), master, 20_000);
 
     // peers: machines round-robin, firmware alternating BIOS/UEFI, starts spread over the stagger window

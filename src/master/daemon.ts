@@ -7,6 +7,7 @@ import { masterLogger } from './logger.js';
 import { startServices, stopServices } from './services.js';
 import type { MasterFlags, RunningService, ServiceContext } from './service.js';
 import { VERSION } from '../version.js';
+import { registerPowerActions } from './power/actions.js';
 
 export class Master {
   private running: RunningService[] = [];
@@ -31,17 +32,30 @@ export class Master {
     return this.ctx.version;
   }
 
-  static async start(config: ReconConfig, flags: MasterFlags, opts: { logStderr?: boolean } = {}): Promise<Master> {
+  static async start(
+    config: ReconConfig,
+    flags: MasterFlags,
+    opts: { logStderr?: boolean } = {},
+  ): Promise<Master> {
     const log = masterLogger(config, { stderr: opts.logStderr });
-    const store = await StateStore.open(config.dataDir, { log, snapshotEverySeconds: config.state.snapshotEverySeconds });
+    const store = await StateStore.open(config.dataDir, {
+      log,
+      snapshotEverySeconds: config.state.snapshotEverySeconds,
+    });
     const r = store.recovery;
     log.info(
-      { fromSnapshotSeq: r.fromSnapshotSeq, replayed: r.replayed, skipped: r.skipped.length, truncatedBytes: r.truncatedBytes },
+      {
+        fromSnapshotSeq: r.fromSnapshotSeq,
+        replayed: r.replayed,
+        skipped: r.skipped.length,
+        truncatedBytes: r.truncatedBytes,
+      },
       'state recovered',
     );
     const ctx: ServiceContext = { config, store, log, flags, version: VERSION };
     const control = new ControlServer(config.controlSocket, store, VERSION, log);
     const master = new Master(ctx, control);
+    registerPowerActions(master);
     await store.emit({
       type: 'master.started',
       data: {
@@ -54,7 +68,10 @@ export class Master {
       },
     });
     await control.start();
-    await store.emit({ type: 'service', data: { service: 'control', state: 'up', detail: config.controlSocket } });
+    await store.emit({
+      type: 'service',
+      data: { service: 'control', state: 'up', detail: config.controlSocket },
+    });
     master.running = await startServices(ctx);
     return master;
   }
