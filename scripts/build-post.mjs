@@ -23,7 +23,9 @@ await build({
   legalComments: 'none',
   define: { RECON_VERSION: JSON.stringify(version) },
   // bundled CommonJS dependencies (ajv, tar) call require() for Node built-ins
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'src/collect/post.sh'), join(stage, 'post.sh'));
@@ -46,4 +48,6 @@ const manifest = {
 writeFileSync(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
 const out = join(root, 'dist', 'post.tgz');
 await create({ gzip: { level: 9 }, file: out, cwd: stage, portable: true }, [...files, 'manifest.json']);
-console.log(`dist/post.tgz ${statSync(out).size} bytes (collect.mjs ${manifest.files['collect.mjs'].bytes} bytes)`);
+console.log(
+  `dist/post.tgz ${statSync(out).size} bytes (collect.mjs ${manifest.files['collect.mjs'].bytes} bytes)`,
+);

@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
   if (spec.verbs) {
     const verb = parsed.positionals[0];
     if (!verb || !spec.verbs.includes(verb) || parsed.positionals.length > 1)
-      throw new CliError(`recon ${name}: expected one of ${spec.verbs.join(', ')} (try 'recon ${name} --help')`);
+      throw new CliError(
+        `recon ${name}: expected one of ${spec.verbs.join(', ')} (try 'recon ${name} --help')`,
+      );
   }
   const run = RUNNERS[spec.name];
   if (!run) throw new CliError(`recon ${name}: no runner`);

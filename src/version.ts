@@ -7,7 +7,10 @@ function readVersion(): string {
   if (typeof RECON_VERSION === 'string') return RECON_VERSION;
   for (const rel of ['../package.json', '../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'recon' && pkg.version) return pkg.version;
     } catch {
       /* try the next place */

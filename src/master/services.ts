@@ -20,7 +20,11 @@ export const SERVICES: ServiceEntry[] = [
   { name: 'http', start: startHttp },
   { name: 'tftp', start: startTftp },
   { name: 'dns', start: startDns },
-  { name: 'ra', start: startRouterAdvertisements, enabled: (c) => c.config.ipv6.enabled && c.config.ipv6.routerAdvertisements },
+  {
+    name: 'ra',
+    start: startRouterAdvertisements,
+    enabled: (c) => c.config.ipv6.enabled && c.config.ipv6.routerAdvertisements,
+  },
   { name: 'dhcp6', start: startDhcp6, enabled: (c) => c.config.ipv6.enabled },
   { name: 'dhcp4', start: startDhcp4 },
 ];
@@ -37,7 +41,8 @@ export async function startServices(ctx: ServiceContext): Promise<RunningService
       running.push(await s.start(ctx));
       // a service that did not report its own state (with its detail) is up now
       const st = ctx.store.state.services[s.name]?.state;
-      if (st === undefined || st === 'starting') await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'up' } });
+      if (st === undefined || st === 'starting')
+        await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'up' } });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       ctx.log.error({ err, service: s.name }, 'service failed to start');
@@ -45,7 +50,11 @@ export async function startServices(ctx: ServiceContext): Promise<RunningService
       if (ctx.store.state.services[s.name]?.state === 'failed') continue;
       await ctx.store.emit({
         type: 'service',
-        data: { service: s.name, state: 'failed', detail: err.code ? `${err.code}: ${err.message}` : err.message },
+        data: {
+          service: s.name,
+          state: 'failed',
+          detail: err.code ? `${err.code}: ${err.message}` : err.message,
+        },
       });
     }
   }

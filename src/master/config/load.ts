@@ -35,7 +35,7 @@ function crossCheck(c: ReconConfig): string[] {
   const out: string[] = [];
   const mask = c.ipv4.prefix === 0 ? 0 : (~0 << (32 - c.ipv4.prefix)) >>> 0;
   const net = (ipv4ToInt(c.ipv4.address) & mask) >>> 0;
-  const inNet = (ip: string) => ((ipv4ToInt(ip) & mask) >>> 0) === net;
+  const inNet = (ip: string) => (ipv4ToInt(ip) & mask) >>> 0 === net;
   const [lo, hi] = c.ipv4.range;
   if (!inNet(lo)) out.push(`ipv4.range.0: ${lo} is outside ${c.ipv4.address}/${c.ipv4.prefix}`);
   if (!inNet(hi)) out.push(`ipv4.range.1: ${hi} is outside ${c.ipv4.address}/${c.ipv4.prefix}`);
@@ -44,7 +44,9 @@ function crossCheck(c: ReconConfig): string[] {
   if (self >= ipv4ToInt(lo) && self <= ipv4ToInt(hi))
     out.push(`ipv4.range: contains the master's own address ${c.ipv4.address}`);
   if (c.ipv4.leaseSeconds > c.ipv4.maxLeaseSeconds)
-    out.push(`ipv4.leaseSeconds: ${c.ipv4.leaseSeconds} is more than ipv4.maxLeaseSeconds ${c.ipv4.maxLeaseSeconds}`);
+    out.push(
+      `ipv4.leaseSeconds: ${c.ipv4.leaseSeconds} is more than ipv4.maxLeaseSeconds ${c.ipv4.maxLeaseSeconds}`,
+    );
   c.ipv4.reservations.forEach((r, i) => {
     if (r.ip && !inNet(r.ip)) out.push(`ipv4.reservations.${i}.ip: ${r.ip} is outside the master's subnet`);
   });

@@ -4,17 +4,25 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-const ipv4 = z.string().refine((s) => isIP(s) === 4, { message: 'expected an IPv4 address like 192.168.219.1' });
-const ipv6 = z.string().refine((s) => isIP(s) === 6, { message: 'expected an IPv6 address like fd52:ec0e:d1a8::1' });
+const ipv4 = z
+  .string()
+  .refine((s) => isIP(s) === 4, { message: 'expected an IPv4 address like 192.168.219.1' });
+const ipv6 = z
+  .string()
+  .refine((s) => isIP(s) === 6, { message: 'expected an IPv6 address like fd52:ec0e:d1a8::1' });
 const port = z.number().int().min(0).max(65535);
 const mac = z
   .string()
-  .regex(/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/, { message: 'expected a MAC address like 52:54:00:12:34:56' })
+  .regex(/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/, {
+    message: 'expected a MAC address like 52:54:00:12:34:56',
+  })
   .transform((s) => s.toLowerCase().replace(/-/g, ':'));
 const absPath = z.string().startsWith('/', { message: 'expected an absolute path' });
 const hostname = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, { message: 'expected a host name label (letters, digits, -)' });
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
+    message: 'expected a host name label (letters, digits, -)',
+  });
 
 const reservation = z.strictObject({ mac, ip: ipv4.optional(), hostname: hostname.optional() });
 
@@ -54,11 +62,22 @@ export const configSchema = z.strictObject({
   http: z
     .strictObject({
       roots: z
-        .record(z.string().regex(/^\/[a-z0-9._-]+$/i, { message: 'expected a URL prefix like /install' }), absPath)
+        .record(
+          z.string().regex(/^\/[a-z0-9._-]+$/i, { message: 'expected a URL prefix like /install' }),
+          absPath,
+        )
         .default({ '/install': '/export/install', '/isos': '/export/isos', '/export': '/export' }),
       /** the largest inventory upload accepted, in bytes */
-      maxInventoryBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
-      maxRawBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      maxInventoryBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(4 * 1024 * 1024),
+      maxRawBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(64 * 1024 * 1024),
       /** accept uploads from any source address (not only the IP leased to that MAC) */
       trustAnySource: z.boolean().default(false),
     })

@@ -28,7 +28,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
       for (const line of splitter.push(chunk)) this.onLine(line);
     });
     sock.on('close', () => {
-      for (const p of this.pending.values()) p.resolve({ kind: 'reply', id: -1, ok: false, message: 'master went away' });
+      for (const p of this.pending.values())
+        p.resolve({ kind: 'reply', id: -1, ok: false, message: 'master went away' });
       this.pending.clear();
       this.emit('close');
     });
@@ -98,7 +99,10 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     return r.ok ? (r.data as ReconEvent[]) : [];
   }
 
-  async action(action: Action, opts: { by?: string; onProgress?: (m: string) => void } = {}): Promise<ActionOutcome> {
+  async action(
+    action: Action,
+    opts: { by?: string; onProgress?: (m: string) => void } = {},
+  ): Promise<ActionOutcome> {
     const r = await this.request({ op: 'action', action, by: opts.by }, opts.onProgress);
     return { ok: r.ok, message: r.message ?? '', data: r.data };
   }

@@ -104,7 +104,8 @@ function parseAction(v: unknown): Action | { error: string } {
         waitSeconds: typeof a.waitSeconds === 'number' && a.waitSeconds >= 0 ? a.waitSeconds : undefined,
       };
     case 'export':
-      if (a.format !== 'json' && a.format !== 'csv' && a.format !== 'html') return { error: 'export needs format json|csv|html' };
+      if (a.format !== 'json' && a.format !== 'csv' && a.format !== 'html')
+        return { error: 'export needs format json|csv|html' };
       return { name: 'export', format: a.format, out: typeof a.out === 'string' ? a.out : undefined };
     default:
       return { error: `unknown action ${JSON.stringify(a.name)}` };

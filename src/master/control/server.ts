@@ -110,7 +110,12 @@ export class ControlServer {
         this.subscribers.add(sock);
         return;
       case 'get':
-        this.send(sock, { kind: 'reply', id: msg.id, ok: true, data: { state: this.store.state, version: this.version } });
+        this.send(sock, {
+          kind: 'reply',
+          id: msg.id,
+          ok: true,
+          data: { state: this.store.state, version: this.version },
+        });
         return;
       case 'node-events':
         this.send(sock, { kind: 'reply', id: msg.id, ok: true, data: this.store.eventsFor(msg.mac) });
@@ -128,14 +133,20 @@ export class ControlServer {
       outcome = { ok: false, message: `${action.name}: not available yet` };
     } else {
       try {
-        outcome = await handler(action, { by, progress: (message) => this.send(sock, { kind: 'progress', id, message }) });
+        outcome = await handler(action, {
+          by,
+          progress: (message) => this.send(sock, { kind: 'progress', id, message }),
+        });
       } catch (e) {
         outcome = { ok: false, message: `${action.name} failed: ${(e as Error).message}` };
       }
     }
     this.send(sock, { kind: 'reply', id, ok: outcome.ok, message: outcome.message, data: outcome.data });
     try {
-      await this.store.emit({ type: 'action.result', data: { action: action.name, ok: outcome.ok, message: outcome.message, by } });
+      await this.store.emit({
+        type: 'action.result',
+        data: { action: action.name, ok: outcome.ok, message: outcome.message, by },
+      });
     } catch {
       /* the store is closing (power-down): the reply already went out */
     }

@@ -59,7 +59,14 @@ export interface InventorySummary {
   memoryBytes?: number;
   dimms?: number;
   disks?: { name: string; model?: string; sizeBytes?: number; health?: string }[];
-  nics?: { name: string; mac: string; speedMbps?: number; link?: boolean; switchName?: string; switchPort?: string }[];
+  nics?: {
+    name: string;
+    mac: string;
+    speedMbps?: number;
+    link?: boolean;
+    switchName?: string;
+    switchPort?: string;
+  }[];
   bmc?: { ipv4?: string; ipv6?: string; mac?: string; firmware?: string };
   bootMode?: 'uefi' | 'bios';
   toolsFailed?: string[];
@@ -74,7 +81,14 @@ export interface RogueServer {
 
 /** The payloads, keyed by event type. */
 export interface EventPayloads {
-  'master.started': { version: string; pid: number; names: string[]; ipv4: string; ipv6?: string; dataDir: string };
+  'master.started': {
+    version: string;
+    pid: number;
+    names: string[];
+    ipv4: string;
+    ipv6?: string;
+    dataDir: string;
+  };
   'master.stopping': { reason: string };
   service: { service: ServiceName; state: ServiceState; detail?: string };
   'dhcp.discover': {

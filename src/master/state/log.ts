@@ -45,7 +45,10 @@ export async function readLog(path: string, afterSeq = 0): Promise<LogRecovery> 
     let goodEnd = 0;
     let offset = 0;
     let lineNo = 0;
-    const rl = createInterface({ input: createReadStream('', { fd: fh.fd, autoClose: false, start: 0 }), crlfDelay: Infinity });
+    const rl = createInterface({
+      input: createReadStream('', { fd: fh.fd, autoClose: false, start: 0 }),
+      crlfDelay: Infinity,
+    });
     let lastSeq = 0;
     for await (const line of rl) {
       lineNo++;

@@ -119,7 +119,12 @@ export class StateStore {
    */
   async emit(input: NewEvent): Promise<ReconEvent> {
     if (this.closed) throw new Error('state store is closed');
-    const ev = { seq: this.state.seq + 1, at: input.at ?? new Date().toISOString(), type: input.type, data: input.data } as ReconEvent;
+    const ev = {
+      seq: this.state.seq + 1,
+      at: input.at ?? new Date().toISOString(),
+      type: input.type,
+      data: input.data,
+    } as ReconEvent;
     this.applyAndRemember(ev);
     if (!EPHEMERAL_EVENTS.has(ev.type)) await this.log.append(ev);
     for (const l of this.listeners) {
