@@ -104,6 +104,16 @@ void test('decideDhcp: serve when alone; blocked next to another server unless p
   assert.equal(decideDhcp([r1], flags(false, true)).serve, true);
 });
 
+void test('decideDhcp: a probe that could not run blocks DHCPv4 unless proxy or force', () => {
+  assert.deepEqual(decideDhcp([], flags(false, false), 'EPERM'), {
+    serve: false,
+    mode: 'full',
+    reason: 'could not probe for other DHCP servers (EPERM)',
+  });
+  assert.equal(decideDhcp([], flags(false, true), 'EPERM').serve, true);
+  assert.equal(decideDhcp([], flags(true, false), 'EPERM').mode, 'proxy');
+});
+
 void test('diffRogues: appeared and gone by server id', () => {
   assert.deepEqual(diffRogues([], [r1]), { appeared: [r1], gone: [] });
   assert.deepEqual(diffRogues([r1], [r1, r2]), { appeared: [r2], gone: [] });

@@ -109,8 +109,14 @@ export async function startGuard(
   };
   // a server recorded before a restart and no longer there is cleared by the first probe
   current = [...ctx.store.state.rogue];
-  await record(await probeForRogueDhcp(ctx));
-  const verdict = decideDhcp(current, ctx.flags);
+  let probeError: string | undefined;
+  try {
+    await record(await probeForRogueDhcp(ctx));
+  } catch (e) {
+    probeError = e instanceof Error ? e.message : String(e);
+    log.error({ err: e }, 'rogue DHCP probe could not run');
+  }
+  const verdict = decideDhcp(current, ctx.flags, probeError);
   if (!verdict.serve) {
     log.warn({ reason: verdict.reason }, 'DHCPv4 not started');
     await ctx.store.emit({
