@@ -1,6 +1,6 @@
 // The fleet report as one self-contained HTML page: inline CSS, no scripts, no fonts or images to
 // fetch, so it reads the same offline, from the stick, years later. Every value is escaped.
-import { humanBytes, type FleetReport, type FleetRow } from './rows.js';
+import { humanBytes, memorySize, type FleetReport, type FleetRow } from './rows.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(
@@ -62,7 +62,7 @@ function row(r: FleetRow, i: number): string {
     ? `${e(r.cpu)}${r.cpuCount ? `<div class="small">${e(r.cpuCount)} × ${e(r.cores ?? '?')} cores</div>` : ''}`
     : '';
   const mem = r.memoryBytes
-    ? `${e(humanBytes(r.memoryBytes))}${r.dimms ? `<div class="small">${e(r.dimms)} DIMMs</div>` : ''}`
+    ? `${e(memorySize(r.memoryBytes))}${r.dimms ? `<div class="small">${e(r.dimms)} DIMMs</div>` : ''}`
     : '';
   const disks = r.diskCount
     ? `${e(r.diskCount)} · ${e(humanBytes(r.diskBytes))}<div class="small">${e(r.disks)}</div>`

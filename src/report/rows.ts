@@ -64,6 +64,19 @@ export function humanBytes(n: number | undefined): string {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
+/** Memory in binary units ("32 GiB"), the way DIMMs are sized; decimal would show 32 GiB as "34.4 GB". Pure. */
+export function memorySize(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n) || n < 0) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
 function rowOf(n: NodeRecord): FleetRow {
   const s = n.inventory?.summary;
   const disks = s?.disks ?? [];

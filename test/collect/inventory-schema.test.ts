@@ -55,7 +55,7 @@ void test('summary carries identity, sizes, switch port, BMC and failed tools', 
   const s = summarizeInventory(sampleInventory());
   assert.equal(s.vendor, 'Dell Inc.');
   assert.equal(s.cores, 20);
-  assert.equal(s.memoryBytes, 32 << 30);
+  assert.equal(s.memoryBytes, 34_359_738_368); // installed 32 GiB, not the kernel's total
   assert.equal(s.dimms, 2);
   assert.deepEqual(s.disks, [{ name: 'sda', sizeBytes: 4000787030016, health: 'passed' }]);
   assert.deepEqual(s.nics, [

@@ -1,6 +1,8 @@
 // A hand-written, complete inventory document for schema and upload tests.
 import type { Inventory } from '../../src/shared/inventory/index.js';
 
+const GiB = 2 ** 30;
+
 export function sampleInventory(): Inventory {
   return {
     schemaVersion: 1,
@@ -19,9 +21,13 @@ export function sampleInventory(): Inventory {
       packages: [],
     },
     memory: {
-      totalBytes: 32 << 30,
-      installedBytes: 32 << 30,
-      dimms: [{ slot: 'A1', sizeBytes: 16 << 30 }, { slot: 'A2' }],
+      // what the kernel sees is a little less than what is installed
+      totalBytes: 33_452_253_184,
+      installedBytes: 32 * GiB,
+      dimms: [
+        { slot: 'A1', sizeBytes: 16 * GiB },
+        { slot: 'A2', sizeBytes: 16 * GiB },
+      ],
     },
     disks: [
       {

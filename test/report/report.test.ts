@@ -10,6 +10,7 @@ import type { ReconEvent } from '../../src/master/state/events.js';
 import { summarizeInventory } from '../../src/shared/inventory/index.js';
 import { renderReport } from '../../src/report/index.js';
 import { csvCell } from '../../src/report/csv.js';
+import { humanBytes, memorySize } from '../../src/report/rows.js';
 import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
@@ -72,6 +73,47 @@ test('JSON: one row per node, sorted by address, totals', () => {
   });
   assert.equal(r.rows[1]?.bmcIp, '10.99.1.11');
   assert.equal(r.rows[1]?.power, 'off');
+});
+
+test('rows carry memory, disks, NICs with their switch port, and failed tools, in every format', () => {
+  const r = JSON.parse(renderReport(recordedState(), 'json', META)) as {
+    rows: Record<string, unknown>[];
+  };
+  const row = r.rows[1]!;
+  assert.equal(row.memoryBytes, 34_359_738_368);
+  assert.equal(row.dimms, 2);
+  assert.equal(row.diskBytes, 4_000_787_030_016);
+  assert.equal(row.disks, 'sda 4.0 TB (passed)');
+  assert.equal(row.nics, 'eno1 aa:bb:cc:dd:ee:01 10000 Mb/s → sw1 Ethernet12');
+  assert.equal(row.toolsFailed, 'smartctl:sda');
+
+  const csv = renderReport(recordedState(), 'csv', META).split('\r\n');
+  const header = csv[0]!.split(',');
+  const cells = csv[2]!.split(',');
+  assert.equal(cells[header.indexOf('memory_bytes')], '34359738368');
+  assert.equal(cells[header.indexOf('disk_bytes')], '4000787030016');
+
+  const html = renderReport(recordedState(), 'html', META);
+  assert.match(html, />32 GiB<div class="small">2 DIMMs</);
+  assert.match(html, /1 · 4\.0 TB/);
+});
+
+test('sizes: disks in decimal units as sold, memory in binary units as installed', () => {
+  const table: [number | undefined, string, string][] = [
+    [undefined, '', ''],
+    [-1, '', ''],
+    [0, '0 B', '0 B'],
+    [999, '999 B', '999 B'],
+    [480_103_981_056, '480 GB', '447 GiB'],
+    [4_000_787_030_016, '4.0 TB', '3.6 TiB'],
+    [16 * 2 ** 30, '17.2 GB', '16 GiB'],
+    [1.5 * 2 ** 40, '1.6 TB', '1.5 TiB'],
+    [33_452_253_184, '33.5 GB', '31.2 GiB'],
+  ];
+  for (const [n, disk, mem] of table) {
+    assert.equal(humanBytes(n), disk, `humanBytes(${n})`);
+    assert.equal(memorySize(n), mem, `memorySize(${n})`);
+  }
 });
 
 test('CSV: header + rows, quoted, formula cells neutralised', () => {
