@@ -1,4 +1,4 @@
-// `recon lab`: flags → the lab runner. Root builds the namespace lab; without root there is nothing to run yet.
+// `recon lab`: flags → the lab runner. Root builds the namespace lab; without root, the loopback lab.
 import { runLab } from '../lab/lab.js';
 import { CliError } from './usage-error.js';
 
@@ -8,13 +8,9 @@ export async function runLabCommand(values: Record<string, unknown>): Promise<nu
     throw new CliError('recon lab: --peers must be 1..1000');
   if (values.qemu !== undefined)
     throw new CliError('recon lab: --qemu is not built yet in this version of recon', 2);
-  if (process.getuid?.() !== 0)
-    throw new CliError(
-      'recon lab: needs root (network namespaces); root adds an isolated DHCP/TFTP/HTTP network',
-      2,
-    );
   const r = await runLab({
     peers,
+    loopback: process.getuid?.() !== 0,
     headless: values.headless === true || process.stdout.isTTY !== true,
     keep: values.keep === true,
   });

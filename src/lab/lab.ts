@@ -1,5 +1,5 @@
-// `recon lab`: an isolated lab network, a master with a generated config and data dir, N simulated peers
-// that walk the real protocol path, and the console. Headless, it drives the run to its end itself: every
+// `recon lab`: an isolated lab network (or, without root, loopback), a master with a generated config and
+// data dir, N simulated peers that walk the real protocol path, and the console. Headless, it drives the run to its end itself: every
 // peer inventoried → shut down the waiting peers → final power-down (the injected power-off command is
 // `true`: the master exits). Everything it started is stopped and removed on every way out; the lab's
 // data dir and report stay, and their path is printed.
@@ -12,12 +12,14 @@ import type { ReconConfigInput } from '../master/config/schema.js';
 import type { ReconState } from '../master/state/reducer.js';
 import { runConsole } from '../tui/run.js';
 import { instantiateMachine, listMachines } from './machine-instance.js';
-import { LabNetwork } from './network.js';
+import { LabNetwork, LoopbackPlace, type LabPlace, type LabSite } from './network.js';
 
 export interface LabOptions {
   peers: number;
   headless: boolean;
   keep: boolean;
+  /** the unprivileged lab: master and peers on loopback ports instead of network namespaces */
+  loopback?: boolean;
   /** where lab dirs go (default ./.lab) */
   root?: string;
   /** peers start spread over this many seconds */
@@ -47,15 +49,21 @@ function nodeArgv(file: string, ...args: string[]): string[] {
 
 const entryArgv = (...args: string[]): string[] => nodeArgv('entries', ...args);
 
-/** The master's config for a lab in `dir` on `net`. Pure. */
-export function labConfig(dir: string, net: { v4: string; v6: string }): ReconConfigInput {
+/** What root adds to the loopback lab, for the line the unprivileged lab prints. */
+export const ROOT_ADDS =
+  'as root, recon lab adds network namespaces with a bridge, the master bound to a real interface, DHCPv6 and router advertisements, and --qemu virtual machines';
+
+/** The master's config for a lab in `dir` at `site`. Pure. */
+export function labConfig(dir: string, site: LabSite): ReconConfigInput {
+  const { v4, v6 } = site.subnet;
   return {
-    interface: 'br0',
-    ipv4: { address: `${net.v4}.1`, prefix: 24, range: [`${net.v4}.20`, `${net.v4}.250`] },
-    ipv6: { address: `${net.v6}::1`, prefix: 64 },
+    interface: site.interface,
+    ipv4: { address: `${v4}.1`, prefix: 24, range: [`${v4}.20`, `${v4}.250`] },
+    ipv6: v6 ? { address: `${v6}::1`, prefix: 64 } : { enabled: false },
+    ...(site.ports ? { ports: site.ports } : {}),
     dataDir: join(dir, 'data'),
     tftpRoot: join(dir, 'tftp'),
-    http: { roots: { '/install': join(dir, 'install') } },
+    http: { roots: { '/install': join(dir, 'install') }, trustAnySource: site.sharedSource },
     controlSocket: join(dir, 'control.sock'),
     guard: { enabled: false },
     peer: { powerOffAfterUpload: 'if-bmc', lldpWaitSeconds: 0 },
@@ -155,7 +163,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
   const dir = resolve(o.root ?? '.lab', new Date().toISOString().replace(/[:.]/g, '-'));
   await mkdir(dir, { recursive: true });
   const machines = await listMachines();
-  const net = await LabNetwork.create();
+  const net: LabPlace = o.loopback ? await LoopbackPlace.create() : await LabNetwork.create();
   const children = new Set<ChildProcess>();
   let master: ChildProcess | undefined;
   const stopAll = () => {
@@ -163,22 +171,23 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
   };
   process.once('exit', stopAll);
   try {
-    say(`lab: ${dir} — network ${net.subnet.v4}.0/24 and ${net.subnet.v6}::/64 in namespace ${net.masterNs}`);
-    const config = labConfig(dir, net.subnet);
+    say(`lab: ${dir} — ${net.where}`);
+    if (o.loopback) say(`lab: not root, so this is the loopback lab; ${ROOT_ADDS}`);
+    const config = labConfig(dir, net.site);
     const configPath = join(dir, 'recon.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
     await placeImage(dir);
     const log = (name: string) => join(dir, 'logs', name);
     await mkdir(join(dir, 'logs'), { recursive: true });
     const { openSync } = await import('node:fs');
-    const start = (ns: string, argv: string[], logName: string) => {
+    const start = (argv: string[], logName: string) => {
       const fd = openSync(log(logName), 'a');
-      const c = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', fd, fd] });
+      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd] });
       children.add(c);
       c.once('exit', () => children.delete(c));
       return c;
     };
-    master = start(net.masterNs, nodeArgv('../cli', 'master', '--config', configPath), 'master.log');
+    master = start(net.wrapMaster(nodeArgv('../cli', 'master', '--config', configPath)), 'master.log');
     await waitForSocket(join(dir, 'control.sock'), master, 20_000);
 
     // peers: machines round-robin, firmware alternating BIOS/UEFI, starts spread over the stagger window
@@ -189,7 +198,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       const m = machines[n % machines.length]!;
       const work = join(dir, 'peers', String(n));
       const mac = await instantiateMachine(m, n, join(work, 'machine'));
-      const ns = await net.addPeer(n, mac);
+      const place = await net.addPeer(n, mac);
       macs.push(mac);
       const firmware = n % 2 === 0 ? 'bios' : 'uefi';
       const delay = o.peers > 1 ? Math.round((stagger * n) / (o.peers - 1)) : 0;
@@ -206,8 +215,9 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
               join(work, 'machine'),
               '--work',
               work,
+              ...place.simPeerFlags,
             );
-            start(ns, argv, `peer-${n}.log`).once('exit', (code) => res(code));
+            start(place.wrap(argv), `peer-${n}.log`).once('exit', (code) => res(code));
           }, delay),
         ),
       );
@@ -229,7 +239,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       ok = true;
     }
     if (o.keep && master.exitCode === null) {
-      say(`lab: left running (--keep): namespace ${net.masterNs}, socket ${join(dir, 'control.sock')}`);
+      say(`lab: left running (--keep): ${net.where}, socket ${join(dir, 'control.sock')}`);
       return { ok, dir, message: 'kept' };
     }
     return { ok, dir, message: ok ? 'done' : 'failed' };

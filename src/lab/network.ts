@@ -1,7 +1,10 @@
-// The lab's isolated network (root only): a master namespace with a bridge, one namespace per peer with
-// a veth on the bridge. Addresses: a private /24 that no host route covers, and a ULA /64.
-// teardown() kills every process inside the namespaces and deletes them; it is safe to call twice.
+// Where a lab runs. As root: an isolated network, a master namespace with a bridge, one namespace per
+// peer with a veth on the bridge; addresses a private /24 that no host route covers, and a ULA /64.
+// Without root: loopback, a 127.x.y.0/24 on `lo` and unprivileged ports, every process in the host's
+// network. teardown() kills every process inside the namespaces and deletes them; it is safe to call twice.
 import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -20,6 +23,43 @@ async function ip(...args: string[]): Promise<string> {
     const err = e as { stderr?: string; message: string };
     throw new Error(`ip ${args.join(' ')}: ${(err.stderr ?? err.message).trim()}`);
   }
+}
+
+/** The master's ports in a lab; the standard ones in namespaces, seven in a row above 1024 on loopback. */
+export interface LabPorts {
+  dhcp4: number;
+  dhcp4Client: number;
+  proxyDhcp: number;
+  dhcp6: number;
+  dns: number;
+  tftp: number;
+  http: number;
+}
+
+/** What the master's config needs to know about where the lab runs. */
+export interface LabSite {
+  interface: string;
+  subnet: { v4: string; v6?: string };
+  /** unset: the standard ports */
+  ports?: LabPorts;
+  /** every peer reaches the master from the same loopback address, so uploads are taken from any source */
+  sharedSource: boolean;
+}
+
+/** How one peer is run: its process argv wrapped for its place, and the sim-peer flags for its network. */
+export interface PeerPlace {
+  wrap(argv: string[]): string[];
+  simPeerFlags: string[];
+}
+
+export interface LabPlace {
+  readonly site: LabSite;
+  /** one line for the operator: addresses, and namespace or ports */
+  readonly where: string;
+  /** argv that runs `argv` where the master lives */
+  wrapMaster(argv: string[]): string[];
+  addPeer(n: number, mac: string): Promise<PeerPlace>;
+  teardown(): Promise<void>;
 }
 
 const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0) >>> 0;
@@ -46,7 +86,7 @@ export function pickSubnet(routeDsts: string[], seed: number): LabSubnet {
   throw new Error('no free private /24 for the lab');
 }
 
-export class LabNetwork {
+export class LabNetwork implements LabPlace {
   readonly masterNs: string;
   readonly bridge = 'br0';
   private readonly namespaces: string[] = [];
@@ -56,6 +96,16 @@ export class LabNetwork {
     readonly subnet: LabSubnet,
   ) {
     this.masterNs = `${id}m`;
+  }
+
+  get site(): LabSite {
+    return { interface: this.bridge, subnet: this.subnet, sharedSource: false };
+  }
+  get where(): string {
+    return `network ${this.subnet.v4}.0/24 and ${this.subnet.v6}::/64 in namespace ${this.masterNs}`;
+  }
+  wrapMaster(argv: string[]): string[] {
+    return ['ip', 'netns', 'exec', this.masterNs, ...argv];
   }
 
   get masterV4(): string {
@@ -93,7 +143,7 @@ export class LabNetwork {
   }
 
   /** A peer namespace `<id>p<n>` with eth0 (MAC `mac`) bridged to the master. */
-  async addPeer(n: number, mac: string): Promise<string> {
+  async addPeer(n: number, mac: string): Promise<PeerPlace> {
     const ns = `${this.id}p${n}`;
     const port = `vp${n}`;
     await this.addNamespace(ns);
@@ -115,7 +165,7 @@ export class LabNetwork {
     await ip('-n', this.masterNs, 'link', 'set', port, 'master', 'br0');
     await ip('-n', this.masterNs, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-    return ns;
+    return { wrap: (argv) => ['ip', 'netns', 'exec', ns, ...argv], simPeerFlags: ['--ifname', 'eth0'] };
   }
 
   /** Kills what runs inside, then deletes the namespaces (their veths go with them). */
@@ -133,5 +183,86 @@ export class LabNetwork {
     }
     for (const ns of all) await ip('netns', 'del', ns).catch(() => '');
     this.namespaces.length = 0;
+  }
+}
+
+/** A 127.x.y /24 for a loopback lab, away from 127.0.0.x (where the host's own services listen). Pure. */
+export function loopbackSubnet(seed: number): string {
+  const n = seed % (254 * 256);
+  return `127.${1 + (n >> 8)}.${n & 0xff}`;
+}
+
+/** The seven ports from `base` up. Pure. */
+export function portsFrom(base: number): LabPorts {
+  return {
+    dhcp4: base,
+    dhcp4Client: base + 1,
+    proxyDhcp: base + 2,
+    dhcp6: base + 3,
+    dns: base + 4,
+    tftp: base + 5,
+    http: base + 6,
+  };
+}
+
+function udpFree(port: number): Promise<boolean> {
+  const s = dgram.createSocket('udp4');
+  return new Promise((res) => {
+    s.once('error', () => res(false));
+    s.bind({ port, exclusive: true }, () => s.close(() => res(true)));
+  });
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  const s = createServer();
+  return new Promise((res) => {
+    s.once('error', () => res(false));
+    s.listen({ port, exclusive: true }, () => s.close(() => res(true)));
+  });
+}
+
+/** Seven consecutive ports, each free for UDP and TCP on every address, starting between 20000 and 60000. */
+export async function freePortBase(seed: number, tries = 50): Promise<number> {
+  for (let i = 0; i < tries; i++) {
+    const base = 20000 + ((seed + i * 4099) % 40000);
+    let free = true;
+    for (let p = base; free && p < base + 7; p++) free = (await udpFree(p)) && (await tcpFree(p));
+    if (free) return base;
+  }
+  throw new Error(`no seven free ports in a row after ${tries} tries`);
+}
+
+/**
+ * The loopback lab (no root): the master on 127.x.y.1 bound to `lo`, peers in the host's network on the
+ * same device. Every 127/8 address is already local on lo, so a peer's leased address needs no setup.
+ */
+export class LoopbackPlace implements LabPlace {
+  private constructor(
+    readonly subnet: string,
+    readonly ports: LabPorts,
+  ) {}
+
+  static async create(seed = process.pid): Promise<LoopbackPlace> {
+    return new LoopbackPlace(loopbackSubnet(seed), portsFrom(await freePortBase(seed)));
+  }
+
+  get site(): LabSite {
+    return { interface: 'lo', subnet: { v4: this.subnet }, ports: this.ports, sharedSource: true };
+  }
+  get where(): string {
+    return `loopback ${this.subnet}.0/24 on lo, ports ${this.ports.dhcp4}-${this.ports.http} (DHCP ${this.ports.dhcp4}, TFTP ${this.ports.tftp}, HTTP ${this.ports.http})`;
+  }
+  wrapMaster(argv: string[]): string[] {
+    return argv;
+  }
+  addPeer(): Promise<PeerPlace> {
+    const p = this.ports;
+    const flags = ['--ifname', 'lo', '--loopback'];
+    flags.push('--dhcp-port', String(p.dhcp4), '--dhcp-client-port', String(p.dhcp4Client));
+    flags.push('--tftp-port', String(p.tftp));
+    return Promise.resolve({ wrap: (argv) => argv, simPeerFlags: flags });
+  }
+  teardown(): Promise<void> {
+    return Promise.resolve();
   }
 }

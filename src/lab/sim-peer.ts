@@ -2,7 +2,8 @@
 // TFTP, iPXE's second DHCP round and HTTP menu + kernel + initrd, then the real collector against a
 // recorded machine. Its "power-off" is this process exiting after the master has been told.
 // Usage: node sim-peer.js --ifname eth0 --mac M --firmware bios|uefi --machine DIR --work DIR
-//          [--dhcp-port 67 --dhcp-client-port 68 --tftp-port 69]
+//          [--dhcp-port 67 --dhcp-client-port 68 --tftp-port 69] [--loopback]
+// --loopback: the NIC is `lo`, where every leased 127/8 address is already local, so none is configured.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,6 +44,7 @@ export async function simPeer(argv: string[]): Promise<number> {
       'dhcp-port': { type: 'string', default: '67' },
       'dhcp-client-port': { type: 'string', default: '68' },
       'tftp-port': { type: 'string', default: '69' },
+      loopback: { type: 'boolean', default: false },
     },
   });
   const mac = v.mac ?? '';
@@ -53,18 +55,20 @@ export async function simPeer(argv: string[]): Promise<number> {
   const ifname = v.ifname;
   const ports = { server: Number(v['dhcp-port']), client: Number(v['dhcp-client-port']) };
   const say = (m: string) => line(mac, m);
+  const configure = async (lease: { ip: string; prefix: number }) => {
+    if (!v.loopback) await execFileP('ip', ['addr', 'replace', `${lease.ip}/${lease.prefix}`, 'dev', ifname]);
+  };
 
   // 1. the NIC's PXE ROM: DHCP, then the boot file by TFTP
   const first = await dhcpDora({ ifname, mac, firmware: v.firmware as PxeFirmware, ipxe: false, ports });
   say(`dhcp ${v.firmware}: ${first.ip}/${first.prefix} boot file ${first.bootFile} from ${first.nextServer}`);
-  await execFileP('ip', ['addr', 'replace', `${first.ip}/${first.prefix}`, 'dev', ifname]);
+  await configure(first);
   const size = await tftpFetch(first.nextServer, Number(v['tftp-port']), first.bootFile);
   say(`tftp ${first.bootFile}: ${size} bytes`);
 
   // 2. iPXE: DHCP again, as iPXE, and the menu it is given
   const second = await dhcpDora({ ifname, mac, firmware: v.firmware as PxeFirmware, ipxe: true, ports });
-  if (second.ip !== first.ip)
-    await execFileP('ip', ['addr', 'replace', `${second.ip}/${second.prefix}`, 'dev', ifname]);
+  if (second.ip !== first.ip) await configure(second);
   if (!/^https?:\/\//.test(second.bootFile))
     throw new Error(`iPXE was not given an HTTP menu: ${second.bootFile}`);
   const menuUrl = `${second.bootFile}${second.bootFile.includes('?') ? '&' : '?'}mac=${mac}`;
