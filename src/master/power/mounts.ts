@@ -101,6 +101,20 @@ export function classifyDataMount(entries: MountEntry[], dataDir: string): DataM
       mount: m,
       why: `the data dir is on ${m.mountPoint} (${m.fstype} from ${m.source}), not a partition`,
     };
+  // a bind mount shows part of a filesystem mounted elsewhere: unmounting it would release nothing
+  if (m.root !== '/')
+    return {
+      kind: 'shared',
+      mount: m,
+      why: `the data dir is on a bind mount of ${m.root} from ${m.source} at ${m.mountPoint}`,
+    };
+  const elsewhere = entries.filter((e) => e.dev === m.dev && e.id !== m.id).map((e) => e.mountPoint);
+  if (elsewhere.length)
+    return {
+      kind: 'shared',
+      mount: m,
+      why: `${m.source} is also mounted at ${elsewhere.join(', ')}: unmounting ${m.mountPoint} alone would not release it`,
+    };
   return { kind: 'own', mount: m };
 }
 
