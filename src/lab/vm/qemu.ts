@@ -1,0 +1,133 @@
+// Starts one lab VM under QEMU: TCG acceleration (nested KVM is not dependable for real-mode firmware), a
+// virtio NIC on a tap device of the lab bridge, the serial console to a file, and -no-reboot so a guest
+// that powers off or gives up ends the QEMU process. Three firmware paths:
+//   bios-ipxe  SeaBIOS with the iPXE NIC option ROM (the ROM is iPXE: DHCP → menu.ipxe directly)
+//   uefi-pxe   OVMF with the NIC ROM removed, so EDK2's own PXE client fetches ipxe.efi by TFTP
+//   uefi-ipxe  OVMF with the iPXE EFI NIC ROM
+// The argv builder is pure; startVm() is the thin process shell around it.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+export type VmFirmware = 'bios-ipxe' | 'uefi-pxe' | 'uefi-ipxe';
+export const VM_FIRMWARES: readonly VmFirmware[] = ['bios-ipxe', 'uefi-pxe', 'uefi-ipxe'];
+export const OVMF_PATHS = ['/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
+
+export interface VmSpec {
+  name: string;
+  mac: string;
+  tap: string;
+  firmware: VmFirmware;
+  serialLog: string;
+  /** OVMF image for the UEFI kinds */
+  ovmf?: string;
+  memoryMiB?: number;
+  /** a raw image attached read-only as a virtio disk (gives the inventory a disk) */
+  disk?: string;
+  accel?: 'tcg' | 'kvm';
+}
+
+export function qemuArgv(s: VmSpec): string[] {
+  const uefi = s.firmware !== 'bios-ipxe';
+  if (uefi && !s.ovmf) throw new Error(`${s.name}: ${s.firmware} needs an OVMF image`);
+  const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=1${s.firmware === 'uefi-pxe' ? ',romfile=' : ''}`;
+  return [
+    'qemu-system-x86_64',
+    '-name',
+    s.name,
+    '-accel',
+    s.accel ?? 'tcg',
+    '-m',
+    String(s.memoryMiB ?? 768),
+    '-smp',
+    '1',
+    '-nodefaults',
+    // -nographic (with no VGA) makes SeaBIOS and the iPXE ROM write their screen to the serial port too
+    '-nographic',
+    '-serial',
+    `file:${s.serialLog}`,
+    '-monitor',
+    'none',
+    '-no-reboot',
+    // SMBIOS strings so dmidecode in the guest reports something recognisable
+    '-smbios',
+    `type=1,manufacturer=recon lab,product=QEMU ${s.firmware} VM,serial=${s.name}`,
+    ...(uefi ? ['-machine', 'q35', '-bios', s.ovmf!] : ['-machine', 'pc']),
+    '-netdev',
+    `tap,id=n0,ifname=${s.tap},script=no,downscript=no`,
+    '-device',
+    nic,
+    ...(s.disk
+      ? [
+          '-drive',
+          `file=${s.disk},if=none,id=d0,format=raw,readonly=on`,
+          '-device',
+          'virtio-blk-pci,drive=d0',
+        ]
+      : []),
+    '-boot',
+    'n',
+  ];
+}
+
+export interface RunningVm {
+  spec: VmSpec;
+  pid: number | undefined;
+  startedAt: number;
+  /** resolves when QEMU exits (the guest powered off, rebooted, or QEMU was killed) */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+  /** QEMU's own stderr (start-up errors) */
+  stderr(): string;
+}
+
+/** Starts QEMU, inside network namespace `netns` when given (where the tap lives). */
+export function startVm(spec: VmSpec, opts: { netns?: string; qemuLog?: string } = {}): RunningVm {
+  const argv = qemuArgv(spec);
+  const full = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+  const child = spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    if (err.length < 65536) err += c;
+  });
+  if (opts.qemuLog) child.stderr.pipe(createWriteStream(opts.qemuLog));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 127, signal: null }));
+  });
+  return {
+    spec,
+    pid: child.pid,
+    startedAt: Date.now(),
+    exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    stderr: () => err,
+  };
+}
+
+/** Serial text without ANSI escapes and carriage returns (SeaBIOS and EDK2 paint the screen). */
+export function plainSerial(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1bc/g, '').replace(/\r/g, '');
+}
+
+/** Polls a serial log until `pattern` shows up; rejects after `timeoutMs` or when `stop` resolves first. */
+export async function waitForSerial(
+  path: string,
+  pattern: RegExp,
+  timeoutMs: number,
+  stop?: Promise<unknown>,
+): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let stopped = false;
+  void stop?.then(() => (stopped = true));
+  for (;;) {
+    const text = plainSerial(await readFile(path, 'latin1').catch(() => ''));
+    if (pattern.test(text)) return text;
+    if (stopped) throw new Error(`${path}: QEMU exited before ${String(pattern)} appeared`);
+    if (Date.now() > until) throw new Error(`${path}: no ${String(pattern)} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,111 @@
+// Shared set-up of the QEMU end-to-end tests: skip reasons, a real `recon master` in a NetnsRig (every
+// service on the rig bridge, IPv6 on so iPXE gets its router advertisement at once), the lab boot files
+// staged under its /install tree, and an event recorder on the control socket.
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ControlClient } from '../../src/master/control/client.js';
+import type { Action, ActionOutcome } from '../../src/master/control/protocol.js';
+import type { ReconEvent } from '../../src/master/state/events.js';
+import { buildLabVm, type LabVmImage } from '../../src/lab/vm/build.js';
+import type { InitMode } from '../../src/lab/vm/init-script.js';
+import { KernelFetchError } from '../../src/lab/vm/kernel.js';
+import { BUILT_POST_TGZ, stageLabImage, stageTftpRoot } from '../../src/lab/vm/qemu-peers.js';
+import { OVMF_PATHS } from '../../src/lab/vm/qemu.js';
+import { startMaster, type RunningMaster } from '../helpers/master.js';
+import { needs } from '../helpers/needs.js';
+import type { NetnsRig } from '../helpers/netns.js';
+
+/** Static reasons a QEMU end-to-end test cannot run here (false when it can). */
+export function vmSkip(opts: { postTgz?: boolean } = {}): string | false {
+  const base = needs({ root: true, tools: ['qemu-system-x86_64', 'busybox', 'apt-get', 'dpkg-deb', 'ldd'] });
+  if (base) return base;
+  if (!OVMF_PATHS.some((p) => existsSync(p))) return 'skipped: needs ovmf (OVMF.fd)';
+  if (!existsSync('/usr/lib/ipxe/ipxe.efi')) return 'skipped: needs ipxe (/usr/lib/ipxe/ipxe.efi)';
+  if (!existsSync('/usr/lib/ipxe/qemu/efi-virtio.rom'))
+    return 'skipped: needs ipxe-qemu (the virtio NIC ROM)';
+  if (opts.postTgz && !existsSync(BUILT_POST_TGZ)) return 'skipped: needs dist/post.tgz (npm run build)';
+  return false;
+}
+
+/** Builds (or reuses) the lab image; a kernel that cannot be downloaded becomes a skip reason. */
+export async function labImage(mode: InitMode): Promise<LabVmImage | string> {
+  try {
+    return await buildLabVm({ mode });
+  } catch (e) {
+    if (e instanceof KernelFetchError)
+      return `skipped: the kernel package cannot be downloaded (${e.message})`;
+    throw e;
+  }
+}
+
+export async function startRigMaster(rig: NetnsRig, image: LabVmImage): Promise<RunningMaster> {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-e2e-'));
+  await stageLabImage(join(dir, 'install', 'recon'), image);
+  await stageTftpRoot(join(dir, 'tftp'), ['/usr/lib/ipxe', '/usr/share/ipxe'], ['ipxe.efi', 'undionly.kpxe']);
+  return startMaster({
+    dir,
+    netns: rig.masterNs,
+    config: (d) => ({
+      interface: 'br0',
+      dataDir: join(d, 'data'),
+      tftpRoot: join(d, 'tftp'),
+      controlSocket: join(d, 'control.sock'),
+      ipv4: { address: '10.99.0.1', prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
+      ipv6: { address: 'fd99::1' },
+      http: { roots: { '/install': join(d, 'install') } },
+      guard: { enabled: false },
+      boot: {
+        // a lab VM has one serial port: with the default list (… ttyS1 ttyS0) the 8250 console would
+        // bind to the missing ttyS1 and user space output would be lost
+        consoles: ['ttyS0,115200n8'],
+        // the collector would otherwise listen 35 s for LLDP neighbours that a lab bridge never sends
+        extraArgs: ['recon.lldpwait=0'],
+      },
+    }),
+  });
+}
+
+/** Every event the master publishes from now on, with a way to wait for one. */
+export class EventRecorder {
+  readonly events: ReconEvent[] = [];
+  private waiters: { pred: (e: ReconEvent) => boolean; resolve: (e: ReconEvent) => void }[] = [];
+
+  private constructor(private readonly client: ControlClient) {
+    client.on('event', (e) => {
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => !(w.pred(e) && (w.resolve(e), true)));
+    });
+  }
+
+  static async open(socket: string): Promise<EventRecorder> {
+    const client = await ControlClient.connect(socket);
+    client.subscribe();
+    return new EventRecorder(client);
+  }
+
+  waitFor(pred: (e: ReconEvent) => boolean, timeoutMs: number, what: string): Promise<ReconEvent> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  /** Sends a console action on the same control connection (what the console's keys send). */
+  action(action: Action): Promise<ActionOutcome> {
+    return this.client.action(action, { by: 'e2e test' });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
