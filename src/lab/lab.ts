@@ -12,12 +12,15 @@ import type { ReconConfigInput } from '../master/config/schema.js';
 import type { ReconState } from '../master/state/reducer.js';
 import { runConsole } from '../tui/run.js';
 import { instantiateMachine, listMachines } from './machine-instance.js';
+import { prepareLabVms, type LabVmRun } from './vm/lab-vms.js';
 import { LabNetwork, LoopbackPlace, type LabPlace, type LabSite } from './network.js';
 
 export interface LabOptions {
   peers: number;
   headless: boolean;
   keep: boolean;
+  /** real QEMU VMs besides the simulated peers (namespace lab only) */
+  qemu?: number;
   /** the unprivileged lab: master and peers on loopback ports instead of network namespaces */
   loopback?: boolean;
   /** where lab dirs go (default ./.lab) */
@@ -166,6 +169,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
   const net: LabPlace = o.loopback ? await LoopbackPlace.create() : await LabNetwork.create();
   const children = new Set<ChildProcess>();
   let master: ChildProcess | undefined;
+  let vmRun: LabVmRun | undefined;
   const stopAll = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   };
@@ -177,6 +181,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     const configPath = join(dir, 'recon.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
     await placeImage(dir);
+    const vms = o.qemu ? await prepareLabVms(dir, o.qemu, say) : undefined;
     const log = (name: string) => join(dir, 'logs', name);
     await mkdir(join(dir, 'logs'), { recursive: true });
     const { openSync } = await import('node:fs');
@@ -225,6 +230,9 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     say(
       `lab: ${o.peers} simulated peers (${machines.map((m) => m.name).join(', ')}); logs in ${join(dir, 'logs')}`,
     );
+    vmRun = await vms?.start(net);
+    macs.push(...(vmRun?.macs ?? []));
+    exits.push(...(vmRun?.exits ?? []));
     const peersDone = Promise.all(exits);
     const masterExit = new Promise<void>((r) => master!.once('exit', () => r()));
 
@@ -248,6 +256,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       master?.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       stopAll();
+      await vmRun?.stop();
       await net.teardown();
       process.off('exit', stopAll);
       say(`lab: torn down; data and report in ${join(dir, 'data')}`);
