@@ -4,18 +4,23 @@
 // device binding is in place before the first packet can arrive. DHCP servers need this: a wildcard
 // socket on port 67 would otherwise answer on every interface of the machine.
 import dgram from 'node:dgram';
-import { constants as osConstants } from 'node:os';
 import { ipv4ToInt, ipv6ToBytes } from '../shared/ip.js';
+import {
+  errnoName,
+  int32,
+  loadLibc,
+  SO_BINDTODEVICE,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOL_SOCKET,
+  type Libc,
+} from './libc.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
-const SO_BINDTODEVICE = 25;
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
 
@@ -30,37 +35,13 @@ export class BindDeviceError extends Error {
   }
 }
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
-  bind(fd: number, addr: Buffer, len: number): number;
-  close(fd: number): number;
-  errno(): number;
-}
-
-let libc: Libc | undefined;
-
-async function loadLibc(): Promise<Libc> {
-  if (libc) return libc;
-  if (process.platform !== 'linux')
-    throw new BindDeviceError(`binding to a device needs Linux (running on ${process.platform})`);
+async function libc(): Promise<Libc> {
   try {
-    const koffi = (await import('koffi')).default;
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      socket: lib.func('int socket(int, int, int)') as Libc['socket'],
-      setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
-      bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
-      close: lib.func('int close(int)') as Libc['close'],
-      errno: () => koffi.errno(),
-    };
-    return libc;
+    return await loadLibc();
   } catch (e) {
     throw new BindDeviceError(`cannot load libc through koffi: ${(e as Error).message}`);
   }
 }
-
-const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
 function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
   if (family === 4) {
@@ -92,19 +73,15 @@ export interface DeviceSocketOptions {
 
 /** A bound dgram socket that only sends and receives through `ifname`. */
 export async function openDeviceSocket(opts: DeviceSocketOptions): Promise<dgram.Socket> {
-  const c = await loadLibc();
+  const c = await libc();
   const fail = (what: string, fd: number): never => {
-    const errno = ERRNO_NAMES.get(c.errno());
+    const errno = errnoName(c.errno());
     if (fd >= 0) c.close(fd);
-    throw new BindDeviceError(
-      `${what} (${opts.ifname}, port ${opts.port}): ${errno ?? 'unknown error'}`,
-      errno,
-    );
+    throw new BindDeviceError(`${what} (${opts.ifname}, port ${opts.port}): ${errno}`, errno);
   };
   const fd = c.socket(opts.family === 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail('socket()', fd);
-  const one = Buffer.alloc(4);
-  one.writeInt32LE(1, 0);
+  const one = int32(1);
   if (c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4) !== 0) fail('SO_REUSEADDR', fd);
   if (opts.family === 6 && c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4) !== 0) fail('IPV6_V6ONLY', fd);
   const dev = Buffer.from(`${opts.ifname}\0`, 'latin1');

@@ -10,7 +10,7 @@ import {
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   type Libc,
-} from '../ra/libc.js';
+} from '../libc.js';
 
 const AF_PACKET = 17;
 const SOCK_DGRAM = 2;

@@ -14,7 +14,7 @@ import {
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   type Libc,
-} from './libc.js';
+} from '../libc.js';
 
 const AF_INET6 = 10;
 const SOCK_RAW = 3;

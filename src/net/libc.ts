@@ -1,6 +1,6 @@
-// The libc calls recon's raw sockets need (ICMPv6 for router advertisements, AF_PACKET for the
-// rogue-DHCP guard), bound once through koffi. Node has neither raw nor packet sockets; these are
-// non-blocking and polled by their owners, so no thread ever blocks in libc.
+// The libc calls recon's sockets need beyond Node's own (raw ICMPv6 for router advertisements,
+// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP), bound once through koffi. The
+// sockets are non-blocking and polled by their owners, so no thread ever blocks in libc.
 import { constants as osConstants } from 'node:os';
 
 export interface Libc {
@@ -14,6 +14,8 @@ export interface Libc {
   errno(): number;
 }
 
+export const SOL_SOCKET = 1;
+export const SO_BINDTODEVICE = 25;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
@@ -24,7 +26,7 @@ let libc: Libc | undefined;
 export async function loadLibc(): Promise<Libc> {
   if (libc) return libc;
   if (process.platform !== 'linux')
-    throw new Error(`raw sockets need Linux (running on ${process.platform})`);
+    throw new Error(`recon's sockets need Linux (running on ${process.platform})`);
   const koffi = (await import('koffi')).default;
   const lib = koffi.load('libc.so.6');
   libc = {
