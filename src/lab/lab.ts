@@ -36,6 +36,7 @@ export interface LabOutcome {
   message: string;
 }
 
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const IPXE_DIRS = ['/usr/lib/ipxe', '/usr/share/ipxe'];
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const IS_TS = import.meta.url.endsWith('.ts');
@@ -168,12 +169,23 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
   const machines = await listMachines();
   const net: LabPlace = o.loopback ? await LoopbackPlace.create() : await LabNetwork.create();
   const children = new Set<ChildProcess>();
+  /** peers not started yet: a teardown cancels them */
+  const pending = new Set<NodeJS.Timeout>();
   let master: ChildProcess | undefined;
   let vmRun: LabVmRun | undefined;
   const stopAll = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   };
   process.once('exit', stopAll);
+  // a signal ends the lab through the same teardown as every other way out
+  let stoppedBy: NodeJS.Signals | undefined;
+  let signalled = () => {};
+  const stopped = new Promise<void>((r) => (signalled = r));
+  const onSignal = (s: NodeJS.Signals) => {
+    stoppedBy ??= s;
+    signalled();
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     say(`lab: ${dir} — ${net.where}`);
     if (o.loopback) say(`lab: not root, so this is the loopback lab; ${ROOT_ADDS}`);
@@ -208,8 +220,9 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       const firmware = n % 2 === 0 ? 'bios' : 'uefi';
       const delay = o.peers > 1 ? Math.round((stagger * n) / (o.peers - 1)) : 0;
       exits.push(
-        new Promise<number | null>((res) =>
-          setTimeout(() => {
+        new Promise<number | null>((res) => {
+          const timer = setTimeout(() => {
+            pending.delete(timer);
             const argv = entryArgv(
               'sim-peer',
               '--mac',
@@ -223,8 +236,9 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
               ...place.simPeerFlags,
             );
             start(place.wrap(argv), `peer-${n}.log`).once('exit', (code) => res(code));
-          }, delay),
-        ),
+          }, delay);
+          pending.add(timer);
+        }),
       );
     }
     say(
@@ -238,8 +252,12 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
 
     let ok: boolean;
     if (o.headless) {
-      ok = await driveToEnd(join(dir, 'control.sock'), macs, peersDone, say);
-      await Promise.race([masterExit, new Promise((r) => setTimeout(r, 10_000))]);
+      const drive = driveToEnd(join(dir, 'control.sock'), macs, peersDone, say);
+      ok = await Promise.race([drive, stopped.then(() => false)]);
+      if (stoppedBy) say(`lab: stopped by ${stoppedBy}`);
+      else await Promise.race([masterExit, new Promise((r) => setTimeout(r, 10_000))]);
+    } else if (stoppedBy) {
+      ok = false;
     } else {
       // the console runs until the operator detaches (q) or the master powers down
       void masterExit.then(() => process.emit('SIGHUP'));
@@ -253,6 +271,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     return { ok, dir, message: ok ? 'done' : 'failed' };
   } finally {
     if (!(o.keep && master?.exitCode === null)) {
+      for (const t of pending) clearTimeout(t);
       master?.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       stopAll();
@@ -261,5 +280,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       process.off('exit', stopAll);
       say(`lab: torn down; data and report in ${join(dir, 'data')}`);
     }
+    // only now: a second Ctrl-C during the teardown must not cut it short
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }

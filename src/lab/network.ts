@@ -221,12 +221,17 @@ function tcpFree(port: number): Promise<boolean> {
   });
 }
 
+/** Whether `port` is free for both UDP and TCP on every address. */
+export async function portFree(port: number): Promise<boolean> {
+  return (await udpFree(port)) && (await tcpFree(port));
+}
+
 /** Seven consecutive ports, each free for UDP and TCP on every address, starting between 20000 and 60000. */
 export async function freePortBase(seed: number, tries = 50): Promise<number> {
   for (let i = 0; i < tries; i++) {
     const base = 20000 + ((seed + i * 4099) % 40000);
     let free = true;
-    for (let p = base; free && p < base + 7; p++) free = (await udpFree(p)) && (await tcpFree(p));
+    for (let p = base; free && p < base + 7; p++) free = await portFree(p);
     if (free) return base;
   }
   throw new Error(`no seven free ports in a row after ${tries} tries`);

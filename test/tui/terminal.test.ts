@@ -3,71 +3,18 @@
 // same time, and headless mode piped into a file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
+import { Tmux, until } from '../helpers/tmux.js';
 import { ReplayMaster } from './replay-master.js';
 import { peerEvents } from './fleet.js';
 
 const FIXTURE = new URL('../fixtures/tui/events.jsonl', import.meta.url).pathname;
 const ENTRY = new URL('./console-entry.ts', import.meta.url).pathname;
-
-async function until<T>(what: () => string, get: () => T | undefined, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-class Tmux {
-  private readonly server = `recon-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.server, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  }
-  start(name: string, argv: string[], env: Record<string, string>): void {
-    // through env(1): tmux sets TERM itself for the pane
-    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    this.tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', 'env', ...envArgs, ...argv);
-  }
-  capture(name: string): string {
-    return this.tmux('capture-pane', '-p', '-t', name);
-  }
-  keys(name: string, ...keys: string[]): void {
-    this.tmux('send-keys', '-t', name, ...keys);
-  }
-  async waitFor(name: string, re: RegExp, ms = 8000): Promise<string> {
-    let last = '';
-    return until(
-      () => `${re} in:\n${last}`,
-      () => {
-        last = this.capture(name);
-        return re.test(last) ? last : undefined;
-      },
-      ms,
-    );
-  }
-  alive(name: string): boolean {
-    try {
-      this.tmux('has-session', '-t', name);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  kill(): void {
-    try {
-      this.tmux('kill-server');
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 test(
   'tmux 80x24 vt100: two consoles on one live master, keys, action, reconnect, detach',

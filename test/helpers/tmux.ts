@@ -1,0 +1,77 @@
+// Drives a real terminal program like a person: a private tmux server (its own socket name, no user
+// config), detached sessions of a fixed size, keys sent and the screen read back with capture-pane.
+import { execFileSync } from 'node:child_process';
+
+/** Polls `get` until it returns a value (not undefined/false); throws with `what()` after `ms`. */
+export async function until<T>(what: () => string, get: () => T | undefined | false, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = get();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface TmuxStart {
+  columns?: number;
+  rows?: number;
+  cwd?: string;
+  /** keep the pane (and its last screen) after the program exits */
+  remainOnExit?: boolean;
+}
+
+export class Tmux {
+  private readonly server = `recon-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.server, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+  start(name: string, argv: string[], env: Record<string, string>, o: TmuxStart = {}): void {
+    // through env(1): tmux sets TERM itself for the pane
+    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const size = ['-x', String(o.columns ?? 80), '-y', String(o.rows ?? 24)];
+    const cwd = o.cwd ? ['-c', o.cwd] : [];
+    const keep = o.remainOnExit ? [';', 'set-option', '-t', name, 'remain-on-exit', 'on'] : [];
+    this.tmux('new-session', '-d', '-s', name, ...size, ...cwd, 'env', ...envArgs, ...argv, ...keep);
+  }
+  /** The visible screen; `joined`: lines the terminal wrapped come back as one. */
+  capture(name: string, joined = false): string {
+    return this.tmux('capture-pane', '-p', ...(joined ? ['-J'] : []), '-t', name);
+  }
+  keys(name: string, ...keys: string[]): void {
+    this.tmux('send-keys', '-t', name, ...keys);
+  }
+  async waitFor(name: string, re: RegExp, ms = 8000): Promise<string> {
+    let last = '';
+    return until(
+      () => `${re} in:\n${last}`,
+      () => {
+        last = this.capture(name);
+        return re.test(last) ? last : undefined;
+      },
+      ms,
+    );
+  }
+  alive(name: string): boolean {
+    try {
+      this.tmux('has-session', '-t', name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  /** The pid of the program in the pane, and whether it has exited (with remain-on-exit). */
+  pane(name: string): { pid: number; dead: boolean } {
+    const [pid, dead] = this.tmux('display-message', '-p', '-t', name, '#{pane_pid} #{pane_dead}')
+      .trim()
+      .split(' ');
+    return { pid: Number(pid), dead: dead === '1' };
+  }
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      /* already gone */
+    }
+  }
+}

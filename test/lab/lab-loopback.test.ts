@@ -1,0 +1,117 @@
+// `recon lab --peers 4 --headless` without root: the loopback lab, run by an unprivileged user (nobody when
+// the tests run as root). The real master serves DHCP, TFTP, DNS and HTTP on unprivileged loopback ports,
+// four simulated peers walk DHCP → TFTP → iPXE DHCP → menu → kernel/initrd → collector → upload → power-off,
+// then the final power-down. Afterwards the data dir (owned by that user) holds 4 schema-valid inventories
+// and the report, and no process or port of the lab is left.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { reconArgv } from '../helpers/master.js';
+import { ROOT_ADDS } from '../../src/lab/lab.js';
+import { MACHINES_DIR } from '../../src/lab/machine-instance.js';
+import { assertInventoriesAndReport, assertLabGone, labDataDir, unprivileged } from './lab-checks.js';
+
+const recon = reconArgv();
+const user = unprivileged(recon[recon.length - 1]!);
+
+/**
+ * Runs argv in cwd; SIGTERM once the output matches `termWhen`, and on timeout (the lab tears down on
+ * it), SIGKILL 15 s later.
+ */
+function runIn(
+  argv: string[],
+  cwd: string,
+  ms: number,
+  termWhen?: RegExp,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const onData = (c: string) => {
+    out += c;
+    if (termWhen?.test(out)) {
+      termWhen = undefined;
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', onData);
+  const term = setTimeout(() => child.kill('SIGTERM'), ms);
+  const kill = setTimeout(() => child.kill('SIGKILL'), ms + 15_000);
+  return new Promise((res) =>
+    child.once('close', (code) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      res({ code, out });
+    }),
+  );
+}
+
+test(
+  'lab without root: 4 simulated peers on loopback ports to the final power-down, as an unprivileged user',
+  { skip: user.skip, timeout: 180_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'recon-lab-lo-'));
+    try {
+      await chown(root, user.uid, user.gid);
+      const peek = await runIn([...user.prefix, 'test', '-r', join(MACHINES_DIR, 'README.md')], root, 5000);
+      assert.equal(peek.code, 0, `the unprivileged user reads ${MACHINES_DIR}`);
+      const started = Date.now();
+      const r = await runIn([...user.prefix, ...recon, 'lab', '--peers', '4', '--headless'], root, 120_000);
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(r.code, 0, r.out);
+      assert.ok(r.out.includes(`not root, so this is the loopback lab; ${ROOT_ADDS}`), r.out);
+      assert.match(r.out, /loopback 127\.\d+\.\d+\.0\/24 on lo, ports (\d+)-\d+/);
+      assert.ok(Number(/ports (\d+)-/.exec(r.out)?.[1]) > 1024, 'unprivileged ports');
+      assert.match(r.out, /lab: all 4 inventories stored/);
+      assert.match(r.out, /power-down: report written/);
+      assert.match(r.out, /power-down: powering off: true/);
+
+      const data = labDataDir(r.out);
+      assert.ok(data.startsWith(root), data);
+      const macs = assertInventoriesAndReport(data, 4, r.out);
+      assert.equal(new Set(macs).size, 4, 'a distinct MAC per peer');
+      // the master really ran as that user: it wrote the data dir
+      const events = await stat(join(data, 'events.jsonl'));
+      assert.equal(events.uid, user.uid, 'events written by the unprivileged master');
+      const config = JSON.parse(await readFile(join(dirname(data), 'recon.json'), 'utf8')) as {
+        interface: string;
+        ports: { dhcp4: number; http: number };
+      };
+      assert.equal(config.interface, 'lo');
+      assert.ok(config.ports.dhcp4 > 1024 && config.ports.http > 1024, JSON.stringify(config.ports));
+      // every peer was leased an address and powered off
+      const log = await readFile(join(data, 'events.jsonl'), 'utf8');
+      for (const m of macs) {
+        assert.match(log, new RegExp(`"type":"lease\\.granted"[^\\n]*"mac":"${m}"`), `${m} leased`);
+        assert.match(log, new RegExp(`"mac":"${m}"[^\\n]*"stage":"powered-off"`), `${m} powered off`);
+      }
+      await assertLabGone(r.out, dirname(data));
+      process.stdout.write(`# loopback lab, 4 peers, unprivileged: ${seconds.toFixed(1)} s\n`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'lab without root: SIGTERM while the peers boot tears the lab down and leaves its data dir',
+  { skip: user.skip, timeout: 90_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'recon-lab-lo-'));
+    try {
+      await chown(root, user.uid, user.gid);
+      const argv = [...user.prefix, ...recon, 'lab', '--peers', '4', '--headless'];
+      const r = await runIn(argv, root, 60_000, /simulated peers/);
+      assert.match(r.out, /lab: stopped by SIGTERM/);
+      assert.equal(r.code, 1, r.out);
+      const data = labDataDir(r.out);
+      await stat(join(data, 'events.jsonl'));
+      await assertLabGone(r.out, dirname(data));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
