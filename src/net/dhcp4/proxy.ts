@@ -5,11 +5,11 @@ import type { Logger } from 'pino';
 import type { ReconConfig } from '../../master/config/schema.js';
 import type { StateStore } from '../../master/state/store.js';
 import { decideBoot } from '../bootfile.js';
-import { BOOTREQUEST, decode, Dhcp4DecodeError, encode, type Dhcp4Packet } from './codec.js';
+import { BOOTREQUEST, encode, type Dhcp4Packet } from './codec.js';
 import { describeClient, type Dhcp4Client } from './client-info.js';
 import { messageTypeName, Opt } from './options.js';
 import { buildReply, maxReplySize, replyDestination, type Destination } from './reply.js';
-import type { SendFn } from './server.js';
+import { decodeAndDispatch, type SendFn } from './server.js';
 import { dhcp4Settings, type Dhcp4Settings } from './settings.js';
 
 export type ProxyChannel = 'dhcp' | 'pxe';
@@ -31,21 +31,10 @@ export class ProxyDhcp {
     this.s = dhcp4Settings(deps.config);
   }
 
-  async handle(buf: Buffer, from: Destination, channel: ProxyChannel): Promise<void> {
-    let req: Dhcp4Packet;
-    try {
-      req = decode(buf);
-    } catch (e) {
-      if (e instanceof Dhcp4DecodeError)
-        this.deps.log.debug({ from: from.address, err: e.message }, 'proxydhcp packet dropped');
-      else this.deps.log.error({ err: e }, 'proxydhcp decode failed');
-      return;
-    }
-    try {
-      await this.dispatch(req, from, channel);
-    } catch (e) {
-      this.deps.log.error({ err: e, xid: req.xid }, 'proxydhcp request failed');
-    }
+  handle(buf: Buffer, from: Destination, channel: ProxyChannel): Promise<void> {
+    return decodeAndDispatch(buf, from, this.deps.log, 'proxydhcp', (req) =>
+      this.dispatch(req, from, channel),
+    );
   }
 
   private async dispatch(req: Dhcp4Packet, from: Destination, channel: ProxyChannel): Promise<void> {

@@ -80,21 +80,8 @@ export class Dhcp4Server implements Dhcp4Handler {
       this.record({ type: 'lease.expired', data: { mac, family: 4, ip } });
   }
 
-  async handle(buf: Buffer, from: Destination): Promise<void> {
-    let req: Dhcp4Packet;
-    try {
-      req = decode(buf);
-    } catch (e) {
-      if (e instanceof Dhcp4DecodeError)
-        this.deps.log.debug({ from: from.address, err: e.message }, 'dhcp4 packet dropped');
-      else this.deps.log.error({ err: e }, 'dhcp4 decode failed');
-      return;
-    }
-    try {
-      await this.dispatch(req);
-    } catch (e) {
-      this.deps.log.error({ err: e, xid: req.xid }, 'dhcp4 request failed');
-    }
+  handle(buf: Buffer, from: Destination): Promise<void> {
+    return decodeAndDispatch(buf, from, this.deps.log, 'dhcp4', (req) => this.dispatch(req));
   }
 
   private async dispatch(req: Dhcp4Packet): Promise<void> {
@@ -276,5 +263,32 @@ export class Dhcp4Server implements Dhcp4Handler {
     this.deps.store
       .emit(ev)
       .catch((e: unknown) => this.deps.log.error({ err: e, type: ev.type }, 'event not recorded'));
+  }
+}
+
+/**
+ * Decodes one datagram and hands it to `dispatch`. A malformed packet is dropped (debug log), and no
+ * error from either step escapes: a socket handler must survive anything the wire brings.
+ */
+export async function decodeAndDispatch(
+  buf: Buffer,
+  from: Destination,
+  log: Logger,
+  what: string,
+  dispatch: (req: Dhcp4Packet) => Promise<void>,
+): Promise<void> {
+  let req: Dhcp4Packet;
+  try {
+    req = decode(buf);
+  } catch (e) {
+    if (e instanceof Dhcp4DecodeError)
+      log.debug({ from: from.address, err: e.message }, `${what} packet dropped`);
+    else log.error({ err: e }, `${what} decode failed`);
+    return;
+  }
+  try {
+    await dispatch(req);
+  } catch (e) {
+    log.error({ err: e, xid: req.xid }, `${what} request failed`);
   }
 }
