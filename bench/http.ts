@@ -17,6 +17,8 @@ const { values } = parseArgs({
     mib: { type: 'string', default: '1024' },
     clients: { type: 'string', default: '1,32' },
     rounds: { type: 'string', default: '2' },
+    // where the section goes (another file for trial runs)
+    doc: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
 });
 const mib = Number(values.mib);
@@ -172,7 +174,7 @@ ${rows
 
 All rounds (MiB/s): ${rows.map((r) => `${r.clients} clients — recon ${r.recon.map((v) => v.toFixed(0)).join(' / ')}, nginx ${r.nginx.map((v) => v.toFixed(0)).join(' / ')}`).join('; ')}.
 `;
-const docPath = 'docs/BENCHMARKS.md';
+const docPath = values.doc;
 const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
 const re = /## HTTP\n[\s\S]*?(?=\n## |$)/;
 writeFileSync(

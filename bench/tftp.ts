@@ -18,6 +18,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '1,100' },
     rounds: { type: 'string', default: '9' },
     file: { type: 'string', default: '/usr/lib/ipxe/ipxe.efi' },
+    // where the section goes (another file for trial runs)
+    doc: { type: 'string', default: 'docs/BENCHMARKS.md' },
   },
 });
 const clientCounts = values.clients.split(',').map(Number);
@@ -187,7 +189,7 @@ ${clientCounts
 
 All rounds (ms): ${[...results.entries()].map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(' / ')}`).join('; ')}.
 `;
-const docPath = 'docs/BENCHMARKS.md';
+const docPath = values.doc;
 const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
 const re = /## TFTP\n[\s\S]*?(?=\n## |$)/;
 writeFileSync(

@@ -3,10 +3,10 @@
 // and the events it leaves in the state store.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -402,6 +402,35 @@ void test(
       command: 'recollect',
     });
     assert.deepEqual(JSON.parse((await curl([], `/api/v1/nodes/${MAC}/command`)).body), { command: 'none' });
+  },
+);
+
+void test(
+  'large bodies by sendfile: concurrent, slow and ranged readers get every byte; a reader that leaves frees its descriptors',
+  { skip, timeout: 60_000 },
+  async () => {
+    // larger than any socket buffer, so the sends fill the socket and wait for it to drain
+    const big = randomBytes(24 << 20);
+    await writeFile(join(dir, 'isos', 'big.bin'), big);
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const fdsBefore = openFds();
+    const [a, b, slow, ranged] = await Promise.all([
+      curl([], '/isos/big.bin'),
+      curl([], '/isos/big.bin'),
+      curl(['--limit-rate', '12M'], '/isos/big.bin'),
+      curl(['--limit-rate', '12M', '-r', '1000001-'], '/isos/big.bin'),
+    ]);
+    for (const r of [a, b, slow]) {
+      assert.equal(r.status, 200);
+      assert.equal(sha(r.raw), sha(big));
+    }
+    assert.equal(ranged.status, 206);
+    assert.equal(sha(ranged.raw), sha(big.subarray(1000001)));
+    const gone = await curl(['--limit-rate', '2M', '--max-time', '1'], '/isos/big.bin');
+    assert.ok(gone.raw.length < big.length, 'the leaving reader got less than the whole file');
+    const deadline = Date.now() + 5000;
+    while (openFds() > fdsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(openFds() <= fdsBefore, `descriptors left open: ${openFds()} > ${fdsBefore}`);
   },
 );
 
