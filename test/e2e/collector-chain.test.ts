@@ -9,14 +9,14 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INIT_TAG } from '../../src/lab/vm/init-script.js';
 import { startQemuPeers, type QemuPeers } from '../../src/lab/vm/qemu-peers.js';
-import { plainSerial, type RunningVm, type VmFirmware } from '../../src/lab/vm/qemu.js';
+import { plainSerial, type VmFirmware } from '../../src/lab/vm/qemu.js';
 import { chainTimings } from '../../src/lab/vm/timings.js';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
 import type { ReconEvent } from '../../src/master/state/events.js';
 import { validateInventory, type Inventory } from '../../src/shared/inventory/index.js';
 import type { RunningMaster } from '../helpers/master.js';
 import { NetnsRig } from '../helpers/netns.js';
-import { EventRecorder, labImage, startRigMaster, vmSkip } from './vm-rig.js';
+import { collectThenShutdown, EventRecorder, labImage, stageIs, startRigMaster, vmSkip } from './vm-rig.js';
 
 const skip = vmSkip({ postTgz: true });
 const FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
@@ -45,28 +45,6 @@ after(async () => {
   if (master) await rm(master.dir, { recursive: true, force: true });
 });
 
-const stageIs =
-  (mac: string, stage: string) =>
-  (e: ReconEvent): boolean =>
-    e.type === 'node.stage' && e.data.mac === mac && e.data.stage === stage;
-
-/** Waits for the peer to park on its command long-poll, sends the console's shutdown, waits for QEMU. */
-async function inventoryThenShutdown(vm: RunningVm): Promise<{ code: number | null }> {
-  const mac = vm.spec.mac;
-  const quit = vm.exited.then((x) => {
-    throw new Error(`${vm.spec.name} exited (${JSON.stringify(x)}) before it waited for a command`);
-  });
-  await Promise.race([events!.waitFor(stageIs(mac, 'waiting'), INVENTORY_WITHIN_MS, `${mac} waiting`), quit]);
-  const r = await events!.action({ name: 'shutdown', macs: [mac] });
-  assert.ok(r.ok, `shutdown ${mac}: ${r.message}`);
-  return Promise.race([
-    vm.exited,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${vm.spec.name} did not power off after shutdown`)), 60_000),
-    ),
-  ]);
-}
-
 void test(
   'BIOS iPXE + UEFI PXE VMs: recon → collector → inventory → console shutdown → QEMU exits 0',
   { skip, timeout: 280_000 },
@@ -81,7 +59,9 @@ void test(
       workDir: join(master.dir, 'vms'),
       firmware: (i) => FIRMWARES[i]!,
     });
-    const outcomes = await Promise.allSettled(peers.vms.map(inventoryThenShutdown));
+    const outcomes = await Promise.allSettled(
+      peers.vms.map((vm) => collectThenShutdown(events!, vm, INVENTORY_WITHIN_MS)),
+    );
     const serials = await Promise.all(
       peers.vms.map(async (vm) => plainSerial(await readFile(vm.spec.serialLog, 'latin1').catch(() => ''))),
     );
@@ -128,7 +108,14 @@ void test(
         assert.ok(kinds.has(k), `${mac}: no ${k} transfer`);
       if (vm.spec.firmware === 'uefi-pxe') assert.ok(kinds.has('bootloader'), `${mac}: no ipxe.efi by TFTP`);
       assert.equal(mine('inventory.stored').length, 1, `${mac}: inventory stored once`);
-      for (const stage of ['booted', 'collecting', 'uploaded', 'waiting', 'powering-off', 'powered-off'])
+      for (const stage of [
+        'booted',
+        'collecting',
+        'uploaded',
+        'waiting',
+        'powering-off',
+        'powered-off',
+      ] as const)
         assert.ok(
           seen.some(stageIs(mac, stage)),
           `${mac}: no ${stage} stage; serial:\n${serial.slice(-1500)}`,

@@ -1,18 +1,19 @@
 // Shared set-up of the QEMU end-to-end tests: skip reasons, a real `recon master` in a NetnsRig (every
 // service on the rig bridge, IPv6 on so iPXE gets its router advertisement at once), the lab boot files
-// staged under its /install tree, and an event recorder on the control socket.
+// staged under its /install tree, an event recorder on the control socket, and a collector VM's run from
+// boot to the console's shutdown.
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../../src/master/control/client.js';
 import type { Action, ActionOutcome } from '../../src/master/control/protocol.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent, Stage } from '../../src/master/state/events.js';
 import { buildLabVm, type LabVmImage } from '../../src/lab/vm/build.js';
 import type { InitMode } from '../../src/lab/vm/init-script.js';
 import { KernelFetchError } from '../../src/lab/vm/kernel.js';
 import { BUILT_POST_TGZ, stageLabImage, stageTftpRoot } from '../../src/lab/vm/qemu-peers.js';
-import { OVMF_PATHS } from '../../src/lab/vm/qemu.js';
+import { OVMF_PATHS, type RunningVm } from '../../src/lab/vm/qemu.js';
 import { startMaster, type RunningMaster } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
 import type { NetnsRig } from '../helpers/netns.js';
@@ -108,4 +109,36 @@ export class EventRecorder {
   close(): void {
     this.client.close();
   }
+}
+
+export const stageIs =
+  (mac: string, stage: Stage) =>
+  (e: ReconEvent): boolean =>
+    e.type === 'node.stage' && e.data.mac === mac && e.data.stage === stage;
+
+/**
+ * A collector-mode VM's run as the console sees it: wait until the peer parks on its command long-poll
+ * (inventory uploaded), send the console's shutdown for it (the `s` key), wait for QEMU to exit.
+ */
+export async function collectThenShutdown(
+  events: EventRecorder,
+  vm: RunningVm,
+  inventoryWithinMs: number,
+): Promise<{ code: number | null; waitingAt: number; offAt: number }> {
+  const mac = vm.spec.mac;
+  const quit = vm.exited.then((x) => {
+    throw new Error(`${vm.spec.name} exited (${JSON.stringify(x)}) before it waited for a command`);
+  });
+  await Promise.race([events.waitFor(stageIs(mac, 'waiting'), inventoryWithinMs, `${mac} waiting`), quit]);
+  const waitingAt = Date.now();
+  const r = await events.action({ name: 'shutdown', macs: [mac] });
+  if (!r.ok) throw new Error(`shutdown ${mac}: ${r.message}`);
+  let timer: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    vm.exited,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${vm.spec.name} did not power off after shutdown`)), 60_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return { code: exit.code, waitingAt, offAt: Date.now() };
 }

@@ -5,7 +5,9 @@
 // POWEROFF_SCRIPT, which reports the powered-off stage (nothing else could: a powered-off VM is silent)
 // and halts the kernel, which ends QEMU.
 // In "marker" mode it only prints a marker line with the kernel command line and powers off (firmware
-// boot tests). Everything goes to /dev/console, which the kernel's last console= makes the serial port.
+// boot tests). Everything /init and the collector print goes to the first serial port itself, whatever
+// console= list the master's menu gives (with the default "… ttyS1 ttyS0" /dev/console can end up on a
+// port the VM does not have).
 
 export type InitMode = 'collector' | 'marker';
 
@@ -31,6 +33,7 @@ fail() { log "FAILED: $*"; halt_now; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+[ -c /dev/ttyS0 ] && exec </dev/null >/dev/ttyS0 2>&1
 mkdir -p /dev/pts /run /tmp
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
@@ -95,7 +98,10 @@ log "post.tgz verified (sha256 $got)"
 tar -xzf "$work/post.tgz" -C "$work/unpacked" || fail "cannot unpack post.tgz"
 cd "$work/unpacked" || fail "no unpacked post.tgz"
 export RECON_MASTER="$base" RECON_LAB_MAC="$mac" RECON_POWEROFF_COMMAND=${POWEROFF_PATH} HOME=/root
-sh ./post.sh
+# a lab bridge carries no LLDP: do not listen for it unless the command line asks to
+lldp=--lldp-wait=0
+grep -q 'recon.lldpwait=' /proc/cmdline && lldp=
+sh ./post.sh $lldp
 rc=$?
 log "collector exited with status $rc without powering off"
 halt_now
@@ -110,8 +116,8 @@ export const POWEROFF_PATH = '/bin/recon-lab-poweroff';
  * stage (a real peer's BMC or the operator would tell; here the halt cannot fail), then the kernel halts.
  */
 export const POWEROFF_SCRIPT = `#!/bin/sh
-# the collector captures this script's output: say things on the console
-exec >/dev/console 2>&1
+# the collector captures this script's output: say things on the serial port
+exec >/dev/ttyS0 2>&1
 mac=$(echo "$RECON_LAB_MAC" | tr : -)
 # timeout, not wget -T: busybox 1.35's wget crashes with -T
 timeout 10 wget -q -O /dev/null --header 'Content-Type: application/json' \\

@@ -1,0 +1,148 @@
+// QEMU boot chain benchmark (root): real firmware under TCG through recon's boot services into the
+// collector initramfs, per stage, from the master's own events (src/lab/vm/timings.ts). Each round starts a
+// fresh master in a netns rig and boots one SeaBIOS + iPXE ROM VM, then one OVMF VM with EDK2's own PXE
+// client (one at a time, so the VMs do not compete for the CPUs); each runs the real collector, uploads,
+// waits, gets the console's shutdown and powers off. Writes docs/BENCHMARKS.md "## QEMU boot chain".
+// usage: node --import tsx bench/qemu-chain.ts [--rounds 3]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startQemuPeers } from '../src/lab/vm/qemu-peers.js';
+import type { VmFirmware } from '../src/lab/vm/qemu.js';
+import { chainTimings, type ChainTimings } from '../src/lab/vm/timings.js';
+import { NetnsRig } from '../test/helpers/netns.js';
+import { collectThenShutdown, EventRecorder, labImage, startRigMaster, vmSkip } from '../test/e2e/vm-rig.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    doc: { type: 'string', default: 'docs/BENCHMARKS.md' },
+  },
+});
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+const skip = vmSkip({ postTgz: true });
+if (skip) throw new Error(skip);
+const image = await labImage('collector');
+if (typeof image === 'string') throw new Error(image);
+
+const FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
+const STAGES: { key: string; label: string; what: string }[] = [
+  { key: 'dhcp', label: 'DHCP', what: 'first DISCOVER → lease' },
+  { key: 'tftp', label: 'TFTP', what: 'lease → ipxe.efi fetched (EDK2 PXE only)' },
+  { key: 'menu', label: 'menu', what: '→ menu.ipxe served (iPXE start, its own DHCP)' },
+  { key: 'kernel+initrd', label: 'kernel + initrd', what: '→ both served by HTTP' },
+  { key: 'booted', label: 'boot to collector start', what: '→ collector reports booted' },
+  { key: 'collect', label: 'collect', what: '→ inventory stored' },
+  { key: 'upload', label: 'upload', what: '→ raw outputs stored, uploaded' },
+];
+
+interface Sample {
+  firmware: VmFirmware;
+  timings: ChainTimings;
+  /** QEMU start → QEMU exit after the console's shutdown */
+  wallMs: number;
+  /** the machine's 1-minute load average when the VM was off (the CPUs are shared) */
+  load: number;
+}
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const secs = (ms: number): string => (ms / 1000).toFixed(1);
+
+const samples: Sample[] = [];
+for (let r = 0; r < rounds; r++) {
+  const rig = await NetnsRig.create('qb');
+  const master = await startRigMaster(rig, image).catch(async (e: unknown) => {
+    await rig.teardown();
+    throw e;
+  });
+  const events = await EventRecorder.open(master.socket);
+  try {
+    for (const [i, firmware] of FIRMWARES.entries()) {
+      const peers = await startQemuPeers({
+        count: 1,
+        firstIndex: i,
+        netns: rig.masterNs,
+        bridge: 'br0',
+        workDir: join(master.dir, 'vms'),
+        firmware: () => firmware,
+      });
+      try {
+        const vm = peers.vms[0]!;
+        const run = await collectThenShutdown(events, vm, 240_000);
+        if (run.code !== 0) throw new Error(`${firmware}: QEMU exited with ${run.code}: ${vm.stderr()}`);
+        const timings = chainTimings(events.events, vm.spec.mac);
+        samples.push({ firmware, timings, wallMs: run.offAt - vm.startedAt, load: loadavg()[0]! });
+        process.stderr.write(
+          `round ${r + 1} ${firmware}: ${timings.steps.map((s) => `${s.step} ${s.ms} ms`).join(', ')}; QEMU start → off ${secs(run.offAt - vm.startedAt)} s\n`,
+        );
+      } finally {
+        await peers.stop();
+      }
+    }
+  } finally {
+    events.close();
+    await master.stop();
+    await rig.teardown();
+    await rm(master.dir, { recursive: true, force: true });
+  }
+}
+
+const of = (fw: VmFirmware) => samples.filter((s) => s.firmware === fw);
+const stepMs = (s: Sample, key: string) => s.timings.steps.find((x) => x.step === key)?.ms;
+const cell = (fw: VmFirmware, key: string): string => {
+  const v = of(fw)
+    .map((s) => stepMs(s, key))
+    .filter((x): x is number => x !== undefined);
+  return v.length ? `${secs(median(v))} s` : '—';
+};
+const totalCell = (fw: VmFirmware, pick: (s: Sample) => number | undefined): string => {
+  const v = of(fw)
+    .map(pick)
+    .filter((x): x is number => x !== undefined);
+  return v.length ? `**${secs(median(v))} s**` : '—';
+};
+const qemuVersion = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
+const allRounds = FIRMWARES.map(
+  (fw) =>
+    `${fw} ${of(fw)
+      .map((s) => `${s.timings.steps.map((x) => secs(x.ms)).join('+')} = ${secs(s.timings.uploadMs ?? NaN)}`)
+      .join(' / ')}`,
+).join('; ');
+
+const section = `## QEMU boot chain
+
+\`node --import tsx bench/qemu-chain.ts --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
+${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), QEMU TCG (no KVM), ${qemuVersion}, Node ${process.version},
+lab kernel ${image.kernelRelease}, collector initramfs ${(image.initrdBytes / 1048576).toFixed(1)} MiB (busybox, node, inventory tools).
+Per round a fresh \`recon master\` in a netns rig; one VM at a time (\`-smp 1\`, 768 MiB, virtio NIC and disk):
+SeaBIOS with the iPXE NIC ROM, then OVMF with its own EDK2 PXE client (NIC ROM removed, \`ipxe.efi\` by TFTP).
+Each VM leases, loads \`menu.ipxe\`, the kernel + initramfs by HTTP, fetches and checks \`post.tgz\`, runs the real
+collector (\`recon.lldpwait=0\`), uploads, waits, and powers off on the console's shutdown action.
+Stage times are differences between the master's own events (\`src/lab/vm/timings.ts\`); median of ${rounds} rounds.
+The two CPUs were shared with other work: 1-minute load average ${Math.min(...samples.map((s) => s.load)).toFixed(1)}–${Math.max(...samples.map((s) => s.load)).toFixed(1)} at the end of each VM, so TCG figures vary
+from run to run by several seconds.
+
+| stage | measured as | SeaBIOS + iPXE ROM | OVMF EDK2 PXE |
+|---|---|---:|---:|
+${STAGES.map((s) => `| ${s.label} | ${s.what} | ${cell('bios-ipxe', s.key)} | ${cell('uefi-pxe', s.key)} |`).join('\n')}
+| first DISCOVER → uploaded | per-VM total (its own median) | ${totalCell('bios-ipxe', (s) => s.timings.uploadMs)} | ${totalCell('uefi-pxe', (s) => s.timings.uploadMs)} |
+| QEMU start → QEMU exit | incl. firmware start-up and the shutdown | ${totalCell('bios-ipxe', (s) => s.wallMs)} | ${totalCell('uefi-pxe', (s) => s.wallMs)} |
+
+All rounds (s, stages in order = DISCOVER → uploaded): ${allRounds}.
+`;
+const docPath = values.doc;
+const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+const re = /## QEMU boot chain\n[\s\S]*?(?=\n## |$)/;
+writeFileSync(
+  docPath,
+  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
+);
+process.stdout.write(section);
