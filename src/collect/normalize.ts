@@ -55,6 +55,22 @@ function compact<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
+/** Interfaces stacked on NICs: they carry a NIC's MAC but are never what the firmware booted from. */
+const UPPER_KINDS = new Set(['bond', 'team', 'bridge', 'vlan', 'macvlan', 'ipvlan']);
+
+/**
+ * The NIC BOOTIF names. Firmware reports the burnt-in MAC, while a bond gives every member (and itself) the
+ * MAC of one member: the permanent MAC decides first, then a NIC (not a bond/bridge/VLAN) with that MAC. Pure.
+ */
+export function bootInterface(nics: NicInfo[], bootMac: string | undefined): string | undefined {
+  if (bootMac === undefined) return undefined;
+  return (
+    nics.find((n) => n.permanentMac === bootMac) ??
+    nics.find((n) => n.mac === bootMac && !UPPER_KINDS.has(n.kind)) ??
+    nics.find((n) => n.mac === bootMac)
+  )?.name;
+}
+
 export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta): Inventory {
   const tools: Record<string, ToolRun> = {};
   function source<T>(id: string, parse: (t: string) => ParseResult<T>): T | undefined {
@@ -210,7 +226,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
     boot: {
       mode: bootMode,
       pxeMac: bootMac,
-      pxeInterface: nics.find((n) => bootMac !== undefined && n.mac === bootMac)?.name,
+      pxeInterface: bootInterface(nics, bootMac),
       master: meta.master,
     },
     virtualization: virt ?? {},

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parseCmdline } from '../../src/collect/cmdline.js';
 import { backoffMs, dhcpServerFromLease } from '../../src/collect/find-master.js';
 import { shouldPowerOff } from '../../src/collect/agent.js';
-import { normalize } from '../../src/collect/normalize.js';
+import { bootInterface, normalize } from '../../src/collect/normalize.js';
+import type { NicInfo } from '../../src/shared/inventory/index.js';
 import type { RawRun } from '../../src/collect/run-tools.js';
 import { validateInventory } from '../../src/shared/inventory/index.js';
 import { sampleInventory } from './sample-inventory.js';
@@ -122,4 +123,35 @@ void test('normalizer: recorded raw runs → schema-valid inventory with explici
     },
     { present: true, ipv4: '10.99.0.250', mac: '52:54:00:aa:bb:cc', firmware: '9.08', ipmi: '2.0' },
   );
+});
+
+void test('boot NIC: the burnt-in MAC decides, never the bond or bridge that shows the same MAC', () => {
+  const nic = (name: string, kind: string, mac: string, permanentMac?: string): NicInfo => ({
+    name,
+    kind,
+    mac,
+    ...(permanentMac ? { permanentMac } : {}),
+    ipv4: [],
+    ipv6: [],
+  });
+  // an active-backup bond: both members and the bond carry eno1's MAC; ethtool -P tells the members apart
+  const bonded = [
+    nic('eno1', 'ether', '3c:ec:ef:00:00:01', '3c:ec:ef:00:00:01'),
+    nic('eno2', 'ether', '3c:ec:ef:00:00:01', '3c:ec:ef:00:00:02'),
+    nic('bond0', 'bond', '3c:ec:ef:00:00:01'),
+  ];
+  const table: [NicInfo[], string | undefined, string | undefined][] = [
+    [bonded, '3c:ec:ef:00:00:02', 'eno2'], // booted from the second member: only its permanent MAC says so
+    [bonded, '3c:ec:ef:00:00:01', 'eno1'],
+    // no permanent MAC known: a NIC, not the bond listed before it
+    [
+      [nic('bond0', 'bond', 'aa:00:00:00:00:01'), nic('eth0', 'veth', 'aa:00:00:00:00:01')],
+      'aa:00:00:00:00:01',
+      'eth0',
+    ],
+    [[nic('br0', 'bridge', 'aa:00:00:00:00:01')], 'aa:00:00:00:00:01', 'br0'], // only the bridge has it
+    [bonded, '3c:ec:ef:00:00:09', undefined],
+    [bonded, undefined, undefined],
+  ];
+  for (const [nics, mac, want] of table) assert.equal(bootInterface(nics, mac), want, `${mac}`);
 });
