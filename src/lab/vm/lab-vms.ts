@@ -8,9 +8,6 @@ import { join } from 'node:path';
 import { LabNetwork, type LabPlace } from '../network.js';
 import { buildLabVm } from './build.js';
 import { stageLabImage, startQemuPeers, type QemuPeers } from './qemu-peers.js';
-import type { VmFirmware } from './qemu.js';
-
-export const LAB_VM_FIRMWARES: readonly VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
 
 /** The VMs' MACs and, per VM, a promise of QEMU's exit code (0: the guest powered off). */
 export interface LabVmRun {
@@ -44,7 +41,6 @@ export async function prepareLabVms(
         netns: place.masterNs,
         bridge: place.bridge,
         workDir,
-        firmware: (i) => LAB_VM_FIRMWARES[i % LAB_VM_FIRMWARES.length]!,
         log: (l) => say(`lab: ${l}`),
       });
       return {

@@ -1,8 +1,9 @@
 // `recon lab --qemu N`: N real VMs as lab peers. Stages the lab boot files where the master's menu.ipxe
 // finds them (<install>/<imageDir>/: the lab kernel + initramfs, the post.tgz the initramfs fetches, and a
 // placeholder ISO name, because the menu names the live ISO on the kernel command line even though the
-// lab initramfs never mounts it), then starts each VM on its own tap of the lab bridge with a firmware
-// taken in turn from SeaBIOS+iPXE ROM, OVMF's own PXE client and OVMF+iPXE ROM.
+// lab initramfs never mounts it), then starts each VM on its own tap of the lab bridge, by default with
+// SeaBIOS + iPXE ROM and OVMF's own PXE client in turn (the two ways a real fleet boots: iPXE at once, or a
+// firmware PXE client that fetches an iPXE binary by TFTP first).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, open, realpath, rename, truncate } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fsyncDir, tempPathFor, writeFileDurable } from '../../shared/durable.js';
 import type { LabVmImage } from './build.js';
-import { OVMF_PATHS, startVm, VM_FIRMWARES, type RunningVm, type VmFirmware } from './qemu.js';
+import { OVMF_PATHS, startVm, type RunningVm, type VmFirmware } from './qemu.js';
 
 const execFileP = promisify(execFile);
 
@@ -67,8 +68,10 @@ export function labVmMac(i: number): string {
   return `52:54:00:9e:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
 }
 
+export const LAB_VM_FIRMWARES: readonly VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
+
 export function labVmFirmware(i: number): VmFirmware {
-  return VM_FIRMWARES[i % VM_FIRMWARES.length]!;
+  return LAB_VM_FIRMWARES[i % LAB_VM_FIRMWARES.length]!;
 }
 
 export interface QemuPeersOptions {

@@ -1,16 +1,14 @@
 // Starts one lab VM under QEMU: TCG acceleration (nested KVM is not dependable for real-mode firmware), a
 // virtio NIC on a tap device of the lab bridge, the serial console to a file, and -no-reboot so a guest
-// that powers off or gives up ends the QEMU process. Three firmware paths:
+// that powers off or gives up ends the QEMU process. Two firmware paths:
 //   bios-ipxe  SeaBIOS with the iPXE NIC option ROM (the ROM is iPXE: DHCP → menu.ipxe directly)
 //   uefi-pxe   OVMF with the NIC ROM removed, so EDK2's own PXE client fetches ipxe.efi by TFTP
-//   uefi-ipxe  OVMF with the iPXE EFI NIC ROM
 // The argv builder is pure; startVm() is the thin process shell around it.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-export type VmFirmware = 'bios-ipxe' | 'uefi-pxe' | 'uefi-ipxe';
-export const VM_FIRMWARES: readonly VmFirmware[] = ['bios-ipxe', 'uefi-pxe', 'uefi-ipxe'];
+export type VmFirmware = 'bios-ipxe' | 'uefi-pxe';
 export const OVMF_PATHS = ['/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
 
 export interface VmSpec {
@@ -19,7 +17,7 @@ export interface VmSpec {
   tap: string;
   firmware: VmFirmware;
   serialLog: string;
-  /** OVMF image for the UEFI kinds */
+  /** OVMF image for uefi-pxe */
   ovmf?: string;
   memoryMiB?: number;
   /** a raw image attached read-only as a virtio disk (gives the inventory a disk) */
@@ -28,9 +26,9 @@ export interface VmSpec {
 }
 
 export function qemuArgv(s: VmSpec): string[] {
-  const uefi = s.firmware !== 'bios-ipxe';
+  const uefi = s.firmware === 'uefi-pxe';
   if (uefi && !s.ovmf) throw new Error(`${s.name}: ${s.firmware} needs an OVMF image`);
-  const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=1${s.firmware === 'uefi-pxe' ? ',romfile=' : ''}`;
+  const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=1${uefi ? ',romfile=' : ''}`;
   return [
     'qemu-system-x86_64',
     '-name',
