@@ -3,6 +3,12 @@
 // the master namespace of one netns rig, each on port 69 of its own address on the bridge, and the
 // rounds interleave them, so load from anything else on the machine hits all three alike. The
 // clients (curl, blksize 1468) run in a peer namespace. Writes docs/BENCHMARKS.md "## TFTP".
+//
+// One lock-step client is a ping-pong of ~580 round trips, and its time depends mostly on where the
+// scheduler puts curl and the server: on one CPU a round trip is a cheap hand-over, on two it costs
+// two cross-CPU wake-ups, each several times dearer on a virtual machine, and which of the two a
+// round gets follows the machine's other load. So 1 client is measured twice: as the scheduler
+// places things, and with every server and the client pinned to the same CPU (the servers' own cost).
 // usage: node --import tsx bench/tftp.ts [--clients 1,100] [--rounds 9]
 import { cpus, tmpdir } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +29,9 @@ const { values } = parseArgs({
   },
 });
 const clientCounts = values.clients.split(',').map(Number);
+/** the CPU that the "one CPU" rounds pin every server and the client to */
+const PIN_CPU = String(cpus().length - 1);
+const ALL_CPUS = `0-${cpus().length - 1}`;
 const rounds = Number(values.rounds);
 const FILE = 'ipxe.efi';
 const WARMUP = 5;
@@ -50,6 +59,7 @@ async function measure(
   server: ServerName,
   n: number,
   bytes: number,
+  pin: string | undefined,
 ): Promise<number> {
   const url = `tftp://${ADDRESS[server]}/${FILE}`;
   const t0 = process.hrtime.bigint();
@@ -58,6 +68,7 @@ async function measure(
       rig.exec(
         peerNs,
         [
+          ...(pin === undefined ? [] : ['taskset', '-c', pin]),
           'curl',
           '-sS',
           '--tftp-blksize',
@@ -77,6 +88,12 @@ async function measure(
     if (Number(r.stdout.split(' ')[0]) !== bytes)
       throw new Error(`short download from ${server}: ${r.stdout} ${r.stderr}`);
   return n === 1 ? Number(results[0]!.stdout.split(' ')[1]) * 1000 : ms;
+}
+
+/** Sets the CPU affinity of every process (and thread) in the master namespace: the three servers. */
+async function pinServers(rig: NetnsRig, cpuList: string): Promise<void> {
+  const pids = (await run(['ip', 'netns', 'pids', rig.masterNs])).stdout.split('\n').filter(Boolean);
+  for (const pid of pids) await run(['taskset', '-a', '-p', '-c', cpuList, pid]);
 }
 
 function killed(child: ChildProcess): Running {
@@ -131,6 +148,14 @@ await copyFile(values.file, join(root, FILE));
 await chmod(join(root, FILE), 0o644);
 const bytes = readFileSync(join(root, FILE)).length;
 const servers: ServerName[] = ['recon', 'tftpd-hpa', 'dnsmasq'];
+const scenarios = clientCounts.flatMap((n) =>
+  n === 1
+    ? [
+        { label: '1', n, pin: undefined },
+        { label: '1, one CPU', n, pin: PIN_CPU },
+      ]
+    : [{ label: String(n), n, pin: undefined }],
+);
 const results = new Map<string, number[]>();
 const rig = await NetnsRig.create('tb');
 const running: Running[] = [];
@@ -142,16 +167,17 @@ try {
   for (const name of servers) {
     running.push(await startServer(name, rig, dir, root));
     // warm-up: page cache, ARP, recon's file cache and JIT
-    for (let i = 0; i < WARMUP; i++) await measure(rig, peer.ns, name, 1, bytes);
+    for (let i = 0; i < WARMUP; i++) await measure(rig, peer.ns, name, 1, bytes, undefined);
   }
-  for (const n of clientCounts) {
+  for (const { label, n, pin } of scenarios) {
+    await pinServers(rig, pin ?? ALL_CPUS);
     for (let r = 0; r < rounds; r++) {
       // rotate the order so no server always runs first
       for (let i = 0; i < servers.length; i++) {
         const name = servers[(i + r) % servers.length]!;
-        const v = await measure(rig, peer.ns, name, n, bytes);
-        results.set(`${name}/${n}`, [...(results.get(`${name}/${n}`) ?? []), v]);
-        process.stderr.write(`${name} clients=${n} round=${r}: ${v.toFixed(1)} ms\n`);
+        const v = await measure(rig, peer.ns, name, n, bytes, pin);
+        results.set(`${name}/${label}`, [...(results.get(`${name}/${label}`) ?? []), v]);
+        process.stderr.write(`${name} clients=${label} round=${r}: ${v.toFixed(1)} ms\n`);
       }
     }
   }
@@ -165,14 +191,17 @@ const versions = {
   dnsmasq: (await run(['dnsmasq', '--version'])).stdout.split('\n')[0]?.trim() ?? '',
   hpa: (await run(['dpkg-query', '-W', '-f', '${Version}', 'tftpd-hpa'])).stdout.trim(),
 };
-const cell = (name: ServerName, n: number) => median(results.get(`${name}/${n}`) ?? [NaN]);
+const cell = (name: ServerName, label: string) => median(results.get(`${name}/${label}`) ?? [NaN]);
 const section = `## TFTP
 
 \`node --import tsx bench/tftp.ts --clients ${clientCounts.join(',')} --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, tftpd-hpa ${versions.hpa}, ${versions.dnsmasq}.
 \`${FILE}\` (${bytes} bytes, the distribution's iPXE EFI binary) fetched by N concurrent \`curl --tftp-blksize 1468\`
 processes (lock-step, no windowsize) in a peer namespace across the rig's bridge. 1 client: curl's own
-\`time_total\`; 100 clients: wall time from the first client start to the last client's exit (process start-up
+\`time_total\`, once as the scheduler places client and server, once with every server and the client pinned to
+CPU ${PIN_CPU} ("one CPU": a lock-step transfer is ~580 round trips, and a round where the scheduler puts curl and
+the server on different CPUs pays two cross-CPU wake-ups per round trip, which is what made earlier single-client
+figures bimodal); 100 clients: wall time from the first client start to the last client's exit (process start-up
 included, the same for every server). Median of ${rounds} rounds after ${WARMUP} warm-up fetches per server; the servers run side by side
 (one address each on the bridge, port 69) and the rounds interleave them. recon: its TFTP service alone
 (\`startTftp\`, defaults: maxBlksize 1468, 256 transfers, events into a real state store); \`in.tftpd -L -s\`;
@@ -180,10 +209,10 @@ included, the same for every server). Median of ${rounds} rounds after ${WARMUP}
 
 | clients | recon ms | tftpd-hpa ms | dnsmasq ms | recon vs tftpd-hpa | target |
 |---:|---:|---:|---:|---:|---:|
-${clientCounts
+${scenarios
   .map(
-    (n) =>
-      `| ${n} | ${cell('recon', n).toFixed(0)} | ${cell('tftpd-hpa', n).toFixed(0)} | ${cell('dnsmasq', n).toFixed(0)} | ${(cell('tftpd-hpa', n) / cell('recon', n)).toFixed(2)}× as fast | ≥ 1× |`,
+    ({ label: l }) =>
+      `| ${l} | ${cell('recon', l).toFixed(0)} | ${cell('tftpd-hpa', l).toFixed(0)} | ${cell('dnsmasq', l).toFixed(0)} | ${(cell('tftpd-hpa', l) / cell('recon', l)).toFixed(2)}× as fast | ≥ 1× |`,
   )
   .join('\n')}
 

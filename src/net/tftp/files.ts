@@ -2,7 +2,8 @@
 // `..` segments are refused outright, a leading `/` means the root (as tftpd-hpa's secure mode),
 // and the resolved real path must still lie inside the root (no symlink escape). The iPXE binaries
 // named in config.boot.files (and only those) are also looked up in the distribution's iPXE directories.
-import { open, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ERR } from './codec.js';
 
@@ -35,23 +36,25 @@ function inside(dir: string, path: string): boolean {
 
 /**
  * Real path of `rel` under `dir` if it is a regular file (that stays inside `dir` when `confine`);
- * undefined if absent.
+ * undefined if absent. Synchronous on purpose: a few metadata look-ups answered from the dentry cache
+ * cost microseconds, while each round trip through libuv's thread pool wakes a worker thread that
+ * preempts the event loop just as the transfer starts.
  */
-async function findUnder(
+function findUnder(
   dir: string,
   rel: string,
   confine: boolean,
-): Promise<{ path: string; size: number; mtimeMs: number } | undefined> {
+): { path: string; size: number; mtimeMs: number } | undefined {
   let realDir: string;
   let real: string;
   try {
-    realDir = await realpath(dir);
-    real = await realpath(join(realDir, rel));
+    realDir = realpathSync.native(dir);
+    real = realpathSync.native(join(realDir, rel));
   } catch {
     return undefined;
   }
   if (confine && !inside(realDir, real)) throw new TftpFileError(`${rel} leads out of ${dir}`, ERR.ACCESS);
-  const st = await stat(real);
+  const st = statSync(real);
   if (!st.isFile()) throw new TftpFileError(`${rel} is not a regular file`, ERR.NOT_FOUND);
   return { path: real, size: st.size, mtimeMs: st.mtimeMs };
 }
@@ -131,12 +134,12 @@ export async function openForRead(
   roots: FileRoots,
 ): Promise<{ name: string; path: string; source: BlockSource }> {
   const name = normalizeRequestName(requested);
-  let found = await findUnder(roots.root, name, true);
+  let found = findUnder(roots.root, name, true);
   if (!found && roots.fallbackNames.has(name)) {
     // only fixed names from the config reach here, and distributions link them elsewhere
     // (Debian: /usr/lib/ipxe/ipxe.efi → /boot/ipxe.efi), so these are not confined
     for (const dir of roots.fallbackDirs) {
-      found = await findUnder(dir, name, false);
+      found = findUnder(dir, name, false);
       if (found) break;
     }
   }
