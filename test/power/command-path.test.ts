@@ -2,7 +2,8 @@
 // simulator. Peer A uploads and waits for a command; `recon power peers` queues `shutdown`, A's long-poll
 // takes it and A runs its (injected) power-off command. Peer B uploads an inventory naming its BMC (read by
 // the collector's own ipmitool step from ipmi_sim) and then stays silent: the master gives up waiting and
-// powers B off through that BMC.
+// powers B off through that BMC. Peer C has a BMC and powers itself off after its upload, as the
+// default policy says; a `recollect` makes A collect and upload again before it is shut down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +22,7 @@ const execFileP = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 const A = '52:54:00:c0:22:0a';
 const B = '52:54:00:c0:22:0b';
+const C = '52:54:00:c0:22:0c';
 const PASSWORD = 'Cmd-Path-Bmc-93';
 
 function collectorArgs(dir: string, mac: string, master: string, extra: string[]): string[] {
@@ -59,7 +61,7 @@ async function waitState(socket: string, ok: (s: ReconState) => boolean, what: s
 }
 
 test(
-  'shutdown reaches a waiting collector, which powers off; a silent peer is powered off through its BMC',
+  'shutdown reaches a waiting collector, recollect makes it upload again; a silent peer is powered off through its BMC; a peer with a BMC powers itself off',
   { skip: needs({ tools: ['ipmi_sim', 'ipmitool'] }), timeout: 240_000 },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'recon-cmdpath-'));
@@ -108,7 +110,7 @@ test(
       });
       master = await startMaster({ dir, config: () => config });
       const base = `http://127.0.0.1:${config.ports!.http!}`;
-      for (const mac of [A, B])
+      for (const mac of [A, B, C])
         await writeFile(join(dir, `cmdline-${mac.slice(-2)}`), `BOOTIF=01-${mac.replace(/:/g, '-')}\n`);
 
       // A: no BMC, policy never → uploads, then long-polls for a command
@@ -140,6 +142,37 @@ test(
       );
       assert.equal(state.nodes[A]?.inventory?.summary.bmc, undefined);
 
+      // C has a BMC and the default policy (if-bmc): it powers itself off right after its upload
+      const markerC = join(dir, 'peer-c-powered-off');
+      const c = await execFileP(
+        process.execPath,
+        collectorArgs(dir, C, base, [
+          '--ipmitool',
+          ['ipmitool', ...lan].join(' '),
+          '--poweroff-command',
+          `touch ${markerC}`,
+        ]),
+        { cwd: root, env: bmcEnv, timeout: 120_000 },
+      );
+      assert.match(c.stderr, /inventory stored by master[\s\S]*powering off: touch /);
+      assert.doesNotMatch(c.stderr, /waiting for a command/);
+      await access(markerC);
+
+      // recollect: A collects and uploads again, then waits again
+      const control = await ControlClient.connect(master.socket);
+      try {
+        const rc = await control.action({ name: 'recollect', macs: [A] }, { by: 'test' });
+        assert.equal(rc.ok, true, rc.message);
+      } finally {
+        control.close();
+      }
+      const again =
+        /waiting for a command[\s\S]*master asked to collect again[\s\S]*inventory stored by master[\s\S]*waiting for a command/;
+      for (let i = 0; !again.test(aLog); i++) {
+        assert.ok(i < 200, `A did not collect again: ${aLog}`);
+        await sleep(300);
+      }
+
       const started = Date.now();
       const r = await recon(['power', 'peers', '--mac', A, '--mac', B, '--yes', '--socket', master.socket], {
         timeoutMs: 120_000,
@@ -159,8 +192,11 @@ test(
 
       const after = await waitState(
         master.socket,
-        (s) => s.nodes[A]?.stage === 'powering-off' && s.nodes[B]?.power === 'off',
-        'A powering-off and B off',
+        (s) =>
+          s.nodes[A]?.stage === 'powering-off' &&
+          s.nodes[B]?.power === 'off' &&
+          s.nodes[C]?.stage === 'powering-off',
+        'A and C powering-off, B off',
       );
       assert.equal(after.nodes[B]?.pendingCommand, undefined, 'no shutdown left waiting for B');
     } finally {
