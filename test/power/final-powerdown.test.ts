@@ -94,12 +94,23 @@ test(
       await mkdir(mnt);
 
       const httpPort = await freeTcpPort();
+      const ports = {
+        http: httpPort,
+        dhcp4: await freeTcpPort(),
+        dhcp4Client: await freeTcpPort(),
+        proxyDhcp: await freeTcpPort(),
+        dns: await freeTcpPort(),
+        tftp: await freeTcpPort(),
+        dhcp6: await freeTcpPort(),
+      };
+      // sockets (TCP listening or UDP bound) on any of the master's service ports, as `ss` sees them
+      const listening = `ss -Hlntu | grep -cE ':(${Object.values(ports).join('|')})\\b'`;
       const poweroffLog = join(dir, 'poweroff.log');
       const poweroff = join(dir, 'poweroff.sh');
-      // records each call and whether the data mount was still mounted when it ran
+      // records each call, whether the data mount was still mounted and whether any service still listened
       await writeFile(
         poweroff,
-        `#!/bin/sh\necho "poweroff mounted=$(grep -c ' ${mnt} ' /proc/self/mountinfo)" >> ${poweroffLog}\n`,
+        `#!/bin/sh\necho "poweroff mounted=$(grep -c ' ${mnt} ' /proc/self/mountinfo) listening=$(${listening})" >> ${poweroffLog}\n`,
       );
       await chmod(poweroff, 0o755);
       const cfgPath = join(dir, 'recon.json');
@@ -113,15 +124,7 @@ test(
           controlSocket: sock,
           http: { roots: {}, trustAnySource: true },
           // every other service on free high ports of lo, the rogue-DHCP guard off: nothing leaves this host
-          ports: {
-            http: httpPort,
-            dhcp4: await freeTcpPort(),
-            dhcp4Client: await freeTcpPort(),
-            proxyDhcp: await freeTcpPort(),
-            dns: await freeTcpPort(),
-            tftp: await freeTcpPort(),
-            dhcp6: await freeTcpPort(),
-          },
+          ports,
           guard: { enabled: false },
           power: { poweroffCommand: [poweroff], uploadWaitSeconds: 20 },
         }),
@@ -141,6 +144,8 @@ test(
       );
       await waitLine(master, /ready/, 30_000);
       assert.ok(await portOpen(httpPort), 'HTTP is serving');
+      const before = Number((await run(['sh', '-c', listening])).stdout.trim());
+      assert.ok(before >= 3, `DHCP, DNS, TFTP and HTTP sockets are open (${before})`);
 
       for (const mac of MACS) {
         const inv = sampleInventory();
@@ -184,8 +189,8 @@ test(
       assert.equal(await portOpen(httpPort), false, 'HTTP port closed');
       assert.equal(
         (await readFile(poweroffLog, 'utf8')).trim(),
-        'poweroff mounted=0',
-        'power-off ran once, after the unmount',
+        'poweroff mounted=0 listening=0',
+        'power-off ran once, after the unmount and after every service closed its sockets',
       );
       const fsck = await run(['fsck.ext4', '-n', '-f', dev]);
       assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
