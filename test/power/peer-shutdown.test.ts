@@ -11,7 +11,7 @@ import { StateStore } from '../../src/master/state/store.js';
 import { parseConfig } from '../../src/master/config/load.js';
 import { shutdownPeer } from '../../src/master/power/peer-shutdown.js';
 import { needs } from '../helpers/needs.js';
-import { startIpmiSim } from './ipmi-sim.js';
+import { freeUdpPort, startIpmiSim } from './ipmi-sim.js';
 
 const MAC = '52:54:00:00:00:21';
 const PASSWORD = 'Bmc-Pass-551';
@@ -108,3 +108,48 @@ test('a group-readable password file is refused with a clear message', async () 
     );
   });
 });
+
+test(
+  'a silent peer whose BMC refuses the password or is unreachable: the reason is the result and an event',
+  { skip: needs({ tools: ['ipmi_sim', 'ipmitool'] }) },
+  async () => {
+    const sim = await startIpmiSim({ password: 'another-password', softOffWorks: true });
+    try {
+      const cases: [string, number, RegExp][] = [
+        [
+          'wrong password',
+          sim.port,
+          /^authentication failed: 127\.0\.0\.1:\d+ chassis power status: RAKP 2 HMAC is invalid/,
+        ],
+        [
+          'closed port',
+          await freeUdpPort(),
+          /^BMC unreachable: 127\.0\.0\.1:\d+ chassis power status: .*presence ping: refused/,
+        ],
+      ];
+      for (const [name, port, why] of cases)
+        await withStore(port, 0o600, async (store, config) => {
+          const r = await shutdownPeer({ store, config, log }, MAC, 'test', () => {});
+          assert.equal(r.ok, false, name);
+          assert.match(!r.ok ? r.reason : '', why, name);
+          const ev = store.eventsFor(MAC);
+          const state = ev.filter((e) => e.type === 'power.state').map((e) => e.data);
+          assert.deepEqual(
+            state.map((d) => [d.state, d.via]),
+            [
+              ['powering-off', 'ipmi'],
+              ['unknown', 'ipmi'],
+            ],
+            name,
+          );
+          assert.match(state[1]?.detail ?? '', why, name);
+          const failed = ev.filter((e) => e.type === 'power.step' && !e.data.ok).map((e) => e.data.step);
+          assert.ok(failed.includes('ipmi power status'), `${name}: ${failed.join(', ')}`);
+          assert.equal(store.node(MAC)?.power, 'unknown', name);
+        });
+      assert.equal(await sim.power(), '1', 'nothing was switched');
+    } finally {
+      await sim.stop();
+    }
+  },
+);
