@@ -143,7 +143,7 @@ test(
             name,
           );
           assert.match(state[1]?.detail ?? '', why, name);
-          const failed = ev.filter((e) => e.type === 'power.step' && !e.data.ok).map((e) => e.data.step);
+          const failed = ev.flatMap((e) => (e.type === 'power.step' && !e.data.ok ? [e.data.step] : []));
           assert.ok(failed.includes('ipmi power status'), `${name}: ${failed.join(', ')}`);
           assert.equal(store.node(MAC)?.power, 'unknown', name);
         });
