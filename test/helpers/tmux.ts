@@ -34,9 +34,10 @@ export class Tmux {
     const keep = o.remainOnExit ? [';', 'set-option', '-t', name, 'remain-on-exit', 'on'] : [];
     this.tmux('new-session', '-d', '-s', name, ...size, ...cwd, 'env', ...envArgs, ...argv, ...keep);
   }
-  /** The visible screen; `joined`: lines the terminal wrapped come back as one. */
-  capture(name: string, joined = false): string {
-    return this.tmux('capture-pane', '-p', ...(joined ? ['-J'] : []), '-t', name);
+  /** The visible screen; `joined`: lines the terminal wrapped come back as one; `history`: scrolled-off lines too. */
+  capture(name: string, o: { joined?: boolean; history?: boolean } = {}): string {
+    const flags = [...(o.joined ? ['-J'] : []), ...(o.history ? ['-S', '-'] : [])];
+    return this.tmux('capture-pane', '-p', ...flags, '-t', name);
   }
   keys(name: string, ...keys: string[]): void {
     this.tmux('send-keys', '-t', name, ...keys);
@@ -60,12 +61,11 @@ export class Tmux {
       return false;
     }
   }
-  /** The pid of the program in the pane, and whether it has exited (with remain-on-exit). */
-  pane(name: string): { pid: number; dead: boolean } {
-    const [pid, dead] = this.tmux('display-message', '-p', '-t', name, '#{pane_pid} #{pane_dead}')
-      .trim()
-      .split(' ');
-    return { pid: Number(pid), dead: dead === '1' };
+  /** The pid of the program in the pane, whether it has exited (with remain-on-exit) and its exit status. */
+  pane(name: string): { pid: number; dead: boolean; status?: number } {
+    const f = '#{pane_pid} #{pane_dead} #{pane_dead_status}';
+    const [pid, dead, status] = this.tmux('display-message', '-p', '-t', name, f).trim().split(' ');
+    return { pid: Number(pid), dead: dead === '1', status: status ? Number(status) : undefined };
   }
   kill(): void {
     try {

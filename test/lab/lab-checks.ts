@@ -16,6 +16,21 @@ export function labDataDir(text: string): string {
   return m[1];
 }
 
+/** The last lines of each peer's log of the lab whose output is `text`, for a failure message. */
+export function peerLogs(text: string): string {
+  const dir = /^lab: (\S+) — /m.exec(text)?.[1];
+  if (!dir || !existsSync(join(dir, 'logs'))) return '(no lab logs)';
+  return readdirSync(join(dir, 'logs'))
+    .filter((f) => f.startsWith('peer-'))
+    .map((f) => {
+      const lines = readFileSync(join(dir, 'logs', f), 'utf8')
+        .trimEnd()
+        .split('\n');
+      return `${f}:\n  ${lines.slice(-4).join('\n  ')}`;
+    })
+    .join('\n');
+}
+
 /** `peers` schema-valid inventories and the report in JSON, CSV and HTML; returns the node dirs' MACs. */
 export function assertInventoriesAndReport(dataDir: string, peers: number, context = ''): string[] {
   const nodes = join(dataDir, 'nodes');

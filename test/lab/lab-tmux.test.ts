@@ -1,0 +1,143 @@
+// `recon lab --peers 4` driven like a person in a 120x40 xterm-256color tmux session (the namespace lab
+// as root, the loopback lab otherwise): wait until every inventory is in, press A and confirm, watch the
+// waiting peer power off, switch to the Log screen, press P and type "poweroff". The screen shows each
+// prompt, the progress and the result; afterwards the lab is gone and its data dir holds the report.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { reconArgv } from '../helpers/master.js';
+import { isRoot, needs } from '../helpers/needs.js';
+import { run } from '../helpers/netns.js';
+import { Tmux, until } from '../helpers/tmux.js';
+import { assertInventoriesAndReport, assertLabGone, labDataDir, peerLogs } from './lab-checks.js';
+
+const PEERS = 4;
+/** where a simulated peer rests once its inventory is stored: off (it has a BMC) or waiting for a command */
+const SETTLED = new Set(['waiting', 'powered-off']);
+
+/** The console's summary line ("4 nodes: waiting 1, powered-off 3") as counts per stage. Pure. */
+function stageCounts(screen: string): { nodes: number; stages: Map<string, number> } | undefined {
+  const m = /^(\d+) nodes: (.*)$/m.exec(screen);
+  if (!m) return undefined;
+  const stages = new Map<string, number>();
+  for (const part of (m[2] ?? '').split(',')) {
+    const s = /^\s*(\S+) (\d+)\s*$/.exec(part);
+    if (s) stages.set(s[1]!, Number(s[2]));
+  }
+  return { nodes: Number(m[1]), stages };
+}
+
+function allSettled(screen: string): boolean {
+  const c = stageCounts(screen);
+  if (!c || c.nodes !== PEERS) return false;
+  let done = 0;
+  for (const [stage, n] of c.stages) if (SETTLED.has(stage)) done += n;
+  return done === PEERS;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test(
+  `tmux: recon lab --peers ${PEERS} driven by keys to the final power-down (${isRoot() ? 'namespace' : 'loopback'} lab)`,
+  { skip: needs({ tools: isRoot() ? ['tmux', 'ip'] : ['tmux'] }), timeout: 240_000 },
+  async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'recon-lab-tmux-'));
+    const tmux = new Tmux();
+    const s = 'lab';
+    let labPid: number | undefined;
+    try {
+      const argv = [...reconArgv(), 'lab', '--peers', String(PEERS)];
+      tmux.start(s, argv, { TERM: 'xterm-256color' }, { columns: 120, rows: 40, cwd, remainOnExit: true });
+      labPid = tmux.pane(s).pid;
+
+      // every inventory in: the summary line counts every peer at rest after its upload
+      let screen = '';
+      await until(
+        () => `all ${PEERS} inventories in:\n${screen}\n${peerLogs(tmux.capture(s, { history: true }))}`,
+        () => allSettled((screen = tmux.capture(s))),
+        150_000,
+      );
+      assert.match(screen, /^recon bang (10|127)\.\d+\.\d+\.1 /m);
+      for (let n = 0; n < PEERS; n++) assert.match(screen, new RegExp(`^02:1a:b0:00:00:0${n} `, 'm'));
+      const waiting = stageCounts(screen)?.stages.get('waiting') ?? 0;
+      assert.ok(waiting > 0, `a peer without a BMC waits for a command:\n${screen}`);
+
+      // A: shut down the waiting peers — prompt, confirm, result, and their rows go to powered-off
+      tmux.keys(s, 'A');
+      await tmux.waitFor(
+        s,
+        new RegExp(`Shut down all ${waiting} peer\\(s\\) whose inventory is in\\? \\(y/N\\)`),
+      );
+      tmux.keys(s, 'y');
+      await tmux.waitFor(
+        s,
+        new RegExp(`shutdown-all: ${waiting} of ${waiting} peer\\(s\\) shutting down or off`),
+      );
+      screen = await tmux.waitFor(s, new RegExp(`^${PEERS} nodes: powered-off ${PEERS}\\s*$`, 'm'), 60_000);
+      assert.equal((screen.match(/ powered-off \d+s /g) ?? []).length, PEERS, screen);
+
+      // to the Log screen (one key at a time, as typed), where the power-down's steps will show
+      for (const want of [/ADDRESS/, /FILE|BOOT/i, /action shutdown-all ok/]) {
+        tmux.keys(s, 'Tab');
+        await tmux.waitFor(s, want);
+      }
+
+      // P: the typed-word prompt, the word echoed, then Enter
+      tmux.keys(s, 'P');
+      await tmux.waitFor(s, /FINAL POWER-DOWN of the master\. Type poweroff and Enter \(Esc cancels\):/);
+      tmux.keys(s, 'poweroff');
+      await tmux.waitFor(s, /\(Esc cancels\): poweroff/);
+      tmux.keys(s, 'Enter');
+      await until(
+        () => `the lab exits:\n${tmux.capture(s)}`,
+        // the pty closes a moment before the exit status is known
+        () => tmux.pane(s).status !== undefined,
+        90_000,
+      );
+      const last = tmux.capture(s, { joined: true });
+      // progress: the master's power-down steps in the Log screen; result: the action's answer
+      for (const step of [/power-down network services stopped ok/, /power-down report written ok/])
+        assert.match(last, step);
+      assert.match(last, /master stopping: final power-down by console/);
+      assert.match(last, /poweroff: state closed and synced; powering off/);
+      assert.equal(tmux.pane(s).status, 0, last);
+
+      // the lab is gone; its data dir has the inventories, the report, and the actions taken by the console
+      const all = tmux.capture(s, { joined: true, history: true });
+      const data = labDataDir(all);
+      assert.ok(data.startsWith(cwd), data);
+      assertInventoriesAndReport(data, PEERS, all);
+      const events = await readFile(join(data, 'events.jsonl'), 'utf8');
+      assert.match(events, /"action":"shutdown-all","ok":true[^\n]*"by":"console:/);
+      assert.match(events, /"type":"master\.stopping","data":\{"reason":"final power-down by console:/);
+      assert.ok(!alive(labPid), 'the lab process exited');
+      await assertLabGone(all, dirname(data));
+    } finally {
+      // a failed run: stop the lab through its own teardown, bounded, then make sure of it
+      if (labPid !== undefined && alive(labPid)) {
+        process.kill(labPid, 'SIGTERM');
+        await until(
+          () => 'lab stopped',
+          () => !alive(labPid!),
+          30_000,
+        ).catch(() => process.kill(labPid!, 'SIGKILL'));
+      }
+      tmux.kill();
+      if (labPid !== undefined && isRoot()) {
+        const id = `rlab${labPid % 100000}`;
+        const left = (await run(['ip', 'netns', 'list'])).stdout.match(new RegExp(`^${id}[mp]\\d*`, 'gm'));
+        for (const ns of left ?? []) await run(['ip', 'netns', 'del', ns]);
+      }
+      await rm(cwd, { recursive: true, force: true });
+    }
+  },
+);
