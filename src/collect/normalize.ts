@@ -11,7 +11,7 @@ import { parseLldpctl } from './parsers/lldp.js';
 import { parseLsblk } from './parsers/lsblk.js';
 import { parseLshw } from './parsers/lshw.js';
 import { parseLspci } from './parsers/lspci.js';
-import { parseByPath, parseDetectVirt } from './parsers/misc.js';
+import { parseBootMode, parseByPath, parseDetectVirt } from './parsers/misc.js';
 import { parseNvmeList } from './parsers/nvme.js';
 import { parseCpuinfo, parseMeminfo } from './parsers/proc.js';
 import type { ParseResult } from './parsers/result.js';
@@ -101,8 +101,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
   const byPath = source('by-path', parseByPath);
   const lldp = source('lldpctl', parseLldpctl);
   const virt = source('virt', parseDetectVirt);
-  const efi = source('efi', (t) => ({ ok: true, value: t.trim() === 'uefi' }) as const);
-  const bootMode = efi === undefined ? 'unknown' : efi ? 'uefi' : 'bios';
+  const bootMode = source('efi', parseBootMode) ?? 'unknown';
 
   const disks: DiskInfo[] = blk.map((d) => {
     const smart = source(`smartctl:${d.name}`, parseSmartctl);

@@ -155,3 +155,57 @@ void test('boot NIC: the burnt-in MAC decides, never the bond or bridge that sho
   ];
   for (const [nics, mac, want] of table) assert.equal(bootInterface(nics, mac), want, `${mac}`);
 });
+
+void test('garbage from every source: each one is an unparsable tools entry, never data, never a crash', () => {
+  const GARBAGE = 'Segmentation fault (core dumped)\n\u0000\u00ff{';
+  const ids = [
+    'dmidecode',
+    'lshw',
+    'lspci',
+    'nvme',
+    'virt',
+    'cpuinfo',
+    'meminfo',
+    'by-path',
+    'efi',
+    'ethtool-i:eth0',
+    'ethtool-P:eth0',
+    'ethtool:eth0',
+    'smartctl:vda',
+    'ipmitool-lan',
+    'ipmitool-mc',
+    'ipmitool-fru',
+    'lldpctl',
+  ];
+  const raw = (id: string, stdout: string): [string, RawRun] => [
+    id,
+    { id, argv: [id.split(':')[0]!], stdout, stderr: '', exitCode: 0, durationMs: 1 },
+  ];
+  // ip and lsblk are real (so the per-NIC and per-disk sources are asked for); everything else is garbage
+  const raws = new Map<string, RawRun>([
+    raw('ip', fx('machine/ip-d-addr.json')),
+    raw('lsblk', fx('machine/lsblk.json')),
+    ...ids.map((id) => raw(id, GARBAGE)),
+  ]);
+  const meta = { version: 't', collectedAt: '2026-01-01T00:00:00.000Z', durationMs: 1 };
+  const inv = normalize(raws, meta);
+  assert.equal(validateInventory(inv).ok, true);
+  for (const id of ids) {
+    assert.equal(inv.tools[id]?.status, 'unparsable', id);
+    assert.ok((inv.tools[id]?.stderr ?? '').length > 0, `${id}: says why`);
+  }
+  assert.equal(inv.system.vendor, undefined);
+  assert.equal(inv.cpu.threads, undefined);
+  assert.equal(inv.memory.totalBytes, undefined);
+  assert.equal(inv.bmc.present, false);
+  assert.equal(inv.boot.mode, 'unknown');
+  const eth0 = inv.nics.find((n) => n.name === 'eth0');
+  assert.deepEqual([eth0?.driver, eth0?.speedMbps, eth0?.lldp], [undefined, undefined, undefined]);
+  assert.equal(inv.disks[0]?.smart, undefined);
+
+  // and the two that decide what else runs
+  const bare = normalize(new Map([raw('ip', GARBAGE), raw('lsblk', GARBAGE)]), meta);
+  assert.equal(validateInventory(bare).ok, true);
+  assert.deepEqual([bare.tools.ip?.status, bare.tools.lsblk?.status], ['unparsable', 'unparsable']);
+  assert.deepEqual([bare.nics, bare.disks], [[], []]);
+});

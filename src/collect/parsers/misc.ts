@@ -34,3 +34,11 @@ export function parseByPath(text: string): ParseResult<Map<string, string[]>> {
     return ok(out);
   });
 }
+
+/** The boot-mode probe prints "uefi" or "bios"; anything else is not an answer (never read as BIOS). */
+export function parseBootMode(text: string): ParseResult<'uefi' | 'bios'> {
+  const word = text.trim();
+  return word === 'uefi' || word === 'bios'
+    ? ok(word)
+    : fail(`boot mode probe: ${JSON.stringify(word.slice(0, 40))} is neither uefi nor bios`);
+}
