@@ -134,7 +134,13 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   const ipmi = opts.ipmitool ?? ['ipmitool'];
   const ipmiSteps = async (): Promise<void> => {
     const ids = ['ipmitool-lan', 'ipmitool-mc', 'ipmitool-fru'];
-    const args = [['lan', 'print'], ['mc', 'info'], ['fru']];
+    // `fru print 0`, not `fru`: listing every FRU walks the SDR repository, and ipmitool rebuilds an empty
+    // repository (erase + add) on the BMC while doing so; device 0 alone is a pure read
+    const args = [
+      ['lan', 'print'],
+      ['mc', 'info'],
+      ['fru', 'print', '0'],
+    ];
     if (!opts.ipmitool && !bmcHinted) {
       ids.forEach((id, i) =>
         keep(skipped(id, [...ipmi, ...(args[i] ?? [])], 'no IPMI device (SMBIOS type 38, /dev/ipmi0)')),

@@ -1,8 +1,8 @@
-// The collector's BMC step against a live BMC: ipmi_sim on 127.0.0.1 with a configured LAN channel, and the
-// collector's ipmitool argv prefix pointed at it over RMCP+ (lanplus, -C 3, password through IPMI_PASSWORD).
-// On a peer the same step talks to the local /dev/ipmi0; only the transport differs, the commands
-// (lan print, mc info, fru) and the parsing are the ones a peer runs. A wrong password must leave the BMC
-// fields empty and say why in `tools`, never look like data.
+// The collector's BMC step against a live BMC: ipmi_sim on 127.0.0.1 with a configured LAN channel and FRU
+// data, and the collector's ipmitool argv prefix pointed at it over RMCP+ (lanplus, -C 3, password through
+// IPMI_PASSWORD). On a peer the same step talks to the local /dev/ipmi0; only the transport differs, the
+// commands (lan print, mc info, fru print 0) and the parsing are the ones a peer runs. A wrong password must
+// leave the BMC fields empty and say why in `tools`, never look like data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { validateInventory, type Inventory } from '../../src/shared/inventory/index.js';
 import { needs } from '../helpers/needs.js';
-import { startIpmiSim } from '../power/ipmi-sim.js';
+import { fruImage, startIpmiSim } from '../power/ipmi-sim.js';
 
 const execFileP = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -44,7 +44,17 @@ test(
   'collector reads the BMC through ipmitool: address, MAC, gateway, firmware, IPMI version',
   { skip },
   async () => {
-    const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: true });
+    const fru = fruImage(
+      { vendor: 'Supermicro', product: 'X11DPi-N', serial: 'ZM19AS000123', part: 'X11DPI-N' },
+      {
+        vendor: 'Supermicro',
+        name: 'SYS-6029P-TR',
+        part: 'SYS-6029P-TR',
+        version: '1.01',
+        serial: 'S349721X9A12345',
+      },
+    );
+    const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: true, fru });
     try {
       const env = { ...process.env, IPMI_PASSWORD: PASSWORD };
       for (const set of [
@@ -75,9 +85,17 @@ test(
       assert.equal(inv.tools['ipmitool-lan']?.status, 'ok');
       assert.equal(inv.tools['ipmitool-mc']?.status, 'ok');
       assert.deepEqual(inv.tools['ipmitool-lan']?.argv, [...lanplus(sim.port), 'lan', 'print']);
-      // the simulator has no FRU data: ipmitool exits 1 and the inventory says so
-      assert.equal(inv.tools['ipmitool-fru']?.status, 'failed');
-      assert.equal(inv.tools['ipmitool-fru']?.exitCode, 1);
+      // the builtin FRU device only: read without walking the SDR repository (nothing on stderr)
+      assert.deepEqual(inv.tools['ipmitool-fru'], {
+        status: 'ok',
+        argv: [...lanplus(sim.port), 'fru', 'print', '0'],
+        exitCode: 0,
+        durationMs: inv.tools['ipmitool-fru']?.durationMs,
+      });
+      // why not plain `fru`: on a BMC with an empty SDR repository ipmitool erases and rebuilds it
+      const [cmd, ...args] = lanplus(sim.port);
+      const all = await execFileP(cmd!, [...args, 'fru'], { env, timeout: 20_000 });
+      assert.match(all.stdout, /Product Serial +: S349721X9A12345[\s\S]*SDRR successfully erased/);
       assert.ok(!JSON.stringify(inv).includes(PASSWORD), 'the password is not in the inventory');
     } finally {
       await sim.stop();

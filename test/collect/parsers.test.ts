@@ -225,6 +225,14 @@ void test('ipmitool against ipmi_sim: lan print (configured and blank), mc info,
     manufacturer: 'MontaVista Software, Inc.',
   });
   assert.deepEqual(value(parseIpmiFru(fx('machine/ipmi-sim-fru.txt'))), {});
+  // `fru print 0` (what the collector runs) on a simulator given board and product areas: fields, no heading
+  assert.deepEqual(value(parseIpmiFru(fx('machine/ipmi-sim-fru-print-0.txt'))), {
+    product: 'SYS-6029P-TR',
+    serial: 'S349721X9A12345',
+    vendor: 'Supermicro',
+  });
+  // no FRU data: ipmitool exits 1 with this line; it is not an answer
+  assert.equal(parseIpmiFru(fx('machine/ipmi-sim-fru-print-0-absent.txt')).ok, false);
 });
 
 void test('/proc: this machine — 2 threads on 1 socket, AMD EPYC, 24 GiB', () => {

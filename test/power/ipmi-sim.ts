@@ -26,7 +26,47 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function startIpmiSim(opts: { password: string; softOffWorks: boolean }): Promise<IpmiSim> {
+/** One FRU info area (IPMI FRU spec 1.0): version, length in 8-byte units, head bytes, 8-bit ASCII fields, checksum. */
+function fruArea(head: number[], fields: string[]): number[] {
+  const body = [
+    0x01,
+    0,
+    ...head,
+    ...fields.flatMap((f) => [0xc0 | f.length, ...Buffer.from(f, 'latin1')]),
+    0xc1,
+  ];
+  while ((body.length + 1) % 8) body.push(0);
+  body[1] = (body.length + 1) / 8;
+  return [...body, -body.reduce((a, b) => a + b, 0) & 0xff];
+}
+
+/** A builtin FRU image with a board area and a product area, for `mc_add_fru_data`. */
+export function fruImage(
+  board: { vendor: string; product: string; serial: string; part: string },
+  product: {
+    vendor: string;
+    name: string;
+    part: string;
+    version: string;
+    serial: string;
+  },
+): number[] {
+  // board head: English, manufactured 2016-02-01 04:32 UTC (minutes since 1996, little endian)
+  const b = fruArea([0x19, 0x10, 0x32, 0xa1], [board.vendor, board.product, board.serial, board.part, '']);
+  const p = fruArea(
+    [0x19],
+    [product.vendor, product.name, product.part, product.version, product.serial, '', ''],
+  );
+  const header = [0x01, 0, 0, 1, 1 + b.length / 8, 0, 0];
+  return [...header, -header.reduce((x, y) => x + y, 0) & 0xff, ...b, ...p];
+}
+
+export async function startIpmiSim(opts: {
+  password: string;
+  softOffWorks: boolean;
+  /** builtin FRU device contents (see fruImage); none: the BMC has no FRU data */
+  fru?: number[];
+}): Promise<IpmiSim> {
   const dir = await mkdtemp(join(tmpdir(), 'recon-ipmi-'));
   const port = await freeUdpPort();
   await mkdir(join(dir, 'state'));
@@ -50,7 +90,11 @@ set_working_mc 0x20
   );
   await writeFile(
     join(dir, 'sim.emu'),
-    'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nsel_enable 0x20 1000 0x0a\nmc_enable 0x20\n',
+    'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n' +
+      (opts.fru
+        ? `mc_add_fru_data 0x20 0 ${opts.fru.length} data ${opts.fru.map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ')}\n`
+        : '') +
+      'sel_enable 0x20 1000 0x0a\nmc_enable 0x20\n',
   );
   // "set shutdown 1" is ACPI soft-off: the guest powers off only when softOffWorks
   await writeFile(

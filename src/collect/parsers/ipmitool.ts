@@ -66,14 +66,18 @@ export function parseIpmiMc(text: string): ParseResult<BmcMc> {
   });
 }
 
-/** FRU: board/product identity from the builtin FRU device; a BMC without FRU data is valid (empty). */
+/**
+ * FRU: board/product identity from the builtin FRU device, as `fru print 0` (fields only) or `fru` (under a
+ * "FRU Device Description" heading) print it; a BMC without FRU data is valid (empty).
+ */
 export function parseIpmiFru(
   text: string,
 ): ParseResult<{ product?: string; serial?: string; vendor?: string }> {
   return guard('ipmitool fru', () => {
     const incomplete = requireComplete('ipmitool fru', text);
     if (incomplete) return fail(incomplete);
-    if (!/FRU Device Description/.test(text)) return fail('ipmitool fru: no FRU device in output');
+    if (!/FRU Device Description|^ *(Chassis|Board|Product) [A-Z][A-Za-z ]* *: /m.test(text))
+      return fail('ipmitool fru: no FRU device or field in output');
     const kv = keyValues(text);
     const out: { product?: string; serial?: string; vendor?: string } = {};
     const product = clean(kv.get('Product Name') ?? kv.get('Board Product'));
