@@ -50,10 +50,13 @@ async function bootToMarker(firmware: VmFirmware, index: number): Promise<void> 
     });
     const vm = peers.vms[0]!;
     const mac = vm.spec.mac;
+    let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
       vm.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('VM did not power off')), 150_000)),
-    ]);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('VM did not power off')), 150_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const serial = plainSerial(await readFile(vm.spec.serialLog, 'latin1'));
     assert.equal(exit.code, 0, `qemu: ${vm.stderr()}\nserial:\n${serial.slice(-3000)}`);
     const marker = new RegExp(`${BOOT_MARKER} .*cmdline=(.*)`).exec(serial);

@@ -57,11 +57,9 @@ export async function startRigMaster(rig: NetnsRig, image: LabVmImage): Promise<
       ipv6: { address: 'fd99::1' },
       http: { roots: { '/install': join(d, 'install') } },
       guard: { enabled: false },
+      // the menu's default console= list stays: the lab VM's /init writes to its one serial port itself
       boot: {
-        // a lab VM has one serial port: with the default list (… ttyS1 ttyS0) the 8250 console would
-        // bind to the missing ttyS1 and user space output would be lost
-        consoles: ['ttyS0,115200n8'],
-        // the collector would otherwise listen 35 s for LLDP neighbours that a lab bridge never sends
+        // said on the command line, as an operator would: a lab bridge never carries LLDP neighbours
         extraArgs: ['recon.lldpwait=0'],
       },
     }),
