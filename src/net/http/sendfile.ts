@@ -25,6 +25,12 @@ const EAGAIN = 11;
 const EINTR = 4;
 /** Bytes per sendfile call: large enough to fill any socket buffer, small enough to stay fair. */
 const SLICE = 8 << 20;
+/**
+ * The last bytes of a body go out by a call on the main thread, followed by res.end() in the same turn:
+ * a client closes as soon as it has them, and a worker's completion could reach the event loop after
+ * that close, turning a whole download into "client went away".
+ */
+const TAIL = 1 << 20;
 /** Bytes written through Node to wait for a full socket: a small share of what the socket buffer holds. */
 const WAIT_CHUNK = 64 << 10;
 
@@ -119,28 +125,40 @@ export async function sendfileBody(
     fh = await open(path, 'r');
     let offset = start;
     let remaining = length;
+    let full = false;
     while (remaining > 0) {
       if (socket.destroyed || res.destroyed) return false;
-      const slice = Math.min(remaining, SLICE);
-      let sent = await libc.sendfileOnWorker(fd, fh.fd, offset, slice);
-      // the worker thread's errno is lost: a failed call is repeated here, where errno is readable
-      if (sent < 0) sent = libc.sendfile(fd, fh.fd, offset, slice);
-      if (sent < 0) {
-        const err = libc.errno();
-        if (err === EINTR) continue;
-        if (err !== EAGAIN) return false;
+      const onWorker = remaining > TAIL;
+      const slice = onWorker ? Math.min(remaining - TAIL, SLICE) : remaining;
+      let sent: number;
+      let bySendfile = false;
+      if (full) {
         sent = await writeWhenWritable(socket, fh, offset, Math.min(remaining, WAIT_CHUNK));
+      } else {
+        sent = onWorker
+          ? await libc.sendfileOnWorker(fd, fh.fd, offset, slice)
+          : libc.sendfile(fd, fh.fd, offset, slice);
+        // the worker thread's errno is lost: a failed call is repeated here, where errno is readable
+        if (sent < 0 && onWorker) sent = libc.sendfile(fd, fh.fd, offset, slice);
+        if (sent < 0) {
+          const err = libc.errno();
+          if (err === EINTR) continue;
+          if (err !== EAGAIN) return false;
+          sent = await writeWhenWritable(socket, fh, offset, Math.min(remaining, WAIT_CHUNK));
+        } else bySendfile = true;
       }
       // 0: the file shrank under us, or the socket closed while waiting
       if (sent === 0) return false;
+      // a short sendfile means the socket buffer is full: the next step waits for it to drain
+      full = bySendfile && sent < slice;
       offset += sent;
       remaining -= sent;
       count(sent);
     }
+    res.end();
   } finally {
     libc.close(fd);
     await fh?.close();
   }
-  res.end();
   return true;
 }
