@@ -259,9 +259,12 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     } else if (stoppedBy) {
       ok = false;
     } else {
-      // the console runs until the operator detaches (q) or the master powers down
-      void masterExit.then(() => process.emit('SIGHUP'));
+      // the console runs until the operator detaches (q) or the master powers down; once the console is
+      // gone, a late master exit must not raise a SIGHUP that nobody handles any more
+      let consoleUp = true;
+      void masterExit.then(() => consoleUp && process.emit('SIGHUP'));
       await runConsole({ socket: join(dir, 'control.sock'), readOnly: false, headless: false, ascii: false });
+      consoleUp = false;
       ok = true;
     }
     if (o.keep && master.exitCode === null) {

@@ -152,8 +152,9 @@ export async function tftpFetch(
   const sock = dgramMod.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, r));
   const blksize = opts.blksize ?? 1468;
-  const timeoutMs = opts.timeoutMs ?? 1000;
-  const retries = opts.retries ?? 5;
+  // forgiving like a ROM's backoff: a busy host (hundreds of peers, other load) must not fail the boot
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const retries = opts.retries ?? 8;
   let size = 0;
   let expect = 1;
   let block = 512; // until the OACK says otherwise
