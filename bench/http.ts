@@ -2,7 +2,7 @@
 // HTTP service vs nginx (sendfile on), both in the master namespace of the same netns rig, clients in
 // a peer namespace across the bridge. Writes the table into docs/BENCHMARKS.md under "## HTTP".
 // usage: node --import tsx bench/http.ts [--mib 1024] [--clients 1,32] [--rounds 2]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, mkdir, rm, writeFile, open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -64,6 +64,8 @@ async function measure(
   return (n * bytes) / (1 << 20) / secs;
 }
 
+// the machine may be shared: its load is part of the record
+const loadAtStart = loadavg()[0]!;
 const dir = await mkdtemp(join(tmpdir(), 'recon-bench-http-'));
 // nginx workers run unprivileged and must be able to read the tree
 await chmod(dir, 0o755);
@@ -158,9 +160,10 @@ const section = `## HTTP
 
 \`node --import tsx bench/http.ts --mib ${mib} --clients ${clientCounts.join(',')} --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${nginxVersion}.
+Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end of the run.
 One ${mib} MiB file (random bytes, in the page cache) downloaded whole by N concurrent \`curl -o /dev/null\` processes
 in a peer namespace across the rig's bridge (veth); the figure is N × size / wall time, best of ${rounds} rounds
-(order alternated). recon runs its HTTP service alone (\`startHttp\`: \`send\` decides headers and ranges, the body goes out by sendfile(2) through koffi); nginx runs
+(order alternated). recon runs its HTTP service alone (\`startHttp\`: \`send\` decides headers and ranges, the body goes out by sendfile(2) through koffi on libuv worker threads); nginx runs
 with \`sendfile on\`, \`worker_processes auto\`, access log off. Clients and servers share the same CPUs.
 
 | clients | recon MiB/s | nginx MiB/s | recon / nginx | target |

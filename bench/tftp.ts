@@ -10,7 +10,7 @@
 // round gets follows the machine's other load. So 1 client is measured twice: as the scheduler
 // places things, and with every server and the client pinned to the same CPU (the servers' own cost).
 // usage: node --import tsx bench/tftp.ts [--clients 1,100] [--rounds 9]
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -140,6 +140,8 @@ async function startServer(name: ServerName, rig: NetnsRig, dir: string, root: s
   return killed(child);
 }
 
+// the machine may be shared: its load is part of the record
+const loadAtStart = loadavg()[0]!;
 const dir = await mkdtemp(join(tmpdir(), 'recon-bench-tftp-'));
 await chmod(dir, 0o755);
 const root = join(dir, 'root');
@@ -196,6 +198,7 @@ const section = `## TFTP
 
 \`node --import tsx bench/tftp.ts --clients ${clientCounts.join(',')} --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, tftpd-hpa ${versions.hpa}, ${versions.dnsmasq}.
+Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end of the run.
 \`${FILE}\` (${bytes} bytes, the distribution's iPXE EFI binary) fetched by N concurrent \`curl --tftp-blksize 1468\`
 processes (lock-step, no windowsize) in a peer namespace across the rig's bridge. 1 client: curl's own
 \`time_total\`, once as the scheduler places client and server, once with every server and the client pinned to
