@@ -210,7 +210,7 @@ void test('lldpctl: json from a real lldpd neighbour, json0 with a VLAN, and no 
   assert.equal(value(parseLldpctl('{"lldp": [{}]}\n')).size, 0);
 });
 
-void test('ipmitool against ipmi_sim: lan print (configured and blank), mc info, fru without data', () => {
+void test('ipmitool against ipmi_sim: lan print (configured and blank), mc info, fru with and without data', () => {
   assert.deepEqual(value(parseIpmiLan(fx('machine/ipmi-sim-lan-print.txt'))), {
     ipv4: '10.99.0.250',
     ipv4Source: 'Static Address',

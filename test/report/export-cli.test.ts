@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loopbackConfig, recon, startMaster, type RunningMaster } from '../helpers/master.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
 
@@ -23,6 +24,18 @@ test(
           return c;
         },
       });
+      // the control socket answers first; the HTTP service may still be starting
+      for (
+        let i = 0;
+        !(await fetch(`http://127.0.0.1:${port}/api/v1/hello`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i++
+      ) {
+        assert.ok(i < 100, 'the HTTP service did not come up');
+        await sleep(100);
+      }
       for (const [i, mac] of MACS.entries()) {
         const inv = sampleInventory();
         inv.system.serial = `SER-${i}`;
