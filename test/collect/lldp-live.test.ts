@@ -110,7 +110,7 @@ test(
       const heard = await must([...cli, '-f', 'json', 'show', 'neighbors']);
       const sawPeer = parseLldpctl(heard);
       assert.ok(sawPeer.ok, heard);
-    assert.equal(sawPeer.ok && sawPeer.value.size, 0, heard);
+      assert.equal(sawPeer.ok && sawPeer.value.size, 0, heard);
     } finally {
       daemon?.kill('SIGTERM');
       if (daemon && daemon.exitCode === null) await new Promise((res) => daemon!.once('exit', res));
