@@ -55,10 +55,11 @@ void test('make-recipe-target <recipe> validate checks all profiles offline', { 
   for (const p of PROFILES) assert.match(r.stdout, new RegExp(`^valid: debian-12 profile ${p}$`, 'm'));
 });
 
-void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no hybrid= attribute', async () => {
+void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overlay, no hybrid=, GRUB and Linux on ttyS0', async () => {
   for (const recipe of ['debian-12', 'suse-leap-15.6']) {
     const xml = await readFile(join(DESCRIPTIONS, recipe, 'config.xml'), 'utf8');
-    const type = /<preferences profiles="DracutLive">\s*<type ([^>]*)\/>/.exec(xml)?.[1] ?? '';
+    const block = /<preferences profiles="DracutLive">([\s\S]*?)<\/preferences>/.exec(xml)?.[1] ?? '';
+    const type = /<type ([^>]*?)\/?>/.exec(block)?.[1] ?? '';
     for (const attr of [
       'image="iso"',
       'flags="dmsquash"',
@@ -69,6 +70,15 @@ void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overla
     ])
       assert.ok(type.includes(attr), `${recipe}: ${attr}`);
     assert.doesNotMatch(xml, /\shybrid="/);
+    // GRUB's menu reaches a serial operator too
+    assert.match(
+      block,
+      /<bootloader name="grub2" console="[^"]*\bserial\b[^"]*"/,
+      `${recipe}: GRUB on serial`,
+    );
+    // Linux keeps only the first console= of each driver: a second ttyS would never see the boot
+    const serial = /kernelcmdline="([^"]*)"/.exec(type)?.[1]?.match(/console=ttyS\d/g) ?? [];
+    assert.deepEqual(serial, ['console=ttyS0'], `${recipe}: one serial console, ttyS0`);
   }
 });
 
