@@ -1,52 +1,87 @@
-// The real image, end to end (minutes, so only with RECON_IMAGE_TEST=1): build debian-12 with KIWI, boot the
-// ISO in QEMU (TCG) as a USB stick with its NIC on a test bridge, and see the master role on the serial
-// console; then PXE boot a second VM from that master and see the peer role on its serial console.
+// The real image, end to end (minutes, so only with RECON_IMAGE_TEST=1): build debian-12 with KIWI, place it
+// with the `http` target on a RECON-DATA disk, boot the ISO in QEMU (TCG) as a USB stick with that disk and a
+// NIC on a test bridge and see the master role on the serial console; then PXE boot a second VM from that
+// master over HTTP and see the peer role on its serial console. Timings and sizes are printed at the end.
 // RECON_IMAGE_ISO=<path> boots an already built ISO instead of building one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetnsRig, run } from '../helpers/netns.js';
 import { needs } from '../helpers/needs.js';
 
 const KIWI_DIR = new URL('../../kiwi-description/', import.meta.url).pathname;
+const MAKE_RECIPE_TARGET = join(KIWI_DIR, 'make-recipe-target');
+const MASTER_MAC = '52:54:00:12:34:61';
+const PEER_MAC = '52:54:00:12:34:62';
+const MASTER_V4 = '192.168.219.1';
+// `npm test` leaves it to `npm run test:image`, so that CI with RECON_IMAGE_TEST=1 builds once
+const underNpmTest = process.env.npm_lifecycle_event === 'test';
 const skip =
   needs({ env: 'RECON_IMAGE_TEST' }) ||
-  needs({ root: true, tools: ['kiwi-ng', 'xorriso', 'mksquashfs', 'qemu-system-x86_64', 'make', 'ip'] });
+  (underNpmTest && 'skipped: the real image build runs in npm run test:image') ||
+  needs({
+    root: true,
+    tools: ['kiwi-ng', 'xorriso', 'mksquashfs', 'qemu-system-x86_64', 'make', 'ip', 'mkfs.ext4', 'sha256sum'],
+  });
 
 let rig: NetnsRig;
 let dir = '';
+let buildDir = '';
 let iso = '';
-const timings: Record<string, number> = {};
+let dataDisk = '';
+/** seconds, and sizes in bytes */
+const figures: Record<string, number> = {};
+/** the serial lines that prove each role, quoted at the end */
+const proof: string[] = [];
 
 void before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), 'recon-image-'));
   rig = await NetnsRig.create('img');
   iso = process.env.RECON_IMAGE_ISO ?? '';
+  buildDir = join(KIWI_DIR, 'builds', 'debian-12');
 });
 void after(async () => {
   if (skip) return;
   await rig.teardown();
   await rm(dir, { recursive: true, force: true });
-  process.stdout.write(`# image timings (s): ${JSON.stringify(timings)}\n`);
+  process.stdout.write(`# image figures: ${JSON.stringify(figures)}\n`);
+  for (const line of proof) process.stdout.write(`# serial: ${line}\n`);
 });
 
-/** Polls a serial log until `pattern` shows up; fails with the log's tail after `seconds`. */
-async function waitSerial(log: string, pattern: RegExp, seconds: number): Promise<RegExpExecArray> {
-  const deadline = Date.now() + seconds * 1000;
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+
+/** Serial text without the terminal's escapes and carriage returns. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+}
+
+/** Polls a serial log until `pattern` shows up; fails with the log's tail after `limitSeconds`. */
+async function waitSerial(log: string, pattern: RegExp, limitSeconds: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + limitSeconds * 1000;
   let text = '';
   while (Date.now() < deadline) {
-    text = await readFile(log, 'latin1').catch(() => '');
+    text = plain(await readFile(log, 'latin1').catch(() => ''));
     const m = pattern.exec(text);
     if (m) return m;
-    await sleep(2000);
+    await sleep(1000);
   }
   assert.fail(
-    `no ${String(pattern)} on ${log} within ${seconds} s; last lines:\n${text.split('\n').slice(-40).join('\n')}`,
+    `no ${String(pattern)} on ${log} within ${limitSeconds} s; last lines:\n${text.split('\n').slice(-40).join('\n')}`,
   );
+}
+
+/** The whole serial line a match sits on. */
+function lineOf(m: RegExpExecArray): string {
+  const start = m.input.lastIndexOf('\n', m.index) + 1;
+  const end = m.input.indexOf('\n', m.index);
+  return m.input.slice(start, end < 0 ? undefined : end).trim();
 }
 
 function startVm(name: string, mac: string, tap: string, bootArgs: string[], memMiB: number): string {
@@ -79,43 +114,85 @@ function startVm(name: string, mac: string, tap: string, bootArgs: string[], mem
 void test('kiwi builds the debian-12 live ISO', { skip, timeout: 40 * 60_000 }, async (t) => {
   if (iso) {
     await stat(iso);
+    // the `http` target reads the ISO from the build directory: give it this one
+    buildDir = join(dir, 'build');
+    await mkdir(buildDir);
+    await symlink(iso, join(buildDir, basename(iso)));
     t.skip(`RECON_IMAGE_ISO=${iso} is booted instead`);
     return;
   }
-  const build = join(KIWI_DIR, 'builds', 'debian-12');
   const t0 = Date.now();
-  const r = await run(
-    ['env', `BUILD_DIR=${build}`, join(KIWI_DIR, 'make-recipe-target'), 'debian-12', 'target'],
-    {
-      timeoutMs: 35 * 60_000,
-    },
-  );
-  timings.build = Math.round((Date.now() - t0) / 1000);
+  const r = await run(['env', `BUILD_DIR=${buildDir}`, MAKE_RECIPE_TARGET, 'debian-12', 'target'], {
+    timeoutMs: 35 * 60_000,
+  });
+  figures.buildSeconds = seconds(t0);
   assert.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr.slice(-4000));
-  const isos = (await readdir(build)).filter((f) => f.endsWith('.iso') && !f.endsWith('.install.iso'));
+  const isos = (await readdir(buildDir)).filter((f) => f.endsWith('.iso') && !f.endsWith('.install.iso'));
   assert.equal(isos.length, 1, isos.join(', '));
-  iso = join(build, isos[0]!);
-  const size = (await stat(iso)).size;
-  process.stdout.write(`# built ${iso}: ${(size / 1e6).toFixed(0)} MB in ${timings.build} s\n`);
-  assert.ok(size > 100e6, 'a live ISO with a kernel, an initrd and a squashfs');
-  // the medium the master serves to its peers: kernel + initrd + squashfs, readable without a loop mount
-  const ls = await run(['xorriso', '-indev', iso, '-find', '/', '-type', 'f', '--', '-exec', 'lsdl'], {
+  iso = join(buildDir, isos[0]!);
+});
+
+void test('the ISO holds kernel, initrd and squashfs, readable without a loop mount', { skip }, async () => {
+  assert.ok(iso, 'the build step produced an ISO');
+  figures.isoBytes = (await stat(iso)).size;
+  assert.ok(figures.isoBytes > 100e6, 'a live ISO with a kernel, an initrd and a squashfs');
+  const ls = await run(['xorriso', '-indev', iso, '-find', '/', '-type', 'f', '-exec', 'lsdl', '--'], {
     timeoutMs: 60_000,
   });
   for (const f of ['/boot/x86_64/loader/linux', '/boot/x86_64/loader/initrd', '/LiveOS/squashfs.img'])
     assert.ok(ls.stdout.includes(`'${f}'`), `${f} in the ISO`);
+  // lsdl: "-rw-r--r-- 1 0 0 <bytes> <date> '<path>'"
+  const squash = /\s(\d+)\s+\S+\s+\d+\s+\S+\s+'\/LiveOS\/squashfs\.img'/.exec(ls.stdout);
+  assert.ok(squash?.[1], ls.stdout.slice(0, 2000));
+  figures.squashfsBytes = Number(squash[1]);
 });
+
+void test(
+  'make-recipe-target debian-12 http places ISO, kernel and initrd on a RECON-DATA disk',
+  { skip, timeout: 10 * 60_000 },
+  async () => {
+    assert.ok(iso, 'the build step produced an ISO');
+    const data = join(dir, 'data');
+    const httpDir = join(data, 'install', 'recon');
+    const t0 = Date.now();
+    const r = await run(
+      ['env', `BUILD_DIR=${buildDir}`, `HTTP_DIR=${httpDir}`, MAKE_RECIPE_TARGET, 'debian-12', 'http'],
+      { timeoutMs: 5 * 60_000 },
+    );
+    figures.httpSeconds = seconds(t0);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const base = basename(iso, '.iso');
+    assert.deepEqual((await readdir(httpDir)).sort(), [
+      'SHA256SUMS',
+      `${base}.initrd`,
+      `${base}.iso`,
+      `${base}.kernel`,
+    ]);
+    const check = await run(['sh', '-c', 'cd "$1" && sha256sum -c SHA256SUMS', 'sh', httpDir], {
+      timeoutMs: 5 * 60_000,
+    });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    // the master mounts a file system labelled RECON-DATA on /export and serves /export/install as /install
+    dataDisk = join(dir, 'data.img');
+    const mb = Math.ceil((figures.isoBytes ?? (await stat(iso)).size) / 1e6) + 256;
+    const mk = await run(['mkfs.ext4', '-q', '-F', '-L', 'RECON-DATA', '-d', data, dataDisk, `${mb}M`], {
+      timeoutMs: 5 * 60_000,
+    });
+    assert.equal(mk.code, 0, mk.stderr);
+    await rm(data, { recursive: true, force: true });
+  },
+);
 
 void test(
   'the ISO boots from a USB stick in QEMU and becomes the master',
   { skip, timeout: 20 * 60_000 },
   async () => {
-    assert.ok(iso, 'the build step produced an ISO');
+    assert.ok(iso && dataDisk, 'the build and http steps ran');
     const tap = await rig.addTap();
     const t0 = Date.now();
     const log = startVm(
       'master',
-      '52:54:00:12:34:61',
+      MASTER_MAC,
       tap,
       [
         '-drive',
@@ -124,35 +201,55 @@ void test(
         'qemu-xhci',
         '-device',
         'usb-storage,drive=stick,bootindex=0',
+        '-drive',
+        `if=virtio,file=${dataDisk},format=raw`,
       ],
       2048,
     );
-    const m = await waitSerial(
+    const decided = await waitSerial(
       log,
-      /recon-role: master on (\S+) \(52:54:00:12:34:61\): 192\.168\.219\.1\/24/,
+      new RegExp(`recon: role=master interface=\\S+ \\(${MASTER_MAC}, first Ethernet NIC with link\\)`),
       900,
     );
-    timings.masterRole = Math.round((Date.now() - t0) / 1000);
-    process.stdout.write(`# master role on ${m[1]} after ${timings.masterRole} s: ${m[0]}\n`);
-    const text = await readFile(log, 'latin1');
-    assert.match(
-      text,
-      /recon: role=master interface=\S+ \(52:54:00:12:34:61, first Ethernet NIC with link\)/,
+    const applied = await waitSerial(
+      log,
+      new RegExp(`recon-role: master on (\\S+) \\(${MASTER_MAC}\\): ${MASTER_V4.replace(/\./g, '\\.')}/24`),
+      120,
     );
+    figures.masterRoleSeconds = seconds(t0);
+    const data = await waitSerial(log, /recon-role: data partition \S+ \(RECON-DATA\) on \/export/, 60);
+    // the operator console on ttyS0, connected to the running master (its header names it)
+    const console = await waitSerial(
+      log,
+      new RegExp(`recon bang ${MASTER_V4.replace(/\./g, '\\.')} \\S+`),
+      300,
+    );
+    figures.masterConsoleSeconds = seconds(t0);
+    proof.push(lineOf(decided), lineOf(applied), lineOf(data), console[0]);
   },
 );
 
 void test(
   'a second VM PXE boots from that master into the same image as a peer',
-  { skip, timeout: 25 * 60_000 },
+  { skip, timeout: 30 * 60_000 },
   async () => {
-    assert.ok(iso, 'the build step produced an ISO');
+    assert.ok(figures.masterRoleSeconds, 'the master is up');
     const tap = await rig.addTap();
     const t0 = Date.now();
-    const log = startVm('peer', '52:54:00:12:34:62', tap, ['-boot', 'n'], 3072);
-    const m = await waitSerial(log, /recon: role=peer pxeaddr=(\S+)/, 1200);
-    timings.peerRole = Math.round((Date.now() - t0) / 1000);
-    process.stdout.write(`# peer role after ${timings.peerRole} s: ${m[0]}\n`);
-    assert.equal(m[1], '192.168.219.1');
+    // graphics=off: SeaBIOS copies the text screen (iPXE's messages) to the serial port
+    const log = startVm('peer', PEER_MAC, tap, ['-machine', 'graphics=off', '-boot', 'n'], 3072);
+    const menu = await waitSerial(log, /recon: booting (\S+) from http:\/\/(\S+)/, 300);
+    figures.peerMenuSeconds = seconds(t0);
+    assert.equal(menu[2], MASTER_V4);
+    const initrd = await waitSerial(log, /dracut-\S+ \(Initramfs\)/, 600);
+    figures.peerInitrdSeconds = seconds(t0);
+    const role = await waitSerial(log, /recon: role=peer pxeaddr=(\S+)/, 1500);
+    figures.peerRoleSeconds = seconds(t0);
+    assert.equal(role[1], MASTER_V4);
+    const text = role.input;
+    assert.match(text, new RegExp(`root=live:http://${MASTER_V4.replace(/\./g, '\\.')}/install/recon/`));
+    proof.push(lineOf(menu), lineOf(initrd), lineOf(role));
+    const leased = /recon-role: peer: boot NIC \S+ kept leased/.exec(text);
+    if (leased) proof.push(lineOf(leased));
   },
 );
