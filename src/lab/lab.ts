@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../master/control/client.js';
 import type { ReconConfigInput } from '../master/config/schema.js';
 import type { ReconState } from '../master/state/reducer.js';
+import { REPORT_FORMATS } from '../report/index.js';
+import { writeFileDurable } from '../shared/durable.js';
 import { runConsole } from '../tui/run.js';
 import { instantiateMachine, listMachines } from './machine-instance.js';
 import { prepareLabVms, type LabVmRun } from './vm/lab-vms.js';
@@ -112,6 +114,40 @@ async function waitForSocket(path: string, master: ChildProcess, ms: number): Pr
   }
 }
 
+/**
+ * The fleet report in every format, asked of a master that is still running (the lab ends without its
+ * final power-down: q, Ctrl-C, a signal): what the power-down would have written. Returns the files.
+ */
+async function writeReport(socket: string, dataDir: string): Promise<string[]> {
+  const client = await ControlClient.connect(socket, 2000);
+  // closing the connection answers whatever is pending: a master that does not answer cannot hold the teardown
+  const timer = setTimeout(() => client.close(), 15_000);
+  try {
+    const written: string[] = [];
+    for (const format of REPORT_FORMATS) {
+      const r = await client.action({ name: 'export', format }, { by: 'lab' });
+      const text = (r.data as { text?: unknown } | undefined)?.text;
+      if (!r.ok || typeof text !== 'string') throw new Error(r.message || `no ${format} report`);
+      await writeFileDurable(join(dataDir, `report.${format}`), text);
+      written.push(`report.${format}`);
+    }
+    return written;
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}
+
+/** Waits for `p` or `ms`, whichever comes first, and leaves no timer behind to hold the process. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+const running = (c: ChildProcess | undefined): c is ChildProcess =>
+  c !== undefined && c.exitCode === null && c.signalCode === null;
+
 /** Peers with an inventory, and peers whose last stage is powered-off. Pure. */
 export function progress(state: ReconState, macs: string[]): { inventoried: number; off: number } {
   let inventoried = 0;
@@ -199,7 +235,8 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     const { openSync } = await import('node:fs');
     const start = (argv: string[], logName: string) => {
       const fd = openSync(log(logName), 'a');
-      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd] });
+      // its own process group: a Ctrl-C at the terminal reaches the lab alone, which then stops everything in order
+      const c = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: true });
       children.add(c);
       c.once('exit', () => children.delete(c));
       return c;
@@ -255,7 +292,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       const drive = driveToEnd(join(dir, 'control.sock'), macs, peersDone, say);
       ok = await Promise.race([drive, stopped.then(() => false)]);
       if (stoppedBy) say(`lab: stopped by ${stoppedBy}`);
-      else await Promise.race([masterExit, new Promise((r) => setTimeout(r, 10_000))]);
+      else await within(masterExit, 10_000);
     } else if (stoppedBy) {
       ok = false;
     } else {
@@ -267,16 +304,23 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       consoleUp = false;
       ok = true;
     }
-    if (o.keep && master.exitCode === null) {
+    if (o.keep && running(master)) {
       say(`lab: left running (--keep): ${net.where}, socket ${join(dir, 'control.sock')}`);
       return { ok, dir, message: 'kept' };
     }
     return { ok, dir, message: ok ? 'done' : 'failed' };
   } finally {
-    if (!(o.keep && master?.exitCode === null)) {
+    if (!(o.keep && running(master))) {
       for (const t of pending) clearTimeout(t);
-      master?.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
+      if (running(master)) {
+        await writeReport(join(dir, 'control.sock'), join(dir, 'data')).then(
+          (files) => say(`lab: ${files.join(', ')} written`),
+          (e: unknown) => say(`lab: no report: ${(e as Error).message}`),
+        );
+        const exited = new Promise((r) => master!.once('exit', r));
+        master.kill('SIGTERM');
+        await within(exited, 10_000);
+      }
       stopAll();
       await vmRun?.stop();
       await net.teardown();

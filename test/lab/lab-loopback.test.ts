@@ -109,6 +109,8 @@ test(
       assert.equal(r.code, 1, r.out);
       const data = labDataDir(r.out);
       await stat(join(data, 'events.jsonl'));
+      assert.match(r.out, /lab: report\.json, report\.csv, report\.html written/);
+      for (const f of ['report.json', 'report.csv', 'report.html']) await stat(join(data, f));
       await assertLabGone(r.out, dirname(data));
     } finally {
       await rm(root, { recursive: true, force: true });

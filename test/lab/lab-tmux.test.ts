@@ -2,14 +2,16 @@
 // as root, the loopback lab otherwise): wait until every inventory is in, press A and confirm, watch the
 // waiting peer power off, switch to the Log screen, press P and type "poweroff". The screen shows each
 // prompt, the progress and the result; afterwards the lab is gone and its data dir holds the report.
+// And Ctrl-C in the console ends the lab through the same teardown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { reconArgv } from '../helpers/master.js';
 import { isRoot, needs } from '../helpers/needs.js';
-import { run } from '../helpers/netns.js';
+import { run as runCmd } from '../helpers/netns.js';
 import { Tmux, until } from '../helpers/tmux.js';
 import { assertInventoriesAndReport, assertLabGone, labDataDir, peerLogs } from './lab-checks.js';
 
@@ -46,26 +48,79 @@ function alive(pid: number): boolean {
   }
 }
 
-test(
-  `tmux: recon lab --peers ${PEERS} driven by keys to the final power-down (${isRoot() ? 'namespace' : 'loopback'} lab)`,
-  { skip: needs({ tools: isRoot() ? ['tmux', 'ip'] : ['tmux'] }), timeout: 240_000 },
-  async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'recon-lab-tmux-'));
-    const tmux = new Tmux();
-    const s = 'lab';
-    let labPid: number | undefined;
-    try {
-      const argv = [...reconArgv(), 'lab', '--peers', String(PEERS)];
-      tmux.start(s, argv, { TERM: 'xterm-256color' }, { columns: 120, rows: 40, cwd, remainOnExit: true });
-      labPid = tmux.pane(s).pid;
+const KIND = isRoot() ? 'namespace' : 'loopback';
+const SKIP = needs({ tools: isRoot() ? ['tmux', 'ip'] : ['tmux'] });
 
-      // every inventory in: the summary line counts every peer at rest after its upload
-      let screen = '';
+/** The lab in a tmux session, its pid, and the way to wait for it: the harness both tests share. */
+interface LabSession {
+  tmux: Tmux;
+  s: string;
+  cwd: string;
+  pid: number;
+  /** waits until every peer rests after its upload; returns that screen */
+  settled: () => Promise<string>;
+  /** waits until the lab has exited; returns its exit status */
+  exited: () => Promise<number>;
+}
+
+async function labInTmux(run: (lab: LabSession) => Promise<void>): Promise<void> {
+  const cwd = await mkdtemp(join(tmpdir(), 'recon-lab-tmux-'));
+  const tmux = new Tmux();
+  const s = 'lab';
+  let pid: number | undefined;
+  try {
+    const argv = [...reconArgv(), 'lab', '--peers', String(PEERS)];
+    tmux.start(s, argv, { TERM: 'xterm-256color' }, { columns: 120, rows: 40, cwd, remainOnExit: true });
+    pid = tmux.pane(s).pid;
+    await run({
+      tmux,
+      s,
+      cwd,
+      pid,
+      async settled() {
+        let screen = '';
+        await until(
+          () => `all ${PEERS} inventories in:\n${screen}\n${peerLogs(tmux.capture(s, { history: true }))}`,
+          () => allSettled((screen = tmux.capture(s))),
+          150_000,
+        );
+        return screen;
+      },
+      exited: () =>
+        until(
+          () => `the lab exits:\n${tmux.capture(s, { history: true })}`,
+          // the pty closes a moment before the exit status is known
+          () => tmux.pane(s).status,
+          90_000,
+        ),
+    });
+  } finally {
+    // a failed run: stop the lab through its own teardown, bounded, then make sure of it
+    if (pid !== undefined && alive(pid)) {
+      process.kill(pid, 'SIGTERM');
       await until(
-        () => `all ${PEERS} inventories in:\n${screen}\n${peerLogs(tmux.capture(s, { history: true }))}`,
-        () => allSettled((screen = tmux.capture(s))),
-        150_000,
-      );
+        () => 'lab stopped',
+        () => !alive(pid!),
+        30_000,
+      ).catch(() => process.kill(pid!, 'SIGKILL'));
+    }
+    tmux.kill();
+    if (pid !== undefined && isRoot()) {
+      const id = `rlab${pid % 100000}`;
+      const left = (await runCmd(['ip', 'netns', 'list'])).stdout.match(new RegExp(`^${id}[mp]\\d*`, 'gm'));
+      for (const ns of left ?? []) await runCmd(['ip', 'netns', 'del', ns]);
+    }
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+test(
+  `tmux: recon lab --peers ${PEERS} driven by keys to the final power-down (${KIND} lab)`,
+  { skip: SKIP, timeout: 240_000 },
+  () =>
+    labInTmux(async ({ tmux, s, cwd, pid, settled, exited }) => {
+      // every inventory in: the summary line counts every peer at rest after its upload
+      let screen = await settled();
       assert.match(screen, /^recon bang (10|127)\.\d+\.\d+\.1 /m);
       for (let n = 0; n < PEERS; n++) assert.match(screen, new RegExp(`^02:1a:b0:00:00:0${n} `, 'm'));
       const waiting = stageCounts(screen)?.stages.get('waiting') ?? 0;
@@ -86,7 +141,8 @@ test(
       assert.equal((screen.match(/ powered-off \d+s /g) ?? []).length, PEERS, screen);
 
       // to the Log screen (one key at a time, as typed), where the power-down's steps will show
-      for (const want of [/ADDRESS/, /FILE|BOOT/i, /action shutdown-all ok/]) {
+      // each screen's own column header (the tab line names every screen all the time)
+      for (const want of [/^v ADDRESS /m, /^PROT +STATE +PEER +FILE /m, /action shutdown-all ok/]) {
         tmux.keys(s, 'Tab');
         await tmux.waitFor(s, want);
       }
@@ -97,19 +153,14 @@ test(
       tmux.keys(s, 'poweroff');
       await tmux.waitFor(s, /\(Esc cancels\): poweroff/);
       tmux.keys(s, 'Enter');
-      await until(
-        () => `the lab exits:\n${tmux.capture(s)}`,
-        // the pty closes a moment before the exit status is known
-        () => tmux.pane(s).status !== undefined,
-        90_000,
-      );
+      const status = await exited();
       const last = tmux.capture(s, { joined: true });
       // progress: the master's power-down steps in the Log screen; result: the action's answer
       for (const step of [/power-down network services stopped ok/, /power-down report written ok/])
         assert.match(last, step);
       assert.match(last, /master stopping: final power-down by console/);
       assert.match(last, /poweroff: state closed and synced; powering off/);
-      assert.equal(tmux.pane(s).status, 0, last);
+      assert.equal(status, 0, last);
 
       // the lab is gone; its data dir has the inventories, the report, and the actions taken by the console
       const all = tmux.capture(s, { joined: true, history: true });
@@ -119,25 +170,28 @@ test(
       const events = await readFile(join(data, 'events.jsonl'), 'utf8');
       assert.match(events, /"action":"shutdown-all","ok":true[^\n]*"by":"console:/);
       assert.match(events, /"type":"master\.stopping","data":\{"reason":"final power-down by console:/);
-      assert.ok(!alive(labPid), 'the lab process exited');
+      assert.ok(!alive(pid), 'the lab process exited');
       await assertLabGone(all, dirname(data));
-    } finally {
-      // a failed run: stop the lab through its own teardown, bounded, then make sure of it
-      if (labPid !== undefined && alive(labPid)) {
-        process.kill(labPid, 'SIGTERM');
-        await until(
-          () => 'lab stopped',
-          () => !alive(labPid!),
-          30_000,
-        ).catch(() => process.kill(labPid!, 'SIGKILL'));
-      }
-      tmux.kill();
-      if (labPid !== undefined && isRoot()) {
-        const id = `rlab${labPid % 100000}`;
-        const left = (await run(['ip', 'netns', 'list'])).stdout.match(new RegExp(`^${id}[mp]\\d*`, 'gm'));
-        for (const ns of left ?? []) await run(['ip', 'netns', 'del', ns]);
-      }
-      await rm(cwd, { recursive: true, force: true });
-    }
-  },
+    }),
+);
+
+test(
+  `tmux: Ctrl-C in the console ends recon lab --peers ${PEERS} through its teardown (${KIND} lab)`,
+  { skip: SKIP, timeout: 240_000 },
+  () =>
+    labInTmux(async ({ tmux, s, cwd, pid, settled, exited }) => {
+      await settled();
+      tmux.keys(s, 'C-c');
+      const status = await exited();
+      const all = tmux.capture(s, { joined: true, history: true });
+      assert.equal(status, 0, all);
+      const data = labDataDir(all);
+      assert.ok(data.startsWith(cwd), data);
+      // no power-down ran: the lab asked the master for the report before stopping it
+      assert.match(all, /lab: report\.json, report\.csv, report\.html written/);
+      assertInventoriesAndReport(data, PEERS, all);
+      assert.ok(existsSync(join(data, 'state.json')), 'the master stopped in order (state snapshot written)');
+      assert.ok(!alive(pid), 'the lab process exited');
+      await assertLabGone(all, dirname(data));
+    }),
 );
