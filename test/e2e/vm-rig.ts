@@ -58,10 +58,8 @@ export async function startRigMaster(rig: NetnsRig, image: LabVmImage): Promise<
       http: { roots: { '/install': join(d, 'install') } },
       guard: { enabled: false },
       // the menu's default console= list stays: the lab VM's /init writes to its one serial port itself
-      boot: {
-        // said on the command line, as an operator would: a lab bridge never carries LLDP neighbours
-        extraArgs: ['recon.lldpwait=0'],
-      },
+      // the master puts this on the peers' command line: a lab bridge never carries LLDP neighbours
+      peer: { lldpWaitSeconds: 0 },
     }),
   });
 }

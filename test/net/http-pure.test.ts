@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { PathRefused, decodeRequestPath } from '../../src/net/http/url-path.js';
 import { decideRange, etagMatches } from '../../src/net/http/range.js';
 import { chooseBootImage, compareVersions } from '../../src/net/http/boot-files.js';
-import { kernelArgs, renderBootMenu, renderWaitMenu, type MenuInput } from '../../src/net/http/menu.js';
+import {
+  kernelArgs,
+  peerPolicyArgs,
+  renderBootMenu,
+  renderWaitMenu,
+  type MenuInput,
+} from '../../src/net/http/menu.js';
 import { liveDeviceCandidates } from '../../src/net/http/live-medium.js';
 import { IsoError, descriptorKind, parsePrimaryVolume } from '../../src/net/http/iso9660.js';
 import { normalizeAddress } from '../../src/net/http/source.js';
@@ -127,6 +133,7 @@ const menuInput: MenuInput = {
   imagePath: '/install/recon',
   image: { version: '1.2.3', iso: 'recon.x86_64-1.2.3.iso', kernel: 'linux', initrd: 'initrd-1.2.3' },
   consoles: ['tty0', 'ttyS1,115200n8', 'ttyS0,115200n8'],
+  peer: { powerOffAfterUpload: 'if-bmc', lldpWaitSeconds: 35 },
   extraArgs: ['rd.debug'],
   masterAddress: '192.168.219.1',
   retrySeconds: 10,
@@ -138,8 +145,16 @@ void test('kernelArgs follow ARCHITECTURE §1 in order, consoles and extra args 
     'initrd=initrd-1.2.3 root=live:http://192.168.219.1/install/recon/recon.x86_64-1.2.3.iso rd.live.ram=1 ' +
       'rd.live.image rd.live.overlay.persistent rd.live.overlay.cowfs=ext4 iomem=relaxed ksdevice=bootif ' +
       'BOOTIF=01-${mac:hexhyp} pxeaddr=192.168.219.1 postaction=liveboot nomodeset noquiet splash=off ' +
-      'console=tty0 console=ttyS1,115200n8 console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 rd.debug',
+      'console=tty0 console=ttyS1,115200n8 console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 ' +
+      'recon.poweroff=if-bmc recon.lldpwait=35 rd.debug',
   );
+});
+
+void test('peer policy args: from config, unless an extra argument already names them', () => {
+  const peer = { powerOffAfterUpload: 'never', lldpWaitSeconds: 5 };
+  assert.deepEqual(peerPolicyArgs(peer, []), ['recon.poweroff=never', 'recon.lldpwait=5']);
+  assert.deepEqual(peerPolicyArgs(peer, ['recon.lldpwait=0', 'quiet']), ['recon.poweroff=never']);
+  assert.deepEqual(peerPolicyArgs(peer, ['recon.poweroff=always', 'recon.lldpwait=1']), []);
 });
 
 void test('renderBootMenu: an iPXE script that loads kernel and initrd and retries on failure', () => {

@@ -83,6 +83,7 @@ export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
         imagePath: imageUrlPath(deps.config),
         image: choice.image,
         consoles: deps.config.boot.consoles,
+        peer: deps.config.peer,
         extraArgs: deps.config.boot.extraArgs,
         masterAddress: deps.config.ipv4.address,
         retrySeconds: MENU_RETRY_SECONDS,

@@ -16,6 +16,8 @@ export interface MenuInput {
   image: BootImage;
   /** kernel console= values; the last one becomes /dev/console */
   consoles: readonly string[];
+  /** the peer policy of config.peer, handed to the collector as recon.poweroff= / recon.lldpwait= */
+  peer: { powerOffAfterUpload: string; lldpWaitSeconds: number };
   extraArgs: readonly string[];
   /** the master's IPv4 address, passed to the peer as pxeaddr= */
   masterAddress: string;
@@ -53,8 +55,23 @@ export function kernelArgs(m: MenuInput): string[] {
     'splash=off',
     ...m.consoles.map((c) => `console=${c}`),
     'earlyprintk=serial,ttyS0,115200',
+    ...peerPolicyArgs(m.peer, m.extraArgs),
     ...m.extraArgs,
   ];
+}
+
+/**
+ * The master's peer policy as collector arguments. An extra argument from config that already names one
+ * wins: the collector reads the first occurrence, and the operator's explicit word should be it.
+ */
+export function peerPolicyArgs(peer: MenuInput['peer'], extraArgs: readonly string[]): string[] {
+  const given = new Set(extraArgs.map((a) => a.split('=')[0]));
+  return [
+    ['recon.poweroff', peer.powerOffAfterUpload],
+    ['recon.lldpwait', String(Math.round(peer.lldpWaitSeconds))],
+  ]
+    .filter(([key]) => !given.has(key))
+    .map(([key, value]) => `${key}=${value}`);
 }
 
 /** Text that is safe inside an iPXE `echo` line: no variable expansion, no line breaks. */
