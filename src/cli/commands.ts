@@ -1,6 +1,7 @@
 // The command table: names, options and help texts of every `recon` subcommand, in one place so the
 // help output and the parser cannot drift. The run functions live in src/cli/run-*.ts.
 import type { ParseArgsConfig } from 'node:util';
+import { COLLECT_HELP, COLLECT_OPTIONS } from '../collect/flags.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -61,29 +62,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'collect',
     summary: 'on a peer: inventory this machine and upload it to the master',
-    usage: 'recon collect [--master URL] [--cmdline FILE] [--once]',
-    help: [
-      ['--master URL', 'the master (default: pxeaddr= from the kernel command line, then DNS "bang")'],
-      ['--cmdline FILE', 'read kernel arguments from FILE instead of /proc/cmdline'],
-      ['--once', 'collect and upload, then exit (no power-off, no command polling)'],
-      ['--dry-run', 'collect and print the inventory as JSON; no master needed'],
-      ['--poweroff P', 'after upload: if-bmc (default), always or never'],
-      ['--poweroff-command ARGV', 'the command that powers this node off (default: systemctl poweroff)'],
-      ['--lldp-wait S', 'seconds to listen for LLDP neighbours (default 35)'],
-      ['--replay DIR', 'use tool outputs recorded in DIR instead of running the tools (lab, tests)'],
-      ['--record DIR', 'also save every tool output into DIR (to make a replayable machine)'],
-    ],
-    options: {
-      master: { type: 'string' },
-      cmdline: { type: 'string' },
-      once: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      poweroff: { type: 'string' },
-      'poweroff-command': { type: 'string' },
-      'lldp-wait': { type: 'string' },
-      replay: { type: 'string' },
-      record: { type: 'string' },
-    },
+    usage: 'recon collect [--master URL] [--cmdline FILE] [--once] [--dry-run] [flags]',
+    help: COLLECT_HELP,
+    options: COLLECT_OPTIONS,
   },
   {
     name: 'lab',
