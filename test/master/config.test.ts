@@ -66,6 +66,11 @@ const broken: [string, unknown, RegExp[]][] = [
     { ipv4: { reservations: [{ mac: '52:54:00:00:00:01' }, { mac: '52:54:00:00:00:01' }] } },
     [/reserved twice/],
   ],
+  [
+    'two serial consoles',
+    { boot: { consoles: ['ttyS1,115200n8', 'ttyS0,115200n8'] } },
+    [/^boot\.consoles: Linux takes one serial console/],
+  ],
   ['empty poweroff command', { power: { poweroffCommand: [] } }, [/^power\.poweroffCommand:/]],
   [
     'both password and file',

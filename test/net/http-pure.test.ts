@@ -132,7 +132,7 @@ const menuInput: MenuInput = {
   baseUrl: 'http://192.168.219.1',
   imagePath: '/install/recon',
   image: { version: '1.2.3', iso: 'recon.x86_64-1.2.3.iso', kernel: 'linux', initrd: 'initrd-1.2.3' },
-  consoles: ['tty0', 'ttyS1,115200n8', 'ttyS0,115200n8'],
+  consoles: ['tty0', 'ttyS0,115200n8'],
   peer: { powerOffAfterUpload: 'if-bmc', lldpWaitSeconds: 35 },
   extraArgs: ['rd.debug'],
   masterAddress: '192.168.219.1',
@@ -145,7 +145,7 @@ void test('kernelArgs follow ARCHITECTURE §1 in order, consoles and extra args 
     'initrd=initrd-1.2.3 root=live:http://192.168.219.1/install/recon/recon.x86_64-1.2.3.iso rd.live.ram=1 ' +
       'rd.live.image rd.live.overlay.persistent rd.live.overlay.cowfs=ext4 iomem=relaxed ksdevice=bootif ' +
       'BOOTIF=01-${mac:hexhyp} pxeaddr=192.168.219.1 postaction=liveboot nomodeset noquiet splash=off ' +
-      'console=tty0 console=ttyS1,115200n8 console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 ' +
+      'console=tty0 console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 ' +
       'recon.poweroff=if-bmc recon.lldpwait=35 rd.debug',
   );
 });

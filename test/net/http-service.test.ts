@@ -237,7 +237,7 @@ void test(
       `kernel ${base}/install/recon/linux initrd=initrd-1.2.0 root=live:${base}/install/recon/recon.x86_64-1.2.0.iso ` +
       'rd.live.ram=1 rd.live.image rd.live.overlay.persistent rd.live.overlay.cowfs=ext4 iomem=relaxed ksdevice=bootif ' +
       'BOOTIF=01-${mac:hexhyp} pxeaddr=127.0.0.1 postaction=liveboot nomodeset noquiet splash=off console=tty0 ' +
-      'console=ttyS1,115200n8 console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 recon.poweroff=if-bmc ' +
+      'console=ttyS0,115200n8 earlyprintk=serial,ttyS0,115200 recon.poweroff=if-bmc ' +
       'recon.lldpwait=35 || goto failed';
     for (const platform of ['pcbios', 'efi']) {
       const r = await curl([], `/menu.ipxe?platform=${platform}&arch=${platform === 'efi' ? 7 : 0}`);

@@ -18,11 +18,9 @@ const mac = z
   })
   .transform((s) => s.toLowerCase().replace(/-/g, ':'));
 const absPath = z.string().startsWith('/', { message: 'expected an absolute path' });
-const hostname = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
-    message: 'expected a host name label (letters, digits, -)',
-  });
+const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
+  message: 'expected a host name label (letters, digits, -)',
+});
 
 const reservation = z.strictObject({ mac, ip: ipv4.optional(), hostname: hostname.optional() });
 
@@ -94,8 +92,16 @@ export const configSchema = z.strictObject({
           arm64: z.string().default('arm64-efi/ipxe.efi'),
         })
         .prefault({}),
-      /** consoles on the peer kernel command line; the last becomes /dev/console */
-      consoles: z.array(z.string()).default(['tty0', 'ttyS1,115200n8', 'ttyS0,115200n8']),
+      /**
+       * consoles on the peer kernel command line; the last becomes /dev/console. Linux keeps one console
+       * per device type, so a second ttyS entry would silently take the serial console from the first.
+       */
+      consoles: z
+        .array(z.string())
+        .refine((list) => list.filter((c) => /^ttyS\d/.test(c)).length <= 1, {
+          message: 'Linux takes one serial console: give at most one ttyS entry',
+        })
+        .default(['tty0', 'ttyS0,115200n8']),
       extraArgs: z.array(z.string()).default([]),
       /** the live image under the /install root: its ISO, kernel and initrd are found here */
       imageDir: z.string().default('recon'),

@@ -14,7 +14,7 @@ export interface MenuInput {
   /** URL path of the image directory, e.g. "/install/recon" */
   imagePath: string;
   image: BootImage;
-  /** kernel console= values; the last one becomes /dev/console */
+  /** kernel console= values (one per device type: Linux keeps one); the last one becomes /dev/console */
   consoles: readonly string[];
   /** the peer policy of config.peer, handed to the collector as recon.poweroff= / recon.lldpwait= */
   peer: { powerOffAfterUpload: string; lldpWaitSeconds: number };
