@@ -1,5 +1,6 @@
 // Pure parser for `dmidecode` text output (SMBIOS): BIOS (0), system (1), baseboard (2), chassis (3),
 // processors (4), memory arrays (16) and devices (17), IPMI device (38).
+import type { Dimm } from '../../shared/inventory/types.js';
 import { clean, fail, guard, ok, requireComplete, sizeToBytes, toInt, type ParseResult } from './result.js';
 
 interface DmiRecord {
@@ -17,18 +18,8 @@ export interface DmiProcessor {
   maxMhz?: number;
 }
 
-export interface DmiDimm {
-  slot: string;
-  bank?: string;
-  sizeBytes?: number;
-  type?: string;
-  formFactor?: string;
-  speedMTs?: number;
-  configuredSpeedMTs?: number;
-  vendor?: string;
-  part?: string;
-  serial?: string;
-}
+/** A memory device as dmidecode lists it: the inventory's DIMM record. */
+export type DmiDimm = Dimm;
 
 export interface DmiData {
   bios: { vendor?: string; version?: string; date?: string; uefiSupported: boolean };

@@ -1,19 +1,9 @@
 // Pure parser for `lsblk -J -O -b`: whole disks only (partitions, loop, zram and rom drives are not inventory).
+import type { DiskInfo } from '../../shared/inventory/types.js';
 import { clean, fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
-export interface LsblkDisk {
-  name: string;
-  path: string;
-  model?: string;
-  vendor?: string;
-  serial?: string;
-  wwn?: string;
-  firmware?: string;
-  sizeBytes?: number;
-  rotational?: boolean;
-  removable?: boolean;
-  transport?: string;
-}
+/** A whole disk as lsblk lists it: the inventory's disk record before by-path links and SMART. */
+export type LsblkDisk = Omit<DiskInfo, 'byPath' | 'smart'>;
 
 // Virtual block devices that are not hardware; loop devices are skipped too (never a peer's disk).
 const NOT_HARDWARE = /^(loop|zram|ram|nbd|dm-|md|sr)\d*/;

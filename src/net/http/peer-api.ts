@@ -7,7 +7,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../master/config/schema.js';
-import { normalizeMac, type Mac, type PeerCommand, type Stage } from '../../master/state/events.js';
+import {
+  normalizeMac,
+  STAGE_ORDER,
+  type Mac,
+  type PeerCommand,
+  type Stage,
+} from '../../master/state/events.js';
 import type { StateStore } from '../../master/state/store.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
@@ -18,14 +24,10 @@ import { beginUpload } from '../../master/inflight.js';
 
 export const API_VERSION = 1;
 /** The stages a peer may report about itself; the others belong to DHCP/TFTP/HTTP and the master. */
-export const PEER_STAGES: readonly Stage[] = [
-  'booted',
-  'collecting',
-  'uploaded',
-  'waiting',
-  'powering-off',
-  'powered-off',
-];
+export const PEER_STAGES: readonly Stage[] = STAGE_ORDER.slice(
+  STAGE_ORDER.indexOf('booted'),
+  STAGE_ORDER.indexOf('powered-off') + 1,
+);
 export const MAX_POLL_SECONDS = 30;
 
 export interface PeerApiDeps {
