@@ -2,15 +2,7 @@
 // the sender's MAC address (from sockaddr_ll), which a UDP socket cannot tell. The guard uses it to
 // name the MAC of a rogue DHCP server. Best effort: a small receive buffer and non-blocking drains, so
 // a busy segment costs little and a dropped frame only loses the MAC, never the OFFER itself.
-import {
-  errnoName,
-  int32,
-  loadLibc,
-  MSG_DONTWAIT,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
-  type Libc,
-} from '../libc.js';
+import { errnoName, int32, loadLibc, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, type Libc } from '../libc.js';
 
 const AF_PACKET = 17;
 const SOCK_DGRAM = 2;
