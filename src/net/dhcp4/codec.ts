@@ -161,17 +161,23 @@ function wireSize(val: Buffer): number {
  * Throws RangeError when the packet cannot be made to fit — a bug in the caller, not bad input.
  */
 export function encode(p: Dhcp4Packet, maxSize = DEFAULT_MAX_MESSAGE): Buffer {
-  const opts = [...p.options].filter(
-    ([code]) => code !== Opt.pad && code !== Opt.end && code !== Opt.overload,
-  );
-  const total = opts.reduce((n, [, v]) => n + wireSize(v), 0);
+  let total = 0;
+  for (const [code, val] of p.options) if (isEncoded(code)) total += wireSize(val);
   const mainRoom = Math.max(maxSize, MIN_REPLY_LEN) - OPTIONS_START - 1;
-  const fields: { room: number; items: Buffer[] }[] = [{ room: mainRoom, items: [] }];
-  if (total > mainRoom) {
-    fields[0]!.room -= 3; // leave space for option 52 itself
-    if (!p.file) fields.push({ room: FILE_LEN - 1, items: [] });
-    if (!p.sname) fields.push({ room: SNAME_LEN - 1, items: [] });
+  // Nearly every reply fits in the options field: it is written straight into the packet. Only an
+  // oversized one takes the overload path below, which lays options out over several fields.
+  if (total <= mainRoom) {
+    const buf = Buffer.alloc(Math.max(OPTIONS_START + total + 1, MIN_REPLY_LEN));
+    let off = OPTIONS_START;
+    for (const [code, val] of p.options) if (isEncoded(code)) off = writeOption(buf, off, code, val);
+    buf[off] = Opt.end;
+    writeHeader(buf, p, undefined, undefined);
+    return buf;
   }
+  const opts = [...p.options].filter(([code]) => isEncoded(code));
+  const fields: { room: number; items: Buffer[] }[] = [{ room: mainRoom - 3, items: [] }]; // room for option 52
+  if (!p.file) fields.push({ room: FILE_LEN - 1, items: [] });
+  if (!p.sname) fields.push({ room: SNAME_LEN - 1, items: [] });
   let fi = 0;
   for (const [code, val] of opts) {
     let off = 0;
@@ -197,6 +203,37 @@ export function encode(p: Dhcp4Packet, maxSize = DEFAULT_MAX_MESSAGE): Buffer {
     Buffer.from([Opt.end]),
   ]);
   const buf = Buffer.alloc(Math.max(OPTIONS_START + main.length, MIN_REPLY_LEN));
+  writeHeader(
+    buf,
+    p,
+    snameUsed ? fields[snameIdx]!.items : undefined,
+    fileUsed ? fields[1]!.items : undefined,
+  );
+  main.copy(buf, OPTIONS_START);
+  return buf;
+}
+
+/** Options the encoder writes itself (pad, end and overload) are never copied from the packet. */
+function isEncoded(code: number): boolean {
+  return code !== Opt.pad && code !== Opt.end && code !== Opt.overload;
+}
+
+/** Writes one option at `off`, split into 255-byte instances (RFC 3396); returns the next offset. */
+function writeOption(buf: Buffer, off: number, code: number, val: Buffer): number {
+  let from = 0;
+  do {
+    const n = Math.min(255, val.length - from);
+    buf[off] = code;
+    buf[off + 1] = n;
+    val.copy(buf, off + 2, from, from + n);
+    off += 2 + n;
+    from += n;
+  } while (from < val.length);
+  return off;
+}
+
+/** The fixed BOOTP header and the magic cookie; `sname`/`file` carry overloaded options when given. */
+function writeHeader(buf: Buffer, p: Dhcp4Packet, snameOpts?: Buffer[], fileOpts?: Buffer[]): void {
   buf[0] = p.op;
   buf[1] = p.htype;
   buf[2] = p.hlen;
@@ -209,11 +246,9 @@ export function encode(p: Dhcp4Packet, maxSize = DEFAULT_MAX_MESSAGE): Buffer {
   writeIp(buf, 20, p.siaddr);
   writeIp(buf, 24, p.giaddr);
   p.chaddr.copy(buf, 28, 0, 16);
-  writeField(buf, SNAME_OFF, SNAME_LEN, 'sname', p.sname, snameUsed ? fields[snameIdx]!.items : undefined);
-  writeField(buf, FILE_OFF, FILE_LEN, 'file', p.file, fileUsed ? fields[1]!.items : undefined);
+  writeField(buf, SNAME_OFF, SNAME_LEN, 'sname', p.sname, snameOpts);
+  writeField(buf, FILE_OFF, FILE_LEN, 'file', p.file, fileOpts);
   buf.writeUInt32BE(MAGIC_COOKIE, HEADER_LEN);
-  main.copy(buf, OPTIONS_START);
-  return buf;
 }
 
 function writeField(
@@ -228,14 +263,16 @@ function writeField(
     Buffer.concat([...opts, Buffer.from([Opt.end])]).copy(buf, off);
     return;
   }
-  const bytes = Buffer.from(text, 'latin1');
-  if (bytes.length >= len)
-    throw new RangeError(`${name} "${text}" is ${bytes.length} bytes (max ${len - 1})`);
-  bytes.copy(buf, off);
+  // latin1 is one byte per character, so the length check needs no encoded copy
+  if (text.length >= len) throw new RangeError(`${name} "${text}" is ${text.length} bytes (max ${len - 1})`);
+  if (text) buf.write(text, off, 'latin1');
 }
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** The client's MAC from chaddr, when it is Ethernet (htype 1, hlen 6); recon keys nodes by it. */
 export function clientMac(p: Dhcp4Packet): string | undefined {
   if (p.htype !== 1 || p.hlen !== 6) return undefined;
-  return [...p.chaddr.subarray(0, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const c = p.chaddr;
+  return `${HEX_BYTE[c[0]!]}:${HEX_BYTE[c[1]!]}:${HEX_BYTE[c[2]!]}:${HEX_BYTE[c[3]!]}:${HEX_BYTE[c[4]!]}:${HEX_BYTE[c[5]!]}`;
 }

@@ -42,6 +42,24 @@ export interface ReplyParams {
   message?: string;
 }
 
+/** Encoded network options per settings object: the same for every reply, so built once. */
+const networkOptionCache = new WeakMap<NetworkParams, [number, Buffer][]>();
+
+function networkOptions(n: NetworkParams): [number, Buffer][] {
+  let opts = networkOptionCache.get(n);
+  if (!opts) {
+    opts = [
+      [Opt.subnetMask, ipv4Bytes(n.subnetMask)],
+      [Opt.broadcastAddress, ipv4Bytes(n.broadcast)],
+      [Opt.router, ipv4Bytes(n.router)],
+      [Opt.dnsServers, ipv4Bytes(n.dns)],
+      [Opt.domainName, Buffer.from(n.domain, 'latin1')],
+    ];
+    networkOptionCache.set(n, opts);
+  }
+  return opts;
+}
+
 /** RFC 2131 table 3 + the PXE/iPXE boot options; option 82 is echoed last (RFC 3046 §2.2). */
 export function buildReply(req: Dhcp4Packet, client: Dhcp4Client, p: ReplyParams): Dhcp4Packet {
   const o = new Map<number, Buffer>();
@@ -56,13 +74,7 @@ export function buildReply(req: Dhcp4Packet, client: Dhcp4Client, p: ReplyParams
       o.set(Opt.renewalTime, u32Bytes(Math.floor(p.leaseSeconds * 0.5)));
       o.set(Opt.rebindingTime, u32Bytes(Math.floor(p.leaseSeconds * 0.875)));
     }
-    if (p.network) {
-      o.set(Opt.subnetMask, ipv4Bytes(p.network.subnetMask));
-      o.set(Opt.broadcastAddress, ipv4Bytes(p.network.broadcast));
-      o.set(Opt.router, ipv4Bytes(p.network.router));
-      o.set(Opt.dnsServers, ipv4Bytes(p.network.dns));
-      o.set(Opt.domainName, Buffer.from(p.network.domain, 'latin1'));
-    }
+    if (p.network) for (const [code, val] of networkOptions(p.network)) o.set(code, val);
     if (p.hostname) o.set(Opt.hostname, Buffer.from(p.hostname, 'latin1'));
     if (p.boot) setBootOptions(o, client, p.boot, p.nextServer);
   }
