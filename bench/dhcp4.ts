@@ -2,6 +2,11 @@
 // on), dnsmasq and Kea (memfile, persist=true), on the same netns rig, broadcast and unicast.
 // Writes the table into docs/BENCHMARKS.md under "## DHCPv4".
 // usage: node --import tsx bench/dhcp4.ts [--seconds 10] [--rates 1000,6000] [--clients 140]
+//        [--servers recon,kea,dnsmasq] [--modes broadcast,unicast] [--no-doc] [--verbose]
+// Each row also says where lost packets went: the kernel's UDP receive-buffer overflow counters of the
+// server's namespace and of perfdhcp's (each namespace counts its own sockets).
+// --no-doc prints the table without touching the docs; --verbose also prints perfdhcp's own report
+// and all UDP counters of both namespaces for each row.
 import { cpus } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +20,15 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '1000,6000,9000' },
     clients: { type: 'string', default: '140' },
     servers: { type: 'string', default: 'recon,kea,dnsmasq' },
+    modes: { type: 'string', default: 'broadcast,unicast' },
+    'no-doc': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
 const rates = values.rates.split(',').map(Number);
 const clients = Number(values.clients);
+const modes = values.modes.split(',') as ('broadcast' | 'unicast')[];
 const RANGE = ['10.99.0.100', '10.99.0.250'] as const;
 
 interface Row {
@@ -32,9 +41,30 @@ interface Row {
   dropPct: number;
   offerMs: number;
   ackMs: number;
+  /** datagrams the kernel dropped because the server's socket buffer was full */
+  serverOverflows: number;
+  /** the same on perfdhcp's side: replies that arrived but perfdhcp did not read in time */
+  clientOverflows: number;
 }
 
 type Stop = () => Promise<void>;
+
+/** The Udp counters of /proc/net/snmp as seen from inside `ns` (each namespace has its own). */
+async function udpCounters(rig: NetnsRig, ns: string): Promise<Record<string, number>> {
+  const lines = (await rig.exec(ns, ['cat', '/proc/net/snmp'])).stdout
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const [names, nums] = lines.map((l) => l.split(/\s+/).slice(1));
+  const out: Record<string, number> = {};
+  names?.forEach((n, i) => (out[n] = Number(nums?.[i])));
+  return out;
+}
+
+function counterDelta(a: Record<string, number>, b: Record<string, number>): string {
+  return ['InDatagrams', 'OutDatagrams', 'RcvbufErrors', 'SndbufErrors', 'InErrors']
+    .map((k) => `${k}=${(b[k] ?? 0) - (a[k] ?? 0)}`)
+    .join(' ');
+}
 
 async function startRecon(rig: NetnsRig): Promise<Stop> {
   const r = await ReconDhcp4.start(
@@ -45,7 +75,10 @@ async function startRecon(rig: NetnsRig): Promise<Stop> {
     [],
     { RECON_TEST_QUIET_EVENTS: '1' },
   );
-  return async () => void (await r.stop());
+  return async () => {
+    await r.stop();
+    if (values.verbose && r.stderr) process.stderr.write(`recon stderr:\n${r.stderr}\n`);
+  };
 }
 
 async function startDnsmasq(rig: NetnsRig): Promise<Stop> {
@@ -110,7 +143,9 @@ const SERVERS: Record<string, (rig: NetnsRig) => Promise<Stop>> = {
   dnsmasq: startDnsmasq,
 };
 
-function parse(out: string): Omit<Row, 'server' | 'mode' | 'target'> | undefined {
+function parse(
+  out: string,
+): Omit<Row, 'server' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows'> | undefined {
   const m =
     /DISCOVER-OFFER[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms[\s\S]*?REQUEST-ACK[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms/.exec(
       out,
@@ -137,7 +172,7 @@ async function measure(server: string): Promise<Row[]> {
     await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
     const stop = await SERVERS[server]!(rig);
     try {
-      for (const mode of ['broadcast', 'unicast'] as const) {
+      for (const mode of modes) {
         for (const target of rates) {
           const argv = [
             'perfdhcp',
@@ -152,13 +187,30 @@ async function measure(server: string): Promise<Row[]> {
             `${seconds}`,
           ];
           argv.push('-W', '2000000', ...(mode === 'unicast' ? ['10.99.0.1'] : []));
+          const before = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
           const r = await rig.exec(peer.ns, argv, { timeoutMs: (seconds + 30) * 1000 });
+          const after = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
+          if (values.verbose) {
+            process.stderr.write(
+              `${r.stdout}${r.stderr}\nserver ns UDP: ${counterDelta(before[0]!, after[0]!)}\n` +
+                `perfdhcp ns UDP: ${counterDelta(before[1]!, after[1]!)}\n`,
+            );
+          }
           const res = parse(r.stdout + r.stderr);
           if (!res) {
             process.stderr.write(`${server} ${mode} ${target}: no result\n${r.stdout}${r.stderr}\n`);
             continue;
           }
-          const row = { server, mode, target, ...res };
+          const overflows = (i: number): number =>
+            (after[i]!.RcvbufErrors ?? 0) - (before[i]!.RcvbufErrors ?? 0);
+          const row = {
+            server,
+            mode,
+            target,
+            ...res,
+            serverOverflows: overflows(0),
+            clientOverflows: overflows(1),
+          };
           process.stderr.write(`${JSON.stringify(row)}\n`);
           rows.push(row);
         }
@@ -174,10 +226,10 @@ async function measure(server: string): Promise<Row[]> {
 
 function table(rows: Row[]): string {
   const head =
-    '| server | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms |\n|---|---|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (r) =>
-      `| ${r.server} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} |`,
+      `| ${r.server} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} |`,
   );
   return [head, ...lines].join('\n');
 }
@@ -194,10 +246,16 @@ perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row with ${clien
 addresses on the netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255.
 recon runs with lease persistence on: every ACK waits for its \`lease.granted\` event to be fsynced (group commit).
 Kea uses memfile with \`persist: true\`; dnsmasq writes its lease file. Drops = unanswered DISCOVERs + REQUESTs.
+"Overflows" are datagrams the kernel discarded because a receive buffer was full: the server's socket (a request
+the server never saw) or perfdhcp's (a reply that arrived but the load generator did not read in time).
 
 ${table(rows)}
 `;
 const docPath = 'docs/BENCHMARKS.md';
+if (values['no-doc']) {
+  process.stdout.write(section);
+  process.exit(0);
+}
 const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
 const re = /## DHCPv4\n[\s\S]*?(?=\n## |$)/;
 writeFileSync(
