@@ -296,10 +296,13 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     } else if (stoppedBy) {
       ok = false;
     } else {
-      // the console runs until the operator detaches (q) or the master powers down; once the console is
-      // gone, a late master exit must not raise a SIGHUP that nobody handles any more
+      // the console runs until the operator detaches (q) or the master powers down; after the power-down
+      // it stays a second, so its last frame shows the result. Once the console is gone, a late master
+      // exit must not raise a SIGHUP that nobody handles any more.
       let consoleUp = true;
-      void masterExit.then(() => consoleUp && process.emit('SIGHUP'));
+      void masterExit
+        .then(() => new Promise((r) => setTimeout(r, 1000)))
+        .then(() => consoleUp && process.emit('SIGHUP'));
       await runConsole({ socket: join(dir, 'control.sock'), readOnly: false, headless: false, ascii: false });
       consoleUp = false;
       ok = true;
