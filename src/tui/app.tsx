@@ -2,10 +2,10 @@
 // the help) and the footer. It renders the feed's state and turns keys into UI changes (ui-state.ts)
 // and actions sent back to the master through the feed. No network code here.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, useInput, type Key } from 'ink';
 import type { Mac, ReconEvent } from '../master/state/events.js';
 import type { MasterFeed } from './master-feed.js';
-import { commandFor } from './keys.js';
+import { commandFor, splitKeys } from './keys.js';
 import {
   activeTransfers,
   filterNodes,
@@ -188,7 +188,11 @@ function Console(props: ConsoleAppProps) {
   const factsRef = useRef(facts);
   factsRef.current = facts;
 
-  useInput((input, key) => {
+  useInput((chunk, chunkKey) => {
+    for (const [input, key] of splitKeys(chunk, chunkKey)) onKey(input, key);
+  });
+
+  function onKey(input: string, key: Key): void {
     const cur = latest.current.ui;
     const f = factsRef.current;
     const commit = (next: UiState, effect?: Effect) => {
@@ -231,7 +235,7 @@ function Console(props: ConsoleAppProps) {
       setNodeMac(mac);
     }
     commit(r.ui, r.effect);
-  });
+  }
 
   let body;
   if (ui.help)

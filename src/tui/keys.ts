@@ -142,6 +142,25 @@ export const BINDINGS: readonly Binding[] = [
   },
 ];
 
+/**
+ * Splits a run of plain keys that reached the console in one read (fast typing or a paste on a serial
+ * line: Ink passes such a run as one `input`) into one press per character, so `Tab Tab` or
+ * `poweroff⏎` do what they would do one at a time. Escape sequences come already split by Ink;
+ * control and meta chords are single keys.
+ */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+  if ([...input].length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  const none = Object.fromEntries(
+    Object.entries(key).map(([k, v]) => [k, typeof v === 'boolean' ? false : v]),
+  ) as unknown as Key;
+  return [...input].map((ch): [string, Key] => {
+    if (ch === '\r' || ch === '\n') return ['', { ...none, return: true }];
+    if (ch === '\t') return ['', { ...none, tab: true }];
+    if (ch === '\x7f' || ch === '\b') return ['', { ...none, backspace: true }];
+    return [ch, { ...none, shift: /[A-Z]/.test(ch) }];
+  });
+}
+
 /** The command a key press means, if any. */
 export function commandFor(input: string, key: Key): Command | undefined {
   return BINDINGS.find((b) => b.matches(input, key))?.command;

@@ -13,7 +13,7 @@ import {
   ipSortKey,
 } from '../../src/tui/format.js';
 import { decideTerminalMode } from '../../src/tui/terminal-mode.js';
-import { BINDINGS, commandFor, footerLine, helpLines } from '../../src/tui/keys.js';
+import { BINDINGS, commandFor, footerLine, helpLines, splitKeys } from '../../src/tui/keys.js';
 import { filterNodes, layoutColumns, rowText, sortNodes, stageCell } from '../../src/tui/node-table.js';
 import { applyCommand, applyPromptKey, initialUi, type ViewFacts } from '../../src/tui/ui-state.js';
 import { describeEvent, eventLineText } from '../../src/tui/describe-event.js';
@@ -107,6 +107,20 @@ test('terminal mode: pipes and non-raw stdin go headless; serial TERMs go ASCII;
   assert.equal(decideTerminalMode({ headless: false, ascii: true }, tty).ascii, true);
   assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, noColor: '1' }).color, false);
   assert.equal(decideTerminalMode({ headless: false, ascii: false }, { ...tty, noColor: '' }).color, true);
+});
+
+test('splitKeys: a run of plain keys becomes one press per key; single keys and chords stay whole', () => {
+  const presses = (input: string, key = noKey) =>
+    splitKeys(input, key).map(([i, k]) => (k.return ? '⏎' : k.tab ? '⇥' : k.backspace ? '⌫' : i));
+  assert.deepEqual(presses('Ppoweroff\r'), ['P', ...'poweroff', '⏎']);
+  assert.deepEqual(presses('\t\t'), ['⇥', '⇥']);
+  assert.deepEqual(presses('ab\x7f'), ['a', 'b', '⌫']);
+  assert.deepEqual(splitKeys('P', noKey), [['P', noKey]]);
+  assert.equal(splitKeys('Ay', noKey)[0]![1].shift, true);
+  assert.equal(splitKeys('Ay', noKey)[1]![1].shift, false);
+  assert.deepEqual(splitKeys('', { ...noKey, downArrow: true }), [['', { ...noKey, downArrow: true }]]);
+  assert.deepEqual(splitKeys('c', { ...noKey, ctrl: true }).length, 1);
+  assert.equal(commandFor(...splitKeys('\t\t', noKey)[1]!), 'nextScreen');
 });
 
 test('key table: dispatch, footer fits 80 columns and keeps the action keys, help lists every binding', () => {

@@ -198,6 +198,17 @@ test('A shuts down every inventoried peer after y; P needs the typed word', asyn
   });
 });
 
+test('keys that arrive in one read (a paste, a fast serial line) act one by one', async () => {
+  await withConsole({}, async ({ master, press, waitText }) => {
+    await press('\t\t\t');
+    await waitText('no events since this console connected');
+    await press('\t');
+    await press(`Ppoweroff${KEY.enter}`);
+    await waitText('poweroff: poweroff accepted');
+    assert.equal(master.actions[0]?.action.name, 'poweroff');
+  });
+});
+
 test('an action the master cannot run yet says so', async () => {
   await withConsole({ actions: [] }, async ({ master, press, waitText }) => {
     await press('s');
