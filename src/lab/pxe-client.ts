@@ -3,7 +3,7 @@
 // Built on recon's own DHCPv4 and TFTP codecs; one socket per exchange, bound to the peer's NIC.
 import { randomInt } from 'node:crypto';
 import type dgram from 'node:dgram';
-import { BOOTREQUEST, FLAG_BROADCAST, decode, encode, type Dhcp4Packet } from '../net/dhcp4/codec.js';
+import { bootRequest, FLAG_BROADCAST, decode, encode, type Dhcp4Packet } from '../net/dhcp4/codec.js';
 import { MessageType, Opt, ipv4Bytes, readIpv4, readText, readU8 } from '../net/dhcp4/options.js';
 import { OP, decode as decodeTftp, encodeAck, encodeRequest } from '../net/tftp/codec.js';
 import { openDeviceSocket } from '../net/bind-device.js';
@@ -44,8 +44,6 @@ export function dhcpRequest(
   type: 'DISCOVER' | 'REQUEST',
   offer?: { ip: string; serverId: string },
 ): Dhcp4Packet {
-  const chaddr = Buffer.alloc(16);
-  Buffer.from(r.mac.replace(/:/g, ''), 'hex').copy(chaddr);
   const arch = ARCH[r.firmware];
   const o = new Map<number, Buffer>();
   o.set(Opt.messageType, Buffer.from([MessageType[type]]));
@@ -62,23 +60,7 @@ export function dhcpRequest(
     o.set(Opt.requestedIp, ipv4Bytes(offer.ip));
     o.set(Opt.serverId, ipv4Bytes(offer.serverId));
   }
-  return {
-    op: BOOTREQUEST,
-    htype: 1,
-    hlen: 6,
-    hops: 0,
-    xid,
-    secs: 0,
-    flags: FLAG_BROADCAST,
-    ciaddr: '0.0.0.0',
-    yiaddr: '0.0.0.0',
-    siaddr: '0.0.0.0',
-    giaddr: '0.0.0.0',
-    chaddr,
-    sname: '',
-    file: '',
-    options: o,
-  };
+  return bootRequest({ mac: r.mac, xid, flags: FLAG_BROADCAST, options: o });
 }
 
 function awaitReply(

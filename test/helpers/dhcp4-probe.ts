@@ -4,29 +4,18 @@
 // usage: node --import tsx test/helpers/dhcp4-probe.ts discover MAC WAIT_MS
 //        node --import tsx test/helpers/dhcp4-probe.ts pxe-request MAC WAIT_MS CIADDR SERVER
 import dgram from 'node:dgram';
-import { BOOTREQUEST, FLAG_BROADCAST, decode, encode, type Dhcp4Packet } from '../../src/net/dhcp4/codec.js';
+import { bootRequest, FLAG_BROADCAST, decode, encode } from '../../src/net/dhcp4/codec.js';
 import { MessageType, Opt, messageTypeName } from '../../src/net/dhcp4/options.js';
 
 const [mode, mac = '52:54:00:dd:00:01', waitArg = '2000', ciaddr = '0.0.0.0', server = ''] =
   process.argv.slice(2);
-const chaddr = Buffer.alloc(16);
-Buffer.from(mac.replace(/:/g, ''), 'hex').copy(chaddr);
 const pxe = mode === 'pxe-request';
-const req: Dhcp4Packet = {
-  op: BOOTREQUEST,
-  htype: 1,
-  hlen: 6,
-  hops: 0,
+const req = bootRequest({
+  mac,
   xid: (Math.random() * 0xffffffff) >>> 0,
   secs: 4,
   flags: pxe ? 0 : FLAG_BROADCAST,
   ciaddr,
-  yiaddr: '0.0.0.0',
-  siaddr: '0.0.0.0',
-  giaddr: '0.0.0.0',
-  chaddr,
-  sname: '',
-  file: '',
   options: new Map([
     [Opt.messageType, Buffer.from([pxe ? MessageType.REQUEST : MessageType.DISCOVER])],
     [Opt.paramRequestList, Buffer.from([1, 3, 6, 43, 60, 66, 67])],
@@ -35,7 +24,7 @@ const req: Dhcp4Packet = {
     [Opt.clientNdi, Buffer.from([1, 2, 1])],
     [Opt.clientUuid, Buffer.concat([Buffer.from([0]), Buffer.alloc(16, 0x5a)])],
   ]),
-};
+});
 const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
 await new Promise<void>((r) => sock.bind(pxe ? 4011 : 68, pxe ? ciaddr : '0.0.0.0', () => r()));
 sock.setBroadcast(true);

@@ -270,6 +270,36 @@ function writeField(
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** A client's BOOTREQUEST from an Ethernet MAC: the header fields a client leaves at zero are zero. */
+export function bootRequest(f: {
+  mac: string;
+  xid: number;
+  options: Map<number, Buffer>;
+  flags?: number;
+  ciaddr?: string;
+  secs?: number;
+}): Dhcp4Packet {
+  const chaddr = Buffer.alloc(16);
+  Buffer.from(f.mac.replace(/[:-]/g, ''), 'hex').copy(chaddr);
+  return {
+    op: BOOTREQUEST,
+    htype: 1,
+    hlen: 6,
+    hops: 0,
+    xid: f.xid,
+    secs: f.secs ?? 0,
+    flags: f.flags ?? 0,
+    ciaddr: f.ciaddr ?? '0.0.0.0',
+    yiaddr: '0.0.0.0',
+    siaddr: '0.0.0.0',
+    giaddr: '0.0.0.0',
+    chaddr,
+    sname: '',
+    file: '',
+    options: f.options,
+  };
+}
+
 /** The client's MAC from chaddr, when it is Ethernet (htype 1, hlen 6); recon keys nodes by it. */
 export function clientMac(p: Dhcp4Packet): string | undefined {
   if (p.htype !== 1 || p.hlen !== 6) return undefined;

@@ -6,7 +6,7 @@ import type { MasterFlags } from '../../master/service.js';
 import type { Mac, RogueServer } from '../../master/state/events.js';
 import {
   BOOTREPLY,
-  BOOTREQUEST,
+  bootRequest,
   clientMac,
   decode,
   encode,
@@ -30,29 +30,16 @@ export function isGuardProbeMac(mac: string): boolean {
 }
 
 export function buildDiscover(mac: Mac, xid: number): Buffer {
-  const chaddr = Buffer.alloc(16);
-  Buffer.from(mac.replace(/:/g, ''), 'hex').copy(chaddr);
-  const p: Dhcp4Packet = {
-    op: BOOTREQUEST,
-    htype: 1,
-    hlen: 6,
-    hops: 0,
+  const p = bootRequest({
+    mac,
     xid,
-    secs: 0,
     // the probe MAC is not ours on the wire: ask for broadcast replies so the OFFER reaches us at all
     flags: FLAG_BROADCAST,
-    ciaddr: '0.0.0.0',
-    yiaddr: '0.0.0.0',
-    siaddr: '0.0.0.0',
-    giaddr: '0.0.0.0',
-    chaddr,
-    sname: '',
-    file: '',
     options: new Map([
       [Opt.messageType, Buffer.from([MessageType.DISCOVER])],
       [Opt.paramRequestList, Buffer.from([Opt.subnetMask, Opt.router, Opt.dnsServers, Opt.serverId])],
     ]),
-  };
+  });
   return encode(p);
 }
 
