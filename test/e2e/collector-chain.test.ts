@@ -13,6 +13,7 @@ import { plainSerial, type VmFirmware } from '../../src/lab/vm/qemu.js';
 import { chainTimings } from '../../src/lab/vm/timings.js';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
 import type { ReconEvent } from '../../src/master/state/events.js';
+import { PEER_STAGES } from '../../src/net/http/peer-api.js';
 import { validateInventory, type Inventory } from '../../src/shared/inventory/index.js';
 import type { RunningMaster } from '../helpers/master.js';
 import { NetnsRig } from '../helpers/netns.js';
@@ -108,14 +109,7 @@ void test(
         assert.ok(kinds.has(k), `${mac}: no ${k} transfer`);
       if (vm.spec.firmware === 'uefi-pxe') assert.ok(kinds.has('bootloader'), `${mac}: no ipxe.efi by TFTP`);
       assert.equal(mine('inventory.stored').length, 1, `${mac}: inventory stored once`);
-      for (const stage of [
-        'booted',
-        'collecting',
-        'uploaded',
-        'waiting',
-        'powering-off',
-        'powered-off',
-      ] as const)
+      for (const stage of PEER_STAGES)
         assert.ok(
           seen.some(stageIs(mac, stage)),
           `${mac}: no ${stage} stage; serial:\n${serial.slice(-1500)}`,

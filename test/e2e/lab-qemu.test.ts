@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { runLab } from '../../src/lab/lab.js';
 import { labVmMac } from '../../src/lab/vm/qemu-peers.js';
 import { validateInventory } from '../../src/shared/inventory/index.js';
+import { textSink } from '../lab/lab-checks.js';
 import { labImage, vmSkip } from './vm-rig.js';
 
 void test(
@@ -22,17 +22,11 @@ void test(
     const image = await labImage('collector');
     if (typeof image === 'string') return t.skip(image);
     const root = await mkdtemp(join(tmpdir(), 'recon-lab-qemu-'));
-    let text = '';
-    const out = new Writable({
-      write(c: Buffer, _e, cb) {
-        text += c.toString();
-        cb();
-      },
-    });
+    const { out, text: written } = textSink();
     try {
       const started = Date.now();
       const r = await runLab({ peers: 1, qemu: 1, headless: true, keep: false, root, out });
-      assert.ok(r.ok, text);
+      assert.ok(r.ok, written());
       t.diagnostic(`lab with one VM done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       const vmMac = labVmMac(0);
       const inv: unknown = JSON.parse(
@@ -51,11 +45,11 @@ void test(
       const serial = readFileSync(join(r.dir, 'vms', 'vm0-serial.log'), 'latin1');
       assert.match(serial, /recon-collect: inventory stored by master/);
       assert.match(serial, /reboot: Power down/);
-      assert.match(text, /lab: vm0 \(bios-ipxe, 52:54:00:9e:00:00\) started/);
-      assert.match(text, /power-down: powering off: true/);
+      assert.match(written(), /lab: vm0 \(bios-ipxe, 52:54:00:9e:00:00\) started/);
+      assert.match(written(), /power-down: powering off: true/);
       // nothing of the lab is left: its namespaces, and no QEMU writing into its directory
-      const ns = /namespace (rlab\d+)m/.exec(text)?.[1];
-      assert.ok(ns, text);
+      const ns = /namespace (rlab\d+)m/.exec(written())?.[1];
+      assert.ok(ns, written());
       assert.doesNotMatch(
         execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }),
         new RegExp(`^${ns}`, 'm'),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ControlClient } from '../../src/master/control/client.js';
 import type { ReconConfigInput } from '../../src/master/config/schema.js';
+import { portsFrom } from '../../src/lab/network.js';
 import { run, type ExecResult } from './netns.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -35,15 +36,7 @@ export function loopbackConfig(dir: string, extra: ReconConfigInput = {}): Recon
     ipv6: { enabled: false },
     http: { roots: { '/install': join(dir, 'install'), '/export': join(dir, 'export') } },
     guard: { enabled: false },
-    ports: {
-      dhcp4: base,
-      dhcp4Client: base + 1,
-      proxyDhcp: base + 2,
-      dhcp6: base + 3,
-      dns: base + 4,
-      tftp: base + 5,
-      http: base + 6,
-    },
+    ports: portsFrom(base),
     ...extra,
   };
 }

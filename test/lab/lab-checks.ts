@@ -4,10 +4,23 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { isRoot } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
 import { portFree } from '../../src/lab/network.js';
 import { validateInventory } from '../../src/shared/inventory/index.js';
+
+/** A stream for runLab's `out` that keeps everything written to it. */
+export function textSink(): { out: Writable; text: () => string } {
+  let text = '';
+  const out = new Writable({
+    write(c: Buffer, _e, cb) {
+      text += c.toString();
+      cb();
+    },
+  });
+  return { out, text: () => text };
+}
 
 /** The data dir the lab printed on its way out. */
 export function labDataDir(text: string): string {

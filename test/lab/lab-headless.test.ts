@@ -7,34 +7,27 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { needs } from '../helpers/needs.js';
 import { runLab } from '../../src/lab/lab.js';
-import { assertInventoriesAndReport, assertLabGone } from './lab-checks.js';
+import { assertInventoriesAndReport, assertLabGone, textSink } from './lab-checks.js';
 
 test(
   'lab: 20 simulated peers to the final power-down',
   { skip: needs({ root: true, tools: ['ip'] }), timeout: 240_000 },
   async () => {
     const root = await mkdtemp(join(tmpdir(), 'recon-lab-'));
-    let text = '';
-    const out = new Writable({
-      write(c: Buffer, _e, cb) {
-        text += c.toString();
-        cb();
-      },
-    });
+    const { out, text: written } = textSink();
     try {
       const started = Date.now();
       const r = await runLab({ peers: 20, headless: true, keep: false, root, staggerSeconds: 5, out });
-      assert.ok(r.ok, text);
+      assert.ok(r.ok, written());
       assert.ok(Date.now() - started < 200_000, 'bounded time');
-      assertInventoriesAndReport(join(r.dir, 'data'), 20, text);
+      assertInventoriesAndReport(join(r.dir, 'data'), 20, written());
       const report = JSON.parse(readFileSync(join(r.dir, 'data', 'report.json'), 'utf8')) as unknown;
       assert.ok(JSON.stringify(report).includes('PowerEdge R440'));
-      assert.match(text, /power-down: powering off: true/);
-      assert.match(text, /namespace rlab\d+m/);
-      await assertLabGone(text, r.dir);
+      assert.match(written(), /power-down: powering off: true/);
+      assert.match(written(), /namespace rlab\d+m/);
+      await assertLabGone(written(), r.dir);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
