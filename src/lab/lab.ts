@@ -29,6 +29,8 @@ export interface LabOptions {
   root?: string;
   /** peers start spread over this many seconds */
   staggerSeconds?: number;
+  /** where the distribution's iPXE binaries are looked for (default: Debian's and openSUSE's places) */
+  ipxeDirs?: readonly string[];
   out?: NodeJS.WritableStream;
 }
 
@@ -78,8 +80,12 @@ export function labConfig(dir: string, site: LabSite): ReconConfigInput {
   };
 }
 
-/** Small stand-ins for the live image: the menu names them and peers fetch them over HTTP. */
-async function placeImage(dir: string): Promise<void> {
+/**
+ * Small stand-ins for the live image: the menu names them and peers fetch them over HTTP. The iPXE binaries
+ * are the distribution's when its iPXE package is installed; otherwise stand-ins too, which simulated peers
+ * fetch just the same (only real firmware needs the real ones). Returns the names that are stand-ins.
+ */
+async function placeImage(dir: string, ipxeDirs: readonly string[]): Promise<string[]> {
   const img = join(dir, 'install', 'recon');
   await mkdir(img, { recursive: true });
   await mkdir(join(dir, 'tftp'), { recursive: true });
@@ -87,17 +93,21 @@ async function placeImage(dir: string): Promise<void> {
   await writeFile(join(img, 'recon-lab-1.0.iso'), note('ISO'));
   await writeFile(join(img, 'vmlinuz-1.0'), note('kernel'));
   await writeFile(join(img, 'initrd-1.0'), note('initrd'));
+  const standIns: string[] = [];
   // the iPXE binaries, copied (not linked): the TFTP server serves nothing that points outside its root
   for (const f of ['undionly.kpxe', 'ipxe.efi']) {
     let copied = false;
-    for (const d of IPXE_DIRS)
+    for (const d of ipxeDirs)
       copied ||= await copyFile(join(d, f), join(dir, 'tftp', f)).then(
         () => true,
         () => false,
       );
-    if (!copied)
-      throw new Error(`lab: ${f} not found in ${IPXE_DIRS.join(' or ')} (install the ipxe package)`);
+    if (!copied) {
+      await writeFile(join(dir, 'tftp', f), `recon lab stand-in for ${f}\n`.repeat(1024));
+      standIns.push(f);
+    }
   }
+  return standIns;
 }
 
 async function waitForSocket(path: string, master: ChildProcess, ms: number): Promise<void> {
@@ -228,7 +238,16 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     const config = labConfig(dir, net.site);
     const configPath = join(dir, 'recon.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
-    await placeImage(dir);
+    const ipxeDirs = o.ipxeDirs ?? IPXE_DIRS;
+    const standIns = await placeImage(dir, ipxeDirs);
+    if (standIns.length && o.qemu)
+      throw new Error(
+        `lab: --qemu needs the distribution's iPXE binaries (${ipxeDirs.join(' or ')}): install ipxe`,
+      );
+    if (standIns.length)
+      say(
+        `lab: no iPXE package (${ipxeDirs.join(' or ')}): peers fetch stand-ins for ${standIns.join(', ')}`,
+      );
     const vms = o.qemu ? await prepareLabVms(dir, o.qemu, say) : undefined;
     const log = (name: string) => join(dir, 'logs', name);
     await mkdir(join(dir, 'logs'), { recursive: true });

@@ -10,9 +10,15 @@ import { chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { reconArgv } from '../helpers/master.js';
-import { ROOT_ADDS } from '../../src/lab/lab.js';
+import { ROOT_ADDS, runLab } from '../../src/lab/lab.js';
 import { MACHINES_DIR } from '../../src/lab/machine-instance.js';
-import { assertInventoriesAndReport, assertLabGone, labDataDir, unprivileged } from './lab-checks.js';
+import {
+  assertInventoriesAndReport,
+  assertLabGone,
+  labDataDir,
+  textSink,
+  unprivileged,
+} from './lab-checks.js';
 
 const recon = reconArgv();
 const user = unprivileged(recon[recon.length - 1]!);
@@ -112,6 +118,40 @@ test(
       assert.match(r.out, /lab: report\.json, report\.csv, report\.html written/);
       for (const f of ['report.json', 'report.csv', 'report.html']) await stat(join(data, f));
       await assertLabGone(r.out, dirname(data));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'lab without the iPXE package: simulated peers fetch stand-ins and the lab still completes',
+  { timeout: 120_000 },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'recon-lab-noipxe-'));
+    const { out, text } = textSink();
+    try {
+      const r = await runLab({
+        peers: 2,
+        headless: true,
+        keep: false,
+        loopback: true,
+        root,
+        staggerSeconds: 1,
+        ipxeDirs: [join(root, 'no-ipxe-here')],
+        out,
+      });
+      assert.ok(r.ok, text());
+      assert.match(
+        text(),
+        /no iPXE package \(.*no-ipxe-here\): peers fetch stand-ins for undionly\.kpxe, ipxe\.efi/,
+      );
+      const data = labDataDir(text());
+      assertInventoriesAndReport(data, 2, text());
+      // the peers really fetched the boot loader by TFTP, from the stand-in in the lab's tftp root
+      const log = await readFile(join(data, 'events.jsonl'), 'utf8');
+      assert.match(log, /"type":"transfer\.start"[^\n]*"proto":"tftp"/);
+      await assertLabGone(text(), dirname(data));
     } finally {
       await rm(root, { recursive: true, force: true });
     }
