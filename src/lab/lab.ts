@@ -170,16 +170,20 @@ export function progress(state: ReconState, macs: string[]): { inventoried: numb
   return { inventoried, off };
 }
 
-/** Headless: wait for every inventory, shut the waiting peers down, then the final power-down. */
+/**
+ * Headless: wait for every inventory, shut the waiting peers down, then the final power-down. The wait is
+ * bounded: a minute, 3 s per peer, and 2 minutes per VM (firmware and a kernel boot under TCG).
+ */
 async function driveToEnd(
   socket: string,
   macs: string[],
+  vms: number,
   peersDone: Promise<unknown>,
   say: (s: string) => void,
 ): Promise<boolean> {
   const client = await ControlClient.connect(socket);
   try {
-    const deadline = Date.now() + 60_000 + macs.length * 3_000;
+    const deadline = Date.now() + 60_000 + macs.length * 3_000 + vms * 120_000;
     let exited = false;
     void peersDone.then(() => (exited = true));
     for (;;) {
@@ -308,7 +312,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
 
     let ok: boolean;
     if (o.headless) {
-      const drive = driveToEnd(join(dir, 'control.sock'), macs, peersDone, say);
+      const drive = driveToEnd(join(dir, 'control.sock'), macs, vmRun?.macs.length ?? 0, peersDone, say);
       ok = await Promise.race([drive, stopped.then(() => false)]);
       if (stoppedBy) say(`lab: stopped by ${stoppedBy}`);
       else await within(masterExit, 10_000);
