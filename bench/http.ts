@@ -163,7 +163,8 @@ ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.
 Load average (1 min) ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end of the run.
 One ${mib} MiB file (random bytes, in the page cache) downloaded whole by N concurrent \`curl -o /dev/null\` processes
 in a peer namespace across the rig's bridge (veth); the figure is N × size / wall time, best of ${rounds} rounds
-(order alternated). recon runs its HTTP service alone (\`startHttp\`: \`send\` decides headers and ranges, the body goes out by sendfile(2) through koffi on libuv worker threads); nginx runs
+(order alternated). recon runs its HTTP service alone (\`startHttp\`: \`send\` decides headers and ranges, the body goes out by sendfile(2) through koffi on one sender thread
+per CPU that polls its sockets); nginx runs
 with \`sendfile on\`, \`worker_processes auto\`, access log off. Clients and servers share the same CPUs.
 
 | clients | recon MiB/s | nginx MiB/s | recon / nginx | target |

@@ -1,61 +1,56 @@
 // Zero-copy downloads: sendfile(2) from the file (or block device) straight into the client's TCP
-// socket, the way nginx serves files. Node has no sendfile, so libc's is called through koffi, on a
-// libuv worker thread: the kernel's work per call (TCP and, on a local bridge, the receiver's side
-// too) then runs beside the event loop and on every CPU, as nginx's worker processes do, instead of
-// serially on the main thread. The socket is non-blocking: when its buffer is full (EAGAIN) the next
-// few KiB go through Node's own write, which libuv completes once epoll reports the socket writable
-// (the wait for writability Node offers on a descriptor it owns; no timer polling). Streaming through
-// userspace copies every byte twice and, with 32 clients on two CPUs, delivered half of nginx's
-// throughput (docs/BENCHMARKS.md). Falls back to a stream when libc or the descriptor is unavailable.
+// socket, the way nginx serves files. Node has no sendfile, so libc's is called through koffi. The
+// body, but for its last bytes, goes to one sender thread (sender-thread.ts) that polls every socket
+// with bytes left and refills each as soon as it has room, so the sockets stay stocked: one call per
+// body on a libuv worker, with a wait for the socket to drain in between, left the sockets empty for
+// half of each cycle and reached 0.70× nginx with 32 clients (docs/BENCHMARKS.md). Streaming through
+// userspace copies every byte twice and reached half of nginx. Falls back to a stream when libc or
+// the descriptor is unavailable.
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { sendOnThread, type Wakeup } from './sender.js';
 
 interface Libc {
-  /** on the calling thread: errno() tells why it failed */
-  sendfile: (outFd: number, inFd: number, offset: number, count: number) => number;
-  /** on a libuv worker thread: errno does not come back with the result */
-  sendfileOnWorker: (outFd: number, inFd: number, offset: number, count: number) => Promise<number>;
   dup: (fd: number) => number;
   close: (fd: number) => number;
-  errno: () => number;
+  wakeup: Wakeup;
 }
 
-const EAGAIN = 11;
-const EINTR = 4;
-/** Bytes per sendfile call: large enough to fill any socket buffer, small enough to stay fair. */
-const SLICE = 8 << 20;
 /**
- * The last bytes of a body go out by a call on the main thread, followed by res.end() in the same turn:
- * a client closes as soon as it has them, and a worker's completion could reach the event loop after
- * that close, turning a whole download into "client went away".
+ * The last bytes of a body go out through Node, followed by res.end() in the same turn: a client
+ * closes as soon as it has them, and the sender thread's report could reach the event loop after that
+ * close, turning a whole download into "client went away".
  */
-const TAIL = 1 << 20;
-/** Bytes written through Node to wait for a full socket: a small share of what the socket buffer holds. */
-const WAIT_CHUNK = 64 << 10;
-
-type SendfileFn = ((...a: unknown[]) => number) & {
-  async: (...a: unknown[]) => void;
-};
+const TAIL = 256 << 10;
+const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
 
 async function loadLibc(): Promise<Libc | undefined> {
   try {
     const koffi = (await import('koffi')).default;
     const lib = koffi.load('libc.so.6');
-    const fn = lib.func(
-      'intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)',
-    ) as SendfileFn;
     const dup = lib.func('int dup(int oldfd)') as (fd: number) => number;
     const close = lib.func('int close(int fd)') as (fd: number) => number;
+    const eventfd = lib.func('int eventfd(unsigned int initval, int flags)') as (
+      initval: number,
+      flags: number,
+    ) => number;
+    const write = lib.func('intptr_t write(int fd, void *buf, size_t count)') as (
+      fd: number,
+      buf: Buffer,
+      count: number,
+    ) => number;
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
     return {
-      sendfile: (o, i, off, n) => fn(o, i, [off], n),
-      sendfileOnWorker: (o, i, off, n) =>
-        new Promise((resolve, reject) =>
-          fn.async(o, i, [off], n, (err: Error | null, sent: number) => (err ? reject(err) : resolve(sent))),
-        ),
       dup,
       close,
-      errno: () => koffi.errno(),
+      wakeup: {
+        eventfd: () => eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+        signal: (fd) => void write(fd, one, 8),
+        close: (fd) => void close(fd),
+      },
     };
   } catch {
     return undefined;
@@ -71,31 +66,66 @@ function socketFd(socket: Socket | null): number | undefined {
   return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
+export function canSendfile(res: ServerResponse): boolean {
+  return libc !== undefined && socketFd(res.socket) !== undefined;
+}
+
+/** Sends `length` bytes of the file at `offset` on the sender thread; resolves true when all went out. */
+async function sendOnSenderThread(
+  lib: Libc,
+  socket: Socket,
+  fh: FileHandle,
+  offset: number,
+  length: number,
+  count: (bytes: number) => void,
+): Promise<boolean> {
+  const nodeFd = socketFd(socket);
+  if (nodeFd === undefined) return false;
+  // the thread's own descriptor of the socket: Node may close its one (and the number be reused for
+  // another connection) while the thread still writes
+  const fd = lib.dup(nodeFd);
+  if (fd < 0) return false;
+  try {
+    const body = sendOnThread(lib.wakeup, { socketFd: fd, fileFd: fh.fd, offset, length }, count);
+    // the dup keeps the connection open: when Node closes its socket the thread must stop
+    const onClose = () => body.drop();
+    socket.once('close', onClose);
+    if (socket.destroyed) body.drop();
+    const end = await body.ended;
+    socket.off('close', onClose);
+    return end.outcome === 'done';
+  } finally {
+    // only once the thread reported the end: it no longer uses the descriptor
+    lib.close(fd);
+  }
+}
+
 /**
- * Writes `length` bytes of the file at `position` through Node and resolves with how many once the
- * kernel took them (libuv waits for the socket to become writable), or 0 if the socket closed first.
+ * Writes the last bytes through Node and ends the response in the same turn. Resolves true once the
+ * kernel took them, false if the socket closed first.
  */
-async function writeWhenWritable(
+async function sendTail(
+  res: ServerResponse,
   socket: Socket,
   fh: FileHandle,
   position: number,
   length: number,
-): Promise<number> {
+  count: (bytes: number) => void,
+): Promise<boolean> {
   const buf = Buffer.allocUnsafe(length);
   const { bytesRead } = await fh.read(buf, 0, length, position);
-  if (bytesRead === 0 || socket.destroyed) return 0;
-  return new Promise<number>((resolve) => {
-    const onClose = () => resolve(0);
+  // the file shrank under us
+  if (bytesRead < length || socket.destroyed) return false;
+  return new Promise<boolean>((resolve) => {
+    const onClose = () => resolve(false);
     socket.once('close', onClose);
-    socket.write(buf.subarray(0, bytesRead), (err) => {
+    count(length);
+    socket.write(buf, (err) => {
       socket.off('close', onClose);
-      resolve(err ? 0 : bytesRead);
+      resolve(!err);
     });
+    res.end();
   });
-}
-
-export function canSendfile(res: ServerResponse): boolean {
-  return libc !== undefined && socketFd(res.socket) !== undefined;
 }
 
 /**
@@ -114,51 +144,14 @@ export async function sendfileBody(
   // headers go out through Node first; the body must follow only once they have left its queue
   res.flushHeaders();
   await new Promise<void>((resolve) => socket.write('', () => resolve()));
-  const nodeFd = socketFd(socket);
-  if (nodeFd === undefined) return false;
-  // our own descriptor of the socket: Node may close its one (and the number be reused for another
-  // connection) while a call is queued for a worker thread
-  const fd = libc.dup(nodeFd);
-  if (fd < 0) return false;
   let fh: FileHandle | undefined;
   try {
     fh = await open(path, 'r');
-    let offset = start;
-    let remaining = length;
-    let full = false;
-    while (remaining > 0) {
-      if (socket.destroyed || res.destroyed) return false;
-      const onWorker = remaining > TAIL;
-      const slice = onWorker ? Math.min(remaining - TAIL, SLICE) : remaining;
-      let sent: number;
-      let bySendfile = false;
-      if (full) {
-        sent = await writeWhenWritable(socket, fh, offset, Math.min(remaining, WAIT_CHUNK));
-      } else {
-        sent = onWorker
-          ? await libc.sendfileOnWorker(fd, fh.fd, offset, slice)
-          : libc.sendfile(fd, fh.fd, offset, slice);
-        // the worker thread's errno is lost: a failed call is repeated here, where errno is readable
-        if (sent < 0 && onWorker) sent = libc.sendfile(fd, fh.fd, offset, slice);
-        if (sent < 0) {
-          const err = libc.errno();
-          if (err === EINTR) continue;
-          if (err !== EAGAIN) return false;
-          sent = await writeWhenWritable(socket, fh, offset, Math.min(remaining, WAIT_CHUNK));
-        } else bySendfile = true;
-      }
-      // 0: the file shrank under us, or the socket closed while waiting
-      if (sent === 0) return false;
-      // a short sendfile means the socket buffer is full: the next step waits for it to drain
-      full = bySendfile && sent < slice;
-      offset += sent;
-      remaining -= sent;
-      count(sent);
-    }
-    res.end();
+    const head = Math.max(0, length - TAIL);
+    if (head > 0 && !(await sendOnSenderThread(libc, socket, fh, start, head, count))) return false;
+    if (socket.destroyed || res.destroyed) return false;
+    return await sendTail(res, socket, fh, start + head, length - head, count);
   } finally {
-    libc.close(fd);
     await fh?.close();
   }
-  return true;
 }
