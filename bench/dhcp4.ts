@@ -244,7 +244,8 @@ const section = `## DHCPv4
 ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${dnsmasqV}, Kea ${keaV}.
 perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row with ${clients} client MACs against a pool of 151
 addresses on the netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255.
-recon runs with lease persistence on: every ACK waits for its \`lease.granted\` event to be fsynced (group commit).
+recon runs with lease persistence on: every ACK waits until its \`lease.granted\` event is on stable storage
+(group commit: one O_DSYNC write per batch).
 Kea uses memfile with \`persist: true\`; dnsmasq writes its lease file. Drops = unanswered DISCOVERs + REQUESTs.
 "Overflows" are datagrams the kernel discarded because a receive buffer was full: the server's socket (a request
 the server never saw) or perfdhcp's (a reply that arrived but the load generator did not read in time).
