@@ -1,8 +1,8 @@
 // When to send the next Router Advertisement (RFC 4861 §6.2.4, §6.2.6), as a pure function of what
 // has happened so far: the first few quickly, then at a random interval. A solicitation from an
-// address is answered at once by unicast (§6.2.6 allows it; multicast answers would have to wait for
-// MIN_DELAY_BETWEEN_RAS), at most once per `minGapMs` per host; one from "::" brings the next
-// multicast RA forward, but never closer than MIN_DELAY_BETWEEN_RAS to the previous one.
+// address is answered by unicast (§6.2.6 allows it; multicast answers would have to wait for
+// MIN_DELAY_BETWEEN_RAS), at once or after the per-host gap; one from "::" brings the next multicast
+// RA forward, but never closer than MIN_DELAY_BETWEEN_RAS to the previous one.
 
 export interface RaTiming {
   /** MinRtrAdvInterval / MaxRtrAdvInterval, in ms */
@@ -45,19 +45,31 @@ export function solicitedAt(now: number, lastSentAt: number | undefined, t: RaTi
   return lastSentAt === undefined ? now : Math.max(now, lastSentAt + t.minGapMs);
 }
 
-/** Whether a solicitation from `source` gets its own unicast answer now (and records it if so). */
-export function answerUnicast(
+/**
+ * When a solicitation from `source` heard at `now` gets its own unicast answer: at once, or once the
+ * per-host gap since the last answer to that host has passed (a host's kernel and a tool on it often
+ * solicit within a few milliseconds of each other; the second is answered a moment later, not left to
+ * the next multicast). Undefined for the unspecified source, which only a multicast answer reaches.
+ */
+export function unicastAnswerAt(
+  source: string,
+  now: number,
+  lastAnswered: ReadonlyMap<string, number>,
+  t: RaTiming,
+): number | undefined {
+  if (source === '::') return undefined;
+  const last = lastAnswered.get(source);
+  return last === undefined ? now : Math.max(now, last + t.perHostGapMs);
+}
+
+/** Records a unicast answer sent to `source` at `now`; hosts not heard from for a while are forgotten. */
+export function recordUnicastAnswer(
   source: string,
   now: number,
   lastAnswered: Map<string, number>,
   t: RaTiming,
-): boolean {
-  if (source === '::') return false;
-  const last = lastAnswered.get(source);
-  if (last !== undefined && now - last < t.perHostGapMs) return false;
+): void {
   lastAnswered.set(source, now);
-  // forget hosts not heard from for a while, so the map stays small
   if (lastAnswered.size > 1024)
     for (const [k, v] of lastAnswered) if (now - v > t.perHostGapMs) lastAnswered.delete(k);
-  return true;
 }

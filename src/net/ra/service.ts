@@ -9,9 +9,11 @@ import { bytesToIpv6, ipv6ToBytes } from '../../shared/ip.js';
 import { encodeRouterAdvertisement, type RouterAdvertisement } from './codec.js';
 import { Icmp6Socket } from './icmp6-socket.js';
 import { interfaceMac, usableLinkLocal } from './link.js';
-import { answerUnicast, nextUnsolicited, RA_TIMING, solicitedAt } from './schedule.js';
+import { nextUnsolicited, RA_TIMING, recordUnicastAnswer, solicitedAt, unicastAnswerAt } from './schedule.js';
 
 const TICK_MS = 100;
+/** At most this many hosts wait for a delayed unicast answer. */
+const MAX_PENDING = 1024;
 const MAX_BACKOFF_MS = 30_000;
 /** how long to wait for a link-local address before telling the console something is wrong */
 const LINK_LOCAL_GRACE_MS = 10_000;
@@ -64,6 +66,8 @@ export const startRouterAdvertisements: ServiceStarter = async (ctx) => {
   let retryAt = 0;
   let busy = false;
   const answered = new Map<string, number>();
+  /** hosts whose unicast answer waits for the per-host gap */
+  const pending = new Map<string, number>();
 
   const report = (next: 'up' | 'failed', detail: string) => {
     if (state === next) return;
@@ -90,8 +94,17 @@ export const startRouterAdvertisements: ServiceStarter = async (ctx) => {
       }
     }
     for (const from of sock.drainSolicitations()) {
-      if (answerUnicast(from, now, answered, RA_TIMING)) sock.send(packet, from);
-      else due = Math.min(due, solicitedAt(now, lastSent, RA_TIMING));
+      const at = unicastAnswerAt(from, now, answered, RA_TIMING);
+      // past MAX_PENDING distinct hosts (a flood), the rest share the next multicast answer
+      if (at === undefined || (!pending.has(from) && pending.size >= MAX_PENDING))
+        due = Math.min(due, solicitedAt(now, lastSent, RA_TIMING));
+      else pending.set(from, Math.min(pending.get(from) ?? at, at));
+    }
+    for (const [to, at] of pending) {
+      if (at > now) continue;
+      pending.delete(to);
+      sock.send(packet, to);
+      recordUnicastAnswer(to, now, answered, RA_TIMING);
     }
     if (now < due) return;
     try {
