@@ -1,6 +1,7 @@
 // The libc calls recon's sockets need beyond Node's own (raw ICMPv6 for router advertisements,
-// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP), bound once through koffi. The
-// sockets are non-blocking and polled by their owners, so no thread ever blocks in libc.
+// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP, sendfile/poll/eventfd for HTTP bodies),
+// bound once per thread through koffi. The sockets are non-blocking and polled by their owners, so no
+// thread ever blocks in libc but the HTTP sender threads in poll(2), which is what they are for.
 import { constants as osConstants } from 'node:os';
 
 export interface Libc {
@@ -11,6 +12,13 @@ export interface Libc {
   recvfrom(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: Buffer): number;
   close(fd: number): number;
   if_nametoindex(name: string): number;
+  dup(fd: number): number;
+  read(fd: number, buf: Buffer, count: number): number;
+  write(fd: number, buf: Buffer, count: number): number;
+  eventfd(initval: number, flags: number): number;
+  poll(fds: Buffer, nfds: number, timeoutMs: number): number;
+  /** `offset` is read and advanced by the kernel (a one-element array) */
+  sendfile(outFd: number, inFd: number, offset: number[], count: number): number;
   errno(): number;
 }
 
@@ -39,6 +47,12 @@ export async function loadLibc(): Promise<Libc> {
     recvfrom: lib.func('intptr_t recvfrom(int, void *, size_t, int, void *, void *)') as Libc['recvfrom'],
     close: lib.func('int close(int)') as Libc['close'],
     if_nametoindex: lib.func('unsigned int if_nametoindex(const char *)') as Libc['if_nametoindex'],
+    dup: lib.func('int dup(int)') as Libc['dup'],
+    read: lib.func('intptr_t read(int, void *, size_t)') as Libc['read'],
+    write: lib.func('intptr_t write(int, const void *, size_t)') as Libc['write'],
+    eventfd: lib.func('int eventfd(unsigned int, int)') as Libc['eventfd'],
+    poll: lib.func('int poll(void *, unsigned long, int)') as Libc['poll'],
+    sendfile: lib.func('intptr_t sendfile(int, int, _Inout_ int64_t *, size_t)') as Libc['sendfile'],
     errno: () => koffi.errno(),
   };
   return libc;

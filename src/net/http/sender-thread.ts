@@ -5,7 +5,7 @@
 // main thread writes to an eventfd after each so that a poll in progress returns at once. Progress and
 // job ends go back as batched reports (see send-jobs.ts).
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import koffi from 'koffi';
+import { loadLibc } from '../libc.js';
 import { SendJobs, classifySendfile, type SendJob, type ToSender } from './send-jobs.js';
 
 export interface SenderThreadData {
@@ -28,20 +28,7 @@ const REPORT_EVERY_MS = 20;
 /** A poll with nothing to do still returns this often, so the thread stays terminable. */
 const IDLE_POLL_MS = 1000;
 
-const lib = koffi.load('libc.so.6');
-const sendfile = lib.func(
-  'intptr_t sendfile(int out_fd, int in_fd, _Inout_ int64_t *offset, size_t count)',
-) as (outFd: number, inFd: number, offset: number[], count: number) => number;
-const poll = lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as (
-  fds: Buffer,
-  nfds: number,
-  timeout: number,
-) => number;
-const read = lib.func('intptr_t read(int fd, void *buf, size_t count)') as (
-  fd: number,
-  buf: Buffer,
-  count: number,
-) => number;
+const libc = await loadLibc();
 
 const { port, wakeFd } = workerData as SenderThreadData;
 const jobs = new SendJobs();
@@ -61,8 +48,8 @@ function takeMessages(): void {
 function pump(job: SendJob): void {
   for (let again = true; again; ) {
     const asked = jobs.nextCount(job.id, SLICE);
-    const sent = sendfile(job.socketFd, job.fileFd, [job.offset], asked);
-    again = jobs.apply(job.id, classifySendfile(sent, sent < 0 ? koffi.errno() : 0, asked));
+    const sent = libc.sendfile(job.socketFd, job.fileFd, [job.offset], asked);
+    again = jobs.apply(job.id, classifySendfile(sent, sent < 0 ? libc.errno() : 0, asked));
   }
 }
 
@@ -80,9 +67,9 @@ for (;;) {
     pollfds.writeInt16LE(POLLOUT, at + 4);
     pollfds.writeInt16LE(0, at + 6);
   });
-  const ready = poll(pollfds, polled.length + 1, polled.length > 0 ? REPORT_EVERY_MS : IDLE_POLL_MS);
+  const ready = libc.poll(pollfds, polled.length + 1, polled.length > 0 ? REPORT_EVERY_MS : IDLE_POLL_MS);
   if (ready > 0) {
-    if (pollfds.readInt16LE(6) & POLLIN) read(wakeFd, counter, 8);
+    if (pollfds.readInt16LE(6) & POLLIN) libc.read(wakeFd, counter, 8);
     polled.forEach((job, i) => {
       // an error or hang-up is reported by the next sendfile's errno
       if (pollfds.readInt16LE(POLLFD_SIZE * (i + 1) + 6) & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))

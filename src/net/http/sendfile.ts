@@ -9,9 +9,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { loadLibc, type Libc } from '../libc.js';
 import { sendOnThread, type Wakeup } from './sender.js';
 
-interface Libc {
+interface HttpLibc {
   dup: (fd: number) => number;
   close: (fd: number) => number;
   wakeup: Wakeup;
@@ -26,38 +27,27 @@ const TAIL = 256 << 10;
 const EFD_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
 
-async function loadLibc(): Promise<Libc | undefined> {
+async function httpLibc(): Promise<HttpLibc | undefined> {
+  let c: Libc;
   try {
-    const koffi = (await import('koffi')).default;
-    const lib = koffi.load('libc.so.6');
-    const dup = lib.func('int dup(int oldfd)') as (fd: number) => number;
-    const close = lib.func('int close(int fd)') as (fd: number) => number;
-    const eventfd = lib.func('int eventfd(unsigned int initval, int flags)') as (
-      initval: number,
-      flags: number,
-    ) => number;
-    const write = lib.func('intptr_t write(int fd, void *buf, size_t count)') as (
-      fd: number,
-      buf: Buffer,
-      count: number,
-    ) => number;
-    const one = Buffer.alloc(8);
-    one.writeBigUInt64LE(1n);
-    return {
-      dup,
-      close,
-      wakeup: {
-        eventfd: () => eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-        signal: (fd) => void write(fd, one, 8),
-        close: (fd) => void close(fd),
-      },
-    };
+    c = await loadLibc();
   } catch {
     return undefined;
   }
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  return {
+    dup: (fd) => c.dup(fd),
+    close: (fd) => c.close(fd),
+    wakeup: {
+      eventfd: () => c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+      signal: (fd) => void c.write(fd, one, 8),
+      close: (fd) => void c.close(fd),
+    },
+  };
 }
 
-const libc = process.platform === 'linux' ? await loadLibc() : undefined;
+const libc = process.platform === 'linux' ? await httpLibc() : undefined;
 
 /** The kernel descriptor of a live TCP socket, or undefined (TLS, closed, not Linux). */
 function socketFd(socket: Socket | null): number | undefined {
@@ -72,7 +62,7 @@ export function canSendfile(res: ServerResponse): boolean {
 
 /** Sends `length` bytes of the file at `offset` on the sender thread; resolves true when all went out. */
 async function sendOnSenderThread(
-  lib: Libc,
+  lib: HttpLibc,
   socket: Socket,
   fh: FileHandle,
   offset: number,
