@@ -100,7 +100,9 @@ export function decodeQuery(buf: Buffer): DnsQuery {
   const an = buf.readUInt16BE(6);
   const ns = buf.readUInt16BE(8);
   const ar = buf.readUInt16BE(10);
-  if (opcode !== 0) throw new DnsDecodeError(`opcode ${opcode} not implemented`, 'notimp', id);
+  // an authoritative server for one isolated zone answers QUERY only; NOTIFY, UPDATE, STATUS and the
+  // obsolete IQUERY get the NOTIMP answer RFC 1035 §4.1.1 defines for them
+  if (opcode !== 0) throw new DnsDecodeError(`opcode ${opcode}: only QUERY is served`, 'notimp', id);
   if (qd !== 1) throw new DnsDecodeError(`${qd} questions (exactly one expected)`, 'formerr', id);
   if (an !== 0 || ns !== 0) throw new DnsDecodeError('query with answer/authority records', 'formerr', id);
   if (ar > 1) throw new DnsDecodeError(`${ar} additional records (at most one OPT expected)`, 'formerr', id);
