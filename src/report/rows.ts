@@ -51,30 +51,32 @@ export interface FleetReport {
   rows: FleetRow[];
 }
 
-/** "2 × 480 GB" style size, decimal units like disk vendors. Pure. */
-export function humanBytes(n: number | undefined): string {
+/** `n` in the largest unit of `units` (each `step` times the one before) that keeps it ≥ 1. */
+function scaled(
+  n: number | undefined,
+  step: number,
+  units: readonly string[],
+  wholeIfInteger: boolean,
+): string {
   if (n === undefined || !Number.isFinite(n) || n < 0) return '';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let v = n;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
+  while (v >= step && i < units.length - 1) {
+    v /= step;
     i++;
   }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  const whole = v >= 100 || i === 0 || (wholeIfInteger && Number.isInteger(v));
+  return `${whole ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** "2 × 480 GB" style size, decimal units like disk vendors. Pure. */
+export function humanBytes(n: number | undefined): string {
+  return scaled(n, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], false);
 }
 
 /** Memory in binary units ("32 GiB"), the way DIMMs are sized; decimal would show 32 GiB as "34.4 GB". Pure. */
 export function memorySize(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n) || n < 0) return '';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 || i === 0 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  return scaled(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], true);
 }
 
 function rowOf(n: NodeRecord): FleetRow {
