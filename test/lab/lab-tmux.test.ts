@@ -90,7 +90,12 @@ async function labInTmux(run: (lab: LabSession) => Promise<void>): Promise<void>
   let pid: number | undefined;
   try {
     const argv = [...reconArgv(), 'lab', '--peers', String(PEERS)];
-    tmux.start(s, argv, { TERM: 'xterm-256color' }, { columns: 120, rows: 40, cwd, remainOnExit: true });
+    tmux.start(
+      s,
+      argv,
+      { TERM: 'xterm-256color', CI: 'true' },
+      { columns: 120, rows: 40, cwd, remainOnExit: true },
+    );
     pid = tmux.pane(s).pid;
     await run({
       tmux,

@@ -25,7 +25,8 @@ test(
     const stop = new AbortController();
     let restarted: ReplayMaster | undefined;
     try {
-      const env = { TERM: 'vt100', NO_COLOR: '1' };
+      // CI=true as a build job would pass it on: the console on a terminal must draw live all the same
+      const env = { TERM: 'vt100', NO_COLOR: '1', CI: 'true' };
       tmux.start('rw', [process.execPath, '--import', 'tsx', ENTRY, '--socket', master.socket], env);
       tmux.start(
         'ro',

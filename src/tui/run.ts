@@ -1,12 +1,11 @@
 // `recon console`: pick the mode for this terminal (Ink screen or headless lines), connect to the
 // master's control socket and run until the operator detaches or the process is told to stop.
 import { readlinkSync } from 'node:fs';
-import { render } from 'ink';
 import { MasterFeed } from './master-feed.js';
 import { decideTerminalMode } from './terminal-mode.js';
 import { runHeadless } from './headless.js';
-import { ConsoleApp } from './app.js';
 import { controlSocketPath } from '../cli/locate.js';
+import type { runScreen as RunScreen } from './screen.js';
 
 export interface ConsoleOptions {
   socket: string;
@@ -23,6 +22,25 @@ function actor(): string {
     return `console:${readlinkSync('/proc/self/fd/0').replace(/^\/dev\//, '')}`;
   } catch {
     return 'console';
+  }
+}
+
+/** Variables that make Ink (is-in-ci) draw nothing until exit and then only the last frame. */
+const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'];
+
+/**
+ * Loads the Ink screen with the CI variables hidden: the console has already chosen a live screen
+ * because stdout is a terminal and stdin reads keys, so an inherited `CI=true` (a console opened from a
+ * build job, a lab started by a test runner) must not leave the operator looking at a blank terminal.
+ * Headless mode is how the console writes for logs.
+ */
+async function loadScreen(): Promise<{ runScreen: typeof RunScreen }> {
+  const saved = CI_VARIABLES.map((k) => [k, process.env[k]] as const);
+  for (const k of CI_VARIABLES) delete process.env[k];
+  try {
+    return await import('./screen.js');
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
   }
 }
 
@@ -47,13 +65,9 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
         process.stderr.write(`recon console: ${mode.reason}: printing plain lines\n`);
       return await runHeadless(feed, process.stdout, { ascii: mode.ascii, signal: stop.signal });
     }
+    const { runScreen } = await loadScreen();
     feed.start();
-    const ink = render(
-      <ConsoleApp feed={feed} readOnly={opts.readOnly} ascii={mode.ascii} color={mode.color} by={actor()} />,
-      { exitOnCtrlC: false, patchConsole: false, maxFps: 20 },
-    );
-    stop.signal.addEventListener('abort', () => ink.unmount(), { once: true });
-    await ink.waitUntilExit();
+    await runScreen(feed, mode, { readOnly: opts.readOnly, by: actor(), signal: stop.signal });
     return 0;
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
