@@ -4,21 +4,21 @@
 // device binding is in place before the first packet can arrive. DHCP servers need this: a wildcard
 // socket on port 67 would otherwise answer on every interface of the machine.
 import dgram from 'node:dgram';
-import { ipv4ToInt, ipv6ToBytes } from '../shared/ip.js';
 import {
+  AF_INET,
+  AF_INET6,
   errnoName,
   int32,
   loadLibc,
   SO_BINDTODEVICE,
   SOCK_CLOEXEC,
+  SOCK_DGRAM,
   SOCK_NONBLOCK,
+  sockaddr,
   SOL_SOCKET,
   type Libc,
 } from './libc.js';
 
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOCK_DGRAM = 2;
 const SO_REUSEADDR = 2;
 const SO_BROADCAST = 6;
 const IPPROTO_IPV6 = 41;
@@ -41,21 +41,6 @@ async function libc(): Promise<Libc> {
   } catch (e) {
     throw new BindDeviceError(`cannot load libc through koffi: ${(e as Error).message}`);
   }
-}
-
-function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
-  if (family === 4) {
-    const sa = Buffer.alloc(16);
-    sa.writeUInt16LE(AF_INET, 0); // sa_family is host order (little-endian on every Linux Node runs on)
-    sa.writeUInt16BE(port, 2);
-    sa.writeUInt32BE(ipv4ToInt(address), 4);
-    return sa;
-  }
-  const sa = Buffer.alloc(28);
-  sa.writeUInt16LE(AF_INET6, 0);
-  sa.writeUInt16BE(port, 2);
-  ipv6ToBytes(address).copy(sa, 8);
-  return sa;
 }
 
 export interface DeviceSocketOptions {

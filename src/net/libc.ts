@@ -1,13 +1,18 @@
 // The libc calls recon's sockets need beyond Node's own (raw ICMPv6 for router advertisements,
-// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP, sendfile/poll/eventfd for HTTP bodies),
-// bound once per thread through koffi. The sockets are non-blocking and polled by their owners, so no
-// thread ever blocks in libc but the HTTP sender threads in poll(2), which is what they are for.
+// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP, sendfile/poll/eventfd for HTTP bodies,
+// plain UDP sockets for the TFTP transfer threads), bound once per thread through koffi. The sockets
+// are non-blocking and polled by their owners, so no thread ever blocks in libc but the HTTP sender
+// and TFTP transfer threads in poll(2), which is what they are for.
 import { constants as osConstants } from 'node:os';
+import { ipv4ToInt, ipv6ToBytes } from '../shared/ip.js';
 
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
+  connect(fd: number, addr: Buffer, len: number): number;
+  send(fd: number, buf: Buffer, len: number, flags: number): number;
+  recv(fd: number, buf: Buffer, len: number, flags: number): number;
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number): number;
   recvfrom(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: Buffer): number;
   close(fd: number): number;
@@ -22,6 +27,9 @@ export interface Libc {
   errno(): number;
 }
 
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_DGRAM = 2;
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;
 export const SOCK_NONBLOCK = 0o4000;
@@ -41,6 +49,9 @@ export async function loadLibc(): Promise<Libc> {
     socket: lib.func('int socket(int, int, int)') as Libc['socket'],
     setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
     bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
+    connect: lib.func('int connect(int, const void *, uint32_t)') as Libc['connect'],
+    send: lib.func('intptr_t send(int, const void *, size_t, int)') as Libc['send'],
+    recv: lib.func('intptr_t recv(int, void *, size_t, int)') as Libc['recv'],
     sendto: lib.func(
       'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
     ) as Libc['sendto'],
@@ -68,4 +79,20 @@ export function int32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32LE(n, 0);
   return b;
+}
+
+/** struct sockaddr_in / sockaddr_in6 for bind(2), connect(2) and sendto(2). */
+export function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
+  if (family === 4) {
+    const sa = Buffer.alloc(16);
+    sa.writeUInt16LE(AF_INET, 0); // sa_family is host order (little-endian on every Linux Node runs on)
+    sa.writeUInt16BE(port, 2);
+    sa.writeUInt32BE(ipv4ToInt(address), 4);
+    return sa;
+  }
+  const sa = Buffer.alloc(28);
+  sa.writeUInt16LE(AF_INET6, 0);
+  sa.writeUInt16BE(port, 2);
+  ipv6ToBytes(address).copy(sa, 8);
+  return sa;
 }

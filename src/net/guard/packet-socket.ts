@@ -2,12 +2,20 @@
 // the sender's MAC address (from sockaddr_ll), which a UDP socket cannot tell. The guard uses it to
 // name the MAC of a rogue DHCP server. Best effort: a small receive buffer and non-blocking drains, so
 // a busy segment costs little and a dropped frame only loses the MAC, never the OFFER itself.
-import { errnoName, int32, loadLibc, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_NONBLOCK, type Libc } from '../libc.js';
+import {
+  errnoName,
+  int32,
+  loadLibc,
+  MSG_DONTWAIT,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOL_SOCKET,
+  type Libc,
+} from '../libc.js';
 
 const AF_PACKET = 17;
-const SOCK_DGRAM = 2;
 const ETH_P_IP = 0x0800;
-const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
 const PACKET_OUTGOING = 4;
 const IPPROTO_UDP = 17;

@@ -2,7 +2,8 @@
 // hands each body to the least busy one, passes progress on and settles a body when its thread
 // reports its end. A thread that dies ends its bodies as failed; the next body starts a new one.
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { startWorker, type Wakeup } from '../threads.js';
 import type { JobEnd, SenderReport, ToSender } from './send-jobs.js';
 import type { SenderThreadData } from './sender-thread.js';
 
@@ -21,30 +22,9 @@ export interface SendingBody {
   drop: () => void;
 }
 
-export interface Wakeup {
-  eventfd: () => number;
-  /** makes the eventfd readable */
-  signal: (fd: number) => void;
-  close: (fd: number) => void;
-}
-
 interface Pending {
   onSent: (bytes: number) => void;
   settle: (end: JobEnd) => void;
-}
-
-/**
- * The thread runs sender-thread.js; when running from source (TypeScript through tsx), the worker
- * does not inherit tsx's loader hooks and registers them itself before loading sender-thread.ts.
- */
-function startWorker(data: SenderThreadData): Worker {
-  const options = { workerData: data, transferList: [data.port] };
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./sender-thread.js', import.meta.url), options);
-  const entry = new URL('./sender-thread.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { ...options, eval: true });
 }
 
 class SenderThread {
@@ -60,7 +40,7 @@ class SenderThread {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: SenderThreadData = { port: port2, wakeFd };
-    const worker = startWorker(data);
+    const worker = startWorker(import.meta.url, 'sender-thread', { workerData: data, transferList: [port2] });
     port1.on('message', (report: SenderReport) => this.onReport(report));
     // neither keeps the process alive (bodies in flight hold their sockets, which do); after the
     // listener, which refs the port

@@ -10,7 +10,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { loadLibc, type Libc } from '../libc.js';
-import { sendOnThread, type Wakeup } from './sender.js';
+import { sendOnThread } from './sender.js';
+import { eventfdWakeup, type Wakeup } from '../threads.js';
 
 interface HttpLibc {
   dup: (fd: number) => number;
@@ -24,8 +25,6 @@ interface HttpLibc {
  * close, turning a whole download into "client went away".
  */
 const TAIL = 256 << 10;
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
 
 async function httpLibc(): Promise<HttpLibc | undefined> {
   let c: Libc;
@@ -34,17 +33,7 @@ async function httpLibc(): Promise<HttpLibc | undefined> {
   } catch {
     return undefined;
   }
-  const one = Buffer.alloc(8);
-  one.writeBigUInt64LE(1n);
-  return {
-    dup: (fd) => c.dup(fd),
-    close: (fd) => c.close(fd),
-    wakeup: {
-      eventfd: () => c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
-      signal: (fd) => void c.write(fd, one, 8),
-      close: (fd) => void c.close(fd),
-    },
-  };
+  return { dup: (fd) => c.dup(fd), close: (fd) => c.close(fd), wakeup: eventfdWakeup(c) };
 }
 
 const libc = process.platform === 'linux' ? await httpLibc() : undefined;

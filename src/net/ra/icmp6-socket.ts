@@ -6,21 +6,21 @@
 import { bytesToIpv6, ipv6ToBytes } from '../../shared/ip.js';
 import { ICMP6_ROUTER_SOLICIT } from './codec.js';
 import {
+  AF_INET6,
   EAGAIN,
   errnoName,
   int32,
   loadLibc,
   MSG_DONTWAIT,
   SOCK_CLOEXEC,
+  SO_BINDTODEVICE,
   SOCK_NONBLOCK,
+  SOL_SOCKET,
   type Libc,
 } from '../libc.js';
 
-const AF_INET6 = 10;
 const SOCK_RAW = 3;
 const IPPROTO_ICMPV6 = 58;
-const SOL_SOCKET = 1;
-const SO_BINDTODEVICE = 25;
 const IPPROTO_IPV6 = 41;
 const IPV6_UNICAST_HOPS = 16;
 const IPV6_MULTICAST_IF = 17;
