@@ -2,7 +2,7 @@
 // negotiation; request-name normalisation and root containment (with real files and symlinks).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import {
   TftpDecodeError,
 } from '../../src/net/tftp/codec.js';
 import { negotiate } from '../../src/net/tftp/options.js';
-import { normalizeRequestName, openForRead, TftpFileError } from '../../src/net/tftp/files.js';
+import { normalizeRequestName, openSource, resolveRequest, TftpFileError } from '../../src/net/tftp/files.js';
 
 const fixture = (name: string) =>
   Buffer.from(readFileSync(new URL(`../fixtures/tftp/${name}.hex`, import.meta.url), 'utf8').trim(), 'hex');
@@ -141,28 +141,39 @@ void test('open: root containment, symlinks, iPXE fallback directory', async () 
       fallbackDirs: ['/nonexistent', ipxe],
       fallbackNames: new Set(['ipxe.efi', 'undionly.kpxe']),
     };
-    const read = async (name: string) => {
-      const f = await openForRead(name, roots);
-      const data = await f.source.read(0, 1000);
-      await f.source.close();
+    const read = (name: string) => {
+      const source = openSource(resolveRequest(name, roots));
+      const data = source.read(0, 1000);
+      source.close();
       return data.toString();
     };
-    assert.equal(await read('/boot.ipxe'), '#!ipxe\n');
-    assert.equal(await read('sub/inside-link'), '#!ipxe\n', 'a symlink that stays inside is fine');
-    assert.equal(await read('ipxe.efi'), 'EFI', 'boot file from the fallback directory, through its symlink');
-    const refused = async (name: string, code: number) =>
-      assert.rejects(
-        openForRead(name, roots),
+    assert.equal(read('/boot.ipxe'), '#!ipxe\n');
+    assert.equal(read('sub/inside-link'), '#!ipxe\n', 'a symlink that stays inside is fine');
+    assert.equal(read('ipxe.efi'), 'EFI', 'boot file from the fallback directory, through its symlink');
+    const refused = (name: string, code: number) =>
+      assert.throws(
+        () => resolveRequest(name, roots),
         (e: unknown) => e instanceof TftpFileError && e.code === code,
         name,
       );
-    await refused('escape', ERR.ACCESS);
-    await refused('dirlink/secret', ERR.ACCESS);
-    await refused('../secret', ERR.ACCESS);
-    await refused('/etc/passwd', ERR.NOT_FOUND);
-    await refused('other.bin', ERR.NOT_FOUND);
-    await refused('undionly.kpxe', ERR.NOT_FOUND);
-    await refused('sub', ERR.NOT_FOUND);
+    refused('escape', ERR.ACCESS);
+    refused('dirlink/secret', ERR.ACCESS);
+    refused('../secret', ERR.ACCESS);
+    refused('/etc/passwd', ERR.NOT_FOUND);
+    refused('other.bin', ERR.NOT_FOUND);
+    refused('undionly.kpxe', ERR.NOT_FOUND);
+    refused('sub', ERR.NOT_FOUND);
+    // past the cache limit a file is read block by block, through its own descriptor
+    const big = join(root, 'big.img');
+    await writeFile(big, 'head');
+    await truncate(big, (16 << 20) + 10);
+    await appendFile(big, 'tail');
+    const source = openSource(resolveRequest('big.img', roots));
+    assert.equal(source.size, (16 << 20) + 14);
+    assert.equal(source.read(0, 4).toString(), 'head');
+    assert.equal(source.read(source.size - 6, 100).toString('hex'), '00007461696c', 'short read at the end');
+    source.close();
+    assert.throws(() => source.read(0, 4), /EBADF/, 'closed');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -2,8 +2,9 @@
 // `..` segments are refused outright, a leading `/` means the root (as tftpd-hpa's secure mode),
 // and the resolved real path must still lie inside the root (no symlink escape). The iPXE binaries
 // named in config.boot.files (and only those) are also looked up in the distribution's iPXE directories.
-import { realpathSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+// The request is resolved on the main thread (resolveRequest); the bytes are read on a transfer thread
+// (openSource), synchronously, since that thread runs a poll loop and no event loop.
+import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ERR } from './codec.js';
 
@@ -34,17 +35,20 @@ function inside(dir: string, path: string): boolean {
   return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
+/** A file a request resolved to: the real path and what stat said of it. */
+export interface ResolvedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * Real path of `rel` under `dir` if it is a regular file (that stays inside `dir` when `confine`);
  * undefined if absent. Synchronous on purpose: a few metadata look-ups answered from the dentry cache
  * cost microseconds, while each round trip through libuv's thread pool wakes a worker thread that
  * preempts the event loop just as the transfer starts.
  */
-function findUnder(
-  dir: string,
-  rel: string,
-  confine: boolean,
-): { path: string; size: number; mtimeMs: number } | undefined {
+function findUnder(dir: string, rel: string, confine: boolean): ResolvedFile | undefined {
   let realDir: string;
   let real: string;
   try {
@@ -59,11 +63,11 @@ function findUnder(
   return { path: real, size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Reads `length` bytes at `offset`; fewer at the end of the file. Cached files answer at once. */
+/** Reads `length` bytes at `offset`; fewer at the end of the file. */
 export interface BlockSource {
   readonly size: number;
-  read(offset: number, length: number): Buffer | Promise<Buffer>;
-  close(): Promise<void>;
+  read(offset: number, length: number): Buffer;
+  close(): void;
 }
 
 export interface FileRoots {
@@ -74,65 +78,55 @@ export interface FileRoots {
   fallbackNames: ReadonlySet<string>;
 }
 
-/** Files up to this size are read once and shared by every transfer (iPXE binaries are ~1 MiB). */
+/** Files up to this size are read once and shared by the thread's transfers (iPXE binaries are ~1 MiB). */
 const CACHE_FILE_MAX = 16 << 20;
 const CACHE_TOTAL_MAX = 64 << 20;
-// promises, so that 100 clients asking at once for an uncached file cause one read
-const cache = new Map<string, { mtimeMs: number; size: number; data: Promise<Buffer> }>();
+const cache = new Map<string, { mtimeMs: number; data: Buffer }>();
 
-async function readWhole(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    return await fh.readFile();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function cached(path: string, size: number, mtimeMs: number): Promise<BlockSource> {
-  let hit = cache.get(path);
-  if (!hit || hit.mtimeMs !== mtimeMs || hit.size !== size) {
-    cache.delete(path);
-    const entry = { mtimeMs, size, data: readWhole(path) };
-    entry.data.catch(() => cache.get(path) === entry && cache.delete(path));
-    let total = size;
-    for (const v of cache.values()) total += v.size;
+function cached(file: ResolvedFile): BlockSource {
+  let hit = cache.get(file.path);
+  if (!hit || hit.mtimeMs !== file.mtimeMs || hit.data.length !== file.size) {
+    cache.delete(file.path);
+    hit = { mtimeMs: file.mtimeMs, data: readFileSync(file.path) };
+    let total = hit.data.length;
+    for (const v of cache.values()) total += v.data.length;
     // oldest first (a Map keeps insertion order)
     for (const [k, v] of cache) {
       if (total <= CACHE_TOTAL_MAX) break;
       cache.delete(k);
-      total -= v.size;
+      total -= v.data.length;
     }
-    cache.set(path, entry);
-    hit = entry;
+    cache.set(file.path, hit);
   }
-  const data = await hit.data;
+  const { data } = hit;
   return {
     size: data.length,
     read: (offset, length) => data.subarray(offset, offset + length),
-    close: () => Promise.resolve(),
+    close: () => {},
   };
 }
 
-async function streamed(path: string): Promise<BlockSource> {
-  const fh = await open(path, 'r');
-  const { size } = await fh.stat();
+/** A file too big for the cache is read block by block; a slow medium then holds up this thread's transfers. */
+function streamed(path: string): BlockSource {
+  const fd = openSync(path, 'r');
+  const { size } = fstatSync(fd);
   return {
     size,
-    read: async (offset, length) => {
+    read: (offset, length) => {
       const buf = Buffer.allocUnsafe(length);
-      const { bytesRead } = await fh.read(buf, 0, length, offset);
-      return buf.subarray(0, bytesRead);
+      return buf.subarray(0, readSync(fd, buf, 0, length, offset));
     },
-    close: () => fh.close(),
+    close: () => closeSync(fd),
   };
 }
 
-/** Opens the requested file for reading, or throws TftpFileError (not found / access violation). */
-export async function openForRead(
-  requested: string,
-  roots: FileRoots,
-): Promise<{ name: string; path: string; source: BlockSource }> {
+/** The bytes of a resolved file (throws when it cannot be read). */
+export function openSource(file: ResolvedFile): BlockSource {
+  return file.size <= CACHE_FILE_MAX ? cached(file) : streamed(file.path);
+}
+
+/** The file a read request names, or throws TftpFileError (not found / access violation). */
+export function resolveRequest(requested: string, roots: FileRoots): { name: string } & ResolvedFile {
   const name = normalizeRequestName(requested);
   let found = findUnder(roots.root, name, true);
   if (!found && roots.fallbackNames.has(name)) {
@@ -144,9 +138,5 @@ export async function openForRead(
     }
   }
   if (!found) throw new TftpFileError(`${name} not found`, ERR.NOT_FOUND);
-  const source =
-    found.size <= CACHE_FILE_MAX
-      ? await cached(found.path, found.size, found.mtimeMs)
-      : await streamed(found.path);
-  return { name, path: found.path, source };
+  return { name, ...found };
 }

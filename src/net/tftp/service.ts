@@ -6,19 +6,21 @@
 // one global timer, caps nothing by the interface MTU, has no bound on concurrent transfers, and
 // builds the path as `root + "/" + file` with no realpath check, so a symlink in the root leads out
 // of it. The protocol is small enough that recon owns it: codec.ts (pure), options.ts (pure),
-// files.ts (containment), transfer.ts (one transfer), this file (requests, slots, events).
+// files.ts (containment), transfer.ts (one transfer's protocol), transfer-thread(s).ts (the transfers'
+// sockets, on one thread per CPU), this file (port 69: requests, refusals, slots, events).
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { ServiceStarter } from '../../master/service.js';
 import type { StateStore } from '../../master/state/store.js';
 import type { NewEvent } from '../../master/state/events.js';
 import { decode, encodeError, ERR, OP } from './codec.js';
-import { openForRead, TftpFileError, type FileRoots } from './files.js';
+import { resolveRequest, TftpFileError, type FileRoots } from './files.js';
 import { negotiate, type TftpLimits } from './options.js';
-import { TftpTransfer } from './transfer.js';
+import type { TransferEnd } from './transfer.js';
+import { startTransfer, startTransferThreads, type AbortTransfer } from './transfer-threads.js';
 
-/** At most this many progress events per transfer per second (they drive a progress bar, nothing more). */
-const PROGRESS_PER_SECOND = 4;
+/** How long a stopping service waits for its aborted transfers to report their end. */
+const STOP_WAIT_MS = 2000;
 
 function interfaceMtu(ifname: string): number {
   try {
@@ -54,23 +56,22 @@ export const startTftp: ServiceStarter = async (ctx) => {
     defaultTimeoutSeconds: config.tftp.timeoutSeconds,
   };
   /** client "ip:port" → its transfer (a retransmitted RRQ must not start a second one) */
-  const active = new Map<string, TftpTransfer | 'opening'>();
+  const active = new Map<string, { abort: AbortTransfer; ended: Promise<void> }>();
   const emit = (ev: NewEvent) => {
     store.emit(ev).catch((err: unknown) => log.error({ err, type: ev.type }, 'tftp event not stored'));
   };
 
+  await startTransferThreads();
   const sock = createSocket({ type: 'udp4' });
   const refuse = (address: string, port: number, code: number, message: string) =>
     sock.send(encodeError(code, message), port, address, () => undefined);
 
-  async function handleRead(address: string, port: number, file: string, options: Map<string, string>) {
+  function handleRead(address: string, port: number, file: string, options: Map<string, string>): void {
     const key = `${address}:${port}`;
-    active.set(key, 'opening');
-    let opened;
+    let found;
     try {
-      opened = await openForRead(file, roots);
+      found = resolveRequest(file, roots);
     } catch (e) {
-      active.delete(key);
       const code = e instanceof TftpFileError ? e.code : ERR.ACCESS;
       const message =
         e instanceof TftpFileError && code === ERR.NOT_FOUND ? 'File not found' : 'Access violation';
@@ -78,58 +79,46 @@ export const startTftp: ServiceStarter = async (ctx) => {
       refuse(address, port, code, message);
       return;
     }
-    const negotiated = negotiate(options, limits, opened.source.size);
+    const { name, ...resolved } = found;
+    const negotiated = negotiate(options, limits, resolved.size);
     const id = `tftp-${Date.now().toString(36)}-${++transferCounter}`;
     const mac = macForIp(store, address);
-    const kind = bootNames.has(opened.name) ? 'bootloader' : 'other';
-    let lastProgress = 0;
+    const kind = bootNames.has(name) ? 'bootloader' : 'other';
     let announced = false;
-    const transfer = new TftpTransfer({
-      local,
-      client: { address, port },
-      source: opened.source,
-      negotiated,
-      retries: config.tftp.retries,
-      hooks: {
+    let settle!: () => void;
+    const ended = new Promise<void>((resolve) => (settle = resolve));
+    const onEnd = (end: TransferEnd) => {
+      active.delete(key);
+      settle();
+      if (!announced) {
+        // no data went out: an EDK2 size probe (OACK, then "user aborted") or a client gone before ACK 0
+        const level = end.probeOnly ? 'debug' : 'info';
+        log[level]({ client: address, file: name, reason: end.reason }, 'tftp request ended before data');
+      } else if (end.ok) {
+        log.info({ client: address, mac, file: name, bytes: end.bytes, ms: end.ms }, 'tftp transfer done');
+        emit({ type: 'transfer.done', data: { id, bytes: end.bytes, ms: end.ms } });
+      } else {
+        log.warn({ client: address, mac, file: name, reason: end.reason }, 'tftp transfer failed');
+        emit({ type: 'transfer.failed', data: { id, bytes: end.bytes, reason: end.reason ?? 'failed' } });
+      }
+    };
+    const abort = startTransfer(
+      { local, client: { address, port }, file: resolved, negotiated, retries: config.tftp.retries },
+      {
         // announced with the first DATA block: an EDK2 size probe (OACK, then abort) is not a transfer
         onData: () => {
           announced = true;
           emit({
             type: 'transfer.start',
-            data: { id, proto: 'tftp', ip: address, mac, file: opened.name, kind, size: opened.source.size },
+            data: { id, proto: 'tftp', ip: address, mac, file: name, kind, size: resolved.size },
           });
         },
-        onProgress: (bytes) => {
-          const now = Date.now();
-          if (now - lastProgress < 1000 / PROGRESS_PER_SECOND) return;
-          lastProgress = now;
-          emit({ type: 'transfer.progress', data: { id, bytes } });
-        },
-        onEnd: (end) => {
-          active.delete(key);
-          if (!announced) {
-            // no data went out: an EDK2 size probe (OACK, then "user aborted") or a client gone before ACK 0
-            const level = end.probeOnly ? 'debug' : 'info';
-            log[level](
-              { client: address, file: opened.name, reason: end.reason },
-              'tftp request ended before data',
-            );
-          } else if (end.ok) {
-            log.info(
-              { client: address, mac, file: opened.name, bytes: end.bytes, ms: end.ms },
-              'tftp transfer done',
-            );
-            emit({ type: 'transfer.done', data: { id, bytes: end.bytes, ms: end.ms } });
-          } else {
-            log.warn({ client: address, mac, file: opened.name, reason: end.reason }, 'tftp transfer failed');
-            emit({ type: 'transfer.failed', data: { id, bytes: end.bytes, reason: end.reason ?? 'failed' } });
-          }
-        },
+        onProgress: (bytes) => emit({ type: 'transfer.progress', data: { id, bytes } }),
+        onEnd,
       },
-    });
-    active.set(key, transfer);
-    log.debug({ client: address, file: opened.name, ...negotiated }, 'tftp read request');
-    await transfer.start();
+    );
+    active.set(key, { abort, ended });
+    log.debug({ client: address, file: name, ...negotiated }, 'tftp read request');
   }
 
   sock.on('message', (msg, rinfo) => {
@@ -158,10 +147,11 @@ export const startTftp: ServiceStarter = async (ctx) => {
       return;
     }
     // netascii is served byte for byte: boot files are binary, and no PXE client asks for netascii
-    handleRead(address, port, pkt.file, pkt.options).catch((err: unknown) => {
-      active.delete(`${address}:${port}`);
+    try {
+      handleRead(address, port, pkt.file, pkt.options);
+    } catch (err) {
       log.error({ err, client: address }, 'tftp request failed');
-    });
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -179,8 +169,12 @@ export const startTftp: ServiceStarter = async (ctx) => {
     name: 'tftp',
     stop: async () => {
       sock.close();
-      for (const t of active.values()) if (t !== 'opening') t.abort('server stopping');
-      await Promise.resolve();
+      const ending = [...active.values()].map((t) => {
+        t.abort('server stopping');
+        return t.ended;
+      });
+      // their end events go into the store, which closes after the services
+      await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
   };
 };

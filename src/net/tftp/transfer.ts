@@ -1,8 +1,8 @@
-// One read transfer: its own UDP socket (the server's transfer ID), connected to the client's, so the
-// kernel drops strangers' packets and an ICMP "port unreachable" from a client that went away ends
-// the transfer at once. Sends a window of blocks (RFC 7440), moves on at each ACK, resends the
-// window from the last acknowledged block on timeout, and gives up after `retries` timeouts.
-import { createSocket, type Socket } from 'node:dgram';
+// One read transfer's protocol, apart from its socket and its clock: sends a window of blocks (RFC
+// 7440), moves on at each ACK, resends the window from the last acknowledged block on timeout, and
+// gives up after `retries` timeouts. The transfer thread (transfer-thread.ts) owns the socket: it
+// feeds received datagrams to onPacket, calls onTimeout once `deadline` has passed, and sends what the
+// transfer hands to its link.
 import { dataHeader, decode, encodeError, encodeOack, ERR, OP } from './codec.js';
 import type { BlockSource } from './files.js';
 import type { Negotiated } from './options.js';
@@ -23,18 +23,25 @@ export interface TransferHooks {
   onEnd(end: TransferEnd): void;
 }
 
+/** The transfer's connected socket, as the transfer sees it. */
+export interface TransferLink {
+  /** sends the parts as one datagram; a lost or refused send shows later as a timeout or a socket error */
+  send(parts: Buffer[]): void;
+  /** monotonic milliseconds */
+  now(): number;
+}
+
 export interface TransferParams {
-  local: string;
-  client: { address: string; port: number };
   source: BlockSource;
   negotiated: Negotiated;
   retries: number;
+  link: TransferLink;
   hooks: TransferHooks;
 }
 
 export class TftpTransfer {
-  private sock: Socket | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** when onTimeout is due (monotonic ms); Infinity once ended */
+  deadline = Infinity;
   /** highest block the client acknowledged (absolute numbering: blocks past 65535 roll over on the wire) */
   private acked = 0;
   /** highest block sent so far */
@@ -44,28 +51,30 @@ export class TftpTransfer {
   private misses = 0;
   private started = false;
   private ended = false;
-  private sending = false;
-  private readonly t0 = Date.now();
+  private readonly t0: number;
 
-  constructor(private readonly p: TransferParams) {}
+  constructor(private readonly p: TransferParams) {
+    this.t0 = p.link.now();
+  }
 
-  async start(): Promise<void> {
-    const sock = createSocket('udp4');
-    this.sock = sock;
-    sock.on('error', (err: NodeJS.ErrnoException) =>
-      this.finish(false, err.code === 'ECONNREFUSED' ? 'client went away (port unreachable)' : err.message),
-    );
-    sock.on('message', (msg) => this.onMessage(msg));
-    await new Promise<void>((resolve) => sock.bind(0, this.p.local, resolve));
-    await new Promise<void>((resolve) => sock.connect(this.p.client.port, this.p.client.address, resolve));
+  get done(): boolean {
+    return this.ended;
+  }
+
+  begin(): void {
     if (this.p.negotiated.oack) this.sendOack();
     else this.beginData();
   }
 
-  /** Ends the transfer from outside (server stopping). */
+  /** Ends the transfer from outside (server stopping), telling the client why. */
   abort(reason: string): void {
     if (this.ended) return;
     this.send(encodeError(ERR.UNDEFINED, reason));
+    this.finish(false, reason);
+  }
+
+  /** Ends the transfer on a socket error (no packet to the client: its socket is the problem). */
+  fail(reason: string): void {
     this.finish(false, reason);
   }
 
@@ -75,14 +84,13 @@ export class TftpTransfer {
     return Math.min(this.acked * blksize, this.p.source.size);
   }
 
-  private send(buf: Buffer | Buffer[]): void {
-    if (this.sock && !this.ended) this.sock.send(buf);
+  private send(...parts: Buffer[]): void {
+    if (!this.ended) this.p.link.send(parts);
   }
 
   private arm(): void {
-    // refresh() re-arms the same timer: cheaper than a new one per block
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(() => this.onTimeout(), this.p.negotiated.timeoutMs);
+    // a send may have failed the transfer meanwhile
+    if (!this.ended) this.deadline = this.p.link.now() + this.p.negotiated.timeoutMs;
   }
 
   private sendOack(): void {
@@ -96,7 +104,7 @@ export class TftpTransfer {
     this.sendWindow();
   }
 
-  private onTimeout(): void {
+  onTimeout(): void {
     if (this.ended) return;
     if (++this.misses > this.p.retries) {
       this.finish(false, `no answer after ${this.misses - 1} retransmissions`);
@@ -112,38 +120,22 @@ export class TftpTransfer {
 
   /** Sends blocks acked+1 .. acked+windowsize (those not sent yet). */
   private sendWindow(): void {
-    if (this.sending || this.ended) return;
     const { blksize, windowsize } = this.p.negotiated;
     const from = Math.max(this.sent, this.acked) + 1;
     let to = this.acked + windowsize;
     if (this.finalBlock !== undefined) to = Math.min(to, this.finalBlock);
     if (from > to) return;
-    const got = this.p.source.read((from - 1) * blksize, (to - from + 1) * blksize);
-    // cached files answer synchronously: no promise round trip per block on the hot path
-    if (Buffer.isBuffer(got)) {
-      this.sendBlocks(from, to, got);
+    let data: Buffer;
+    try {
+      data = this.p.source.read((from - 1) * blksize, (to - from + 1) * blksize);
+    } catch (e) {
+      this.send(encodeError(ERR.UNDEFINED, 'read error'));
+      this.finish(false, `read error: ${(e as Error).message}`);
       return;
     }
-    this.sending = true;
-    got.then(
-      (data) => {
-        this.sending = false;
-        if (!this.ended) this.sendBlocks(from, to, data);
-      },
-      (err: Error) => {
-        this.sending = false;
-        this.send(encodeError(ERR.UNDEFINED, 'read error'));
-        this.finish(false, `read error: ${err.message}`);
-      },
-    );
-  }
-
-  private sendBlocks(from: number, to: number, data: Buffer): void {
-    const { blksize, windowsize } = this.p.negotiated;
     for (let b = from; b <= to; b++) {
       const chunk = data.subarray((b - from) * blksize, (b - from + 1) * blksize);
-      // header and payload go out as one datagram without copying the payload
-      this.send([dataHeader(b), chunk]);
+      this.send(dataHeader(b), chunk);
       this.sent = b;
       if (chunk.length < blksize) {
         this.finalBlock = b;
@@ -151,12 +143,9 @@ export class TftpTransfer {
       }
     }
     this.arm();
-    // an ACK may have arrived while reading
-    if (this.sent < this.acked + windowsize && (this.finalBlock === undefined || this.sent < this.finalBlock))
-      this.sendWindow();
   }
 
-  private onMessage(msg: Buffer): void {
+  onPacket(msg: Buffer): void {
     if (this.ended) return;
     let pkt;
     try {
@@ -196,9 +185,13 @@ export class TftpTransfer {
   private finish(ok: boolean, reason?: string, probeOnly = false): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.timer);
-    this.sock?.close();
-    this.p.source.close().catch(() => undefined);
-    this.p.hooks.onEnd({ ok, bytes: this.bytesDone, ms: Date.now() - this.t0, reason, probeOnly });
+    this.deadline = Infinity;
+    try {
+      this.p.source.close();
+    } catch {
+      /* the bytes were already sent or the transfer failed anyway */
+    }
+    const ms = Math.round(this.p.link.now() - this.t0);
+    this.p.hooks.onEnd({ ok, bytes: this.bytesDone, ms, reason, probeOnly });
   }
 }
