@@ -92,8 +92,7 @@ export function encodeRequest(
 }
 
 /** The 4 bytes in front of a DATA payload (block numbers past 65535 roll over to 0). */
-export function dataHeader(block: number): Buffer {
-  const out = Buffer.allocUnsafe(4);
+export function dataHeader(block: number, out = Buffer.allocUnsafe(4)): Buffer {
   out.writeUInt16BE(OP.DATA, 0);
   out.writeUInt16BE(block & 0xffff, 2);
   return out;

@@ -1,10 +1,12 @@
 // A TFTP transfer thread (a worker_threads entry): owns the sockets of its transfers and runs their
-// protocol (transfer.ts) in a poll(2) loop. Each transfer has its own UDP socket (the server's transfer
+// protocol (transfer.ts) in an epoll(7) loop. Each transfer has its own UDP socket (the server's transfer
 // ID), connected to the client's, so the kernel drops strangers' packets and an ICMP "port unreachable"
-// from a client that went away ends the transfer at once. A thread blocked in poll answers an ACK with
+// from a client that went away ends the transfer at once. A thread blocked in epoll_wait answers an ACK with
 // the next block in two system calls, without an event loop turn, and one thread per CPU spreads the
 // kernel's send work the way a server forking per transfer does (docs/BENCHMARKS.md "## TFTP").
-// New transfers and aborts arrive as messages (with a write to the eventfd so a poll returns); starts,
+// epoll rather than poll: a wake-up costs the same with 1 transfer as with 100, where poll(2) walks
+// every socket each time. New transfers and aborts arrive as messages (with a write to the eventfd so
+// a wait returns); starts,
 // progress and ends go back in one batched report per loop turn that has any.
 import { performance } from 'node:perf_hooks';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -54,14 +56,19 @@ export interface TransferReport {
 
 /** At most this many progress reports per transfer per second (they drive a progress bar, nothing more). */
 const PROGRESS_PER_SECOND = 4;
-/** A poll with nothing due still returns this often, so the thread stays terminable. */
+/** A wait with nothing due still returns this often, so the thread stays terminable. */
 const IDLE_POLL_MS = 1000;
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-/** struct pollfd { int fd; short events; short revents; } */
-const POLLFD_SIZE = 8;
+const EPOLLIN = 0x1;
+const EPOLLOUT = 0x4;
+const EPOLL_CLOEXEC = 0o2000000;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
+const EPOLL_CTL_MOD = 3;
+/** struct epoll_event { uint32_t events; uint64_t data; }, packed on x86-64 (data holds the fd) */
+const EPOLL_EVENT_SIZE = 12;
+const EVENTS_PER_WAIT = 64;
 const SO_SNDBUF = 7;
-/** room for a whole window in the socket, so a send rarely has to wait for POLLOUT */
+/** room for a whole window in the socket, so a send rarely has to wait for EPOLLOUT */
 const SEND_BUFFER = 1 << 20;
 const ECONNREFUSED = 111;
 const ENOBUFS = 105;
@@ -74,10 +81,12 @@ interface Entry {
   fd: number;
   transfer: TftpTransfer;
   lastProgress: number;
-  /** datagrams the socket had no room for, sent when it reports POLLOUT */
+  /** datagrams the socket had no room for, sent when it reports EPOLLOUT */
   queue: Buffer[];
   /** the client's port was reported unreachable; the transfer fails unless what it already sent ends it */
   refused: boolean;
+  /** the thread has looked at where the client's packets arrive (once per transfer) */
+  steered: boolean;
 }
 
 const entries = new Map<number, Entry>();
@@ -85,7 +94,19 @@ let report: TransferReport = { data: [], progress: [], ended: [] };
 const scratch = Buffer.allocUnsafe(65536);
 const received = Buffer.allocUnsafe(65536);
 const counter = Buffer.alloc(8);
-let pollfds = Buffer.alloc(POLLFD_SIZE * 64);
+const epfd = libc.epoll_create1(EPOLL_CLOEXEC);
+if (epfd < 0) throw new Error(`epoll_create1: ${errnoName(libc.errno())}`);
+const epollEvent = Buffer.alloc(EPOLL_EVENT_SIZE);
+const readyEvents = Buffer.alloc(EPOLL_EVENT_SIZE * EVENTS_PER_WAIT);
+/** the transfers by socket, for epoll's answers */
+const byFd = new Map<number, Entry>();
+
+function watch(op: number, fd: number, events: number): void {
+  epollEvent.writeUInt32LE(events, 0);
+  epollEvent.writeUInt32LE(fd, 4);
+  libc.epoll_ctl(epfd, op, fd, epollEvent);
+}
+watch(EPOLL_CTL_ADD, wakeFd, EPOLLIN);
 
 /**
  * Sends one datagram; false when the socket is full (EAGAIN/ENOBUFS). A refusal (an ICMP "port
@@ -107,7 +128,10 @@ function sendParts(e: Entry, parts: Buffer[]): void {
     for (const p of parts) at += p.copy(scratch, at);
     packet = scratch.subarray(0, at);
   }
-  if (e.queue.length > 0 || !trySend(e, packet)) e.queue.push(Buffer.from(packet));
+  if (e.queue.length > 0 || !trySend(e, packet)) {
+    if (e.queue.length === 0 && !e.transfer.done) watch(EPOLL_CTL_MOD, e.fd, EPOLLIN | EPOLLOUT);
+    e.queue.push(Buffer.from(packet));
+  }
 }
 
 function flushQueue(e: Entry): void {
@@ -115,6 +139,7 @@ function flushQueue(e: Entry): void {
     if (!trySend(e, e.queue[0]!)) return;
     e.queue.shift();
   }
+  if (!e.transfer.done) watch(EPOLL_CTL_MOD, e.fd, EPOLLIN);
 }
 
 function end(id: number, result: TransferEnd): void {
@@ -122,7 +147,10 @@ function end(id: number, result: TransferEnd): void {
   const e = entries.get(id);
   if (!e) return;
   entries.delete(id);
+  byFd.delete(e.fd);
+  watch(EPOLL_CTL_DEL, e.fd, 0);
   libc.close(e.fd);
+  if (entries.size !== 1) unpin();
 }
 
 /** A socket bound to the server's address (a fresh port: the transfer ID) and connected to the client. */
@@ -167,6 +195,7 @@ function add(msg: Extract<ToTransferThread, { type: 'add' }>): void {
     lastProgress: 0,
     queue: [],
     refused: false,
+    steered: false,
     transfer: undefined as unknown as TftpTransfer,
   };
   e.transfer = new TftpTransfer({
@@ -186,6 +215,9 @@ function add(msg: Extract<ToTransferThread, { type: 'add' }>): void {
     },
   });
   entries.set(id, e);
+  byFd.set(fd, e);
+  watch(EPOLL_CTL_ADD, fd, EPOLLIN);
+  if (entries.size !== 1) unpin();
   e.transfer.begin();
 }
 
@@ -197,17 +229,69 @@ function takeMessages(): void {
   }
 }
 
+const CPU_MASK_BYTES = 128;
+const SO_INCOMING_CPU = 49;
+const optValue = Buffer.alloc(4);
+const optLength = Buffer.alloc(4);
+/** the CPU this thread pinned itself to, and the affinity it had before (taskset, cpuset), or undefined */
+let pinned: { cpu: number; before: Buffer } | undefined;
+
+function affinity(): Buffer | undefined {
+  const mask = Buffer.alloc(CPU_MASK_BYTES);
+  return libc.sched_getaffinity(0, CPU_MASK_BYTES, mask) === 0 ? mask : undefined;
+}
+
+function onlyCpu(cpu: number): Buffer {
+  const mask = Buffer.alloc(CPU_MASK_BYTES);
+  mask[cpu >> 3] = 1 << (cpu & 7);
+  return mask;
+}
+
+/** Pins the thread to `cpu` if its present affinity (whatever set it) includes that CPU and others. */
+function pinTo(cpu: number): void {
+  if (pinned || cpu < 0 || cpu >= CPU_MASK_BYTES * 8) return;
+  const before = affinity();
+  if (!before || !(before[cpu >> 3]! & (1 << (cpu & 7)))) return;
+  if (before.equals(onlyCpu(cpu))) return;
+  if (libc.sched_setaffinity(0, CPU_MASK_BYTES, onlyCpu(cpu)) === 0) pinned = { cpu, before };
+}
+
+/** Gives back the affinity the thread had, unless someone else has changed it since: theirs stands. */
+function unpin(): void {
+  if (!pinned) return;
+  if (affinity()?.equals(onlyCpu(pinned.cpu))) libc.sched_setaffinity(0, CPU_MASK_BYTES, pinned.before);
+  pinned = undefined;
+}
+
 /**
- * Reads every datagram waiting on the socket and hands each to the transfer. The kernel reports a
- * pending "port unreachable" before the datagrams queued behind it, and a client that acknowledged
- * the last block and closed its port makes one out of any duplicate still in flight, so a refusal
- * only ends the transfer once the queue is empty and the transfer still wants an answer.
+ * A lock-step transfer is a ping-pong of hundreds of round trips: each costs a cheap hand-over when
+ * the client's packets are processed on the CPU this thread runs on, and two cross-CPU wake-ups each
+ * when not (two to three times slower on a virtual machine). The scheduler does not reliably bring the
+ * two together, so a thread serving a single transfer moves to the CPU its client's packets arrive on
+ * (SO_INCOMING_CPU: the receive-side CPU, as RFS steers to), and runs free again when it has more or none.
+ */
+function steer(e: Entry): void {
+  e.steered = true;
+  if (entries.size !== 1) return;
+  optLength.writeUInt32LE(4, 0);
+  if (libc.getsockopt(e.fd, SOL_SOCKET, SO_INCOMING_CPU, optValue, optLength) === 0)
+    pinTo(optValue.readInt32LE(0));
+}
+
+/**
+ * Reads a datagram and hands it to the transfer: one per wake-up, since epoll (level-triggered)
+ * reports the socket again while more wait, and a lock-step client never has more than one. The kernel reports a pending "port
+ * unreachable" before the datagrams queued behind it, and a client that acknowledged the last block
+ * and closed its port makes one out of any duplicate still in flight, so a refusal only ends the
+ * transfer once the queue is empty and the transfer still wants an answer.
  */
 function receive(e: Entry): void {
   while (!e.transfer.done) {
     const n = libc.recv(e.fd, received, received.length, 0);
     if (n >= 0) {
+      if (!e.steered) steer(e);
       e.transfer.onPacket(received.subarray(0, n));
+      if (!e.refused) return;
       continue;
     }
     const errno = libc.errno();
@@ -220,37 +304,32 @@ function receive(e: Entry): void {
 
 for (;;) {
   takeMessages();
-  const polled = [...entries.values()];
-  if (pollfds.length < POLLFD_SIZE * (polled.length + 1))
-    pollfds = Buffer.alloc(POLLFD_SIZE * 2 * (polled.length + 1));
-  pollfds.writeInt32LE(wakeFd, 0);
-  pollfds.writeInt16LE(POLLIN, 4);
-  pollfds.writeInt16LE(0, 6);
   let due = Infinity;
-  polled.forEach((e, i) => {
-    const at = POLLFD_SIZE * (i + 1);
-    pollfds.writeInt32LE(e.fd, at);
-    pollfds.writeInt16LE(e.queue.length > 0 ? POLLIN | POLLOUT : POLLIN, at + 4);
-    pollfds.writeInt16LE(0, at + 6);
-    due = Math.min(due, e.transfer.deadline);
-  });
+  for (const e of entries.values()) if (e.transfer.deadline < due) due = e.transfer.deadline;
   if (report.data.length + report.progress.length + report.ended.length > 0) {
     port.postMessage(report);
     report = { data: [], progress: [], ended: [] };
   }
   const wait = Math.max(0, Math.min(IDLE_POLL_MS, Math.ceil(due - performance.now())));
-  const ready = libc.poll(pollfds, polled.length + 1, wait);
-  if (ready > 0) {
-    if (pollfds.readInt16LE(6) & POLLIN) libc.read(wakeFd, counter, 8);
-    polled.forEach((e, i) => {
-      const revents = pollfds.readInt16LE(POLLFD_SIZE * (i + 1) + 6);
-      if (revents === 0 || e.transfer.done) return;
-      if (revents & POLLOUT) flushQueue(e);
-      // POLLIN, and POLLERR/POLLHUP: the next recv reports the error
-      if (revents & ~POLLOUT) receive(e);
-    });
+  const ready = libc.epoll_wait(epfd, readyEvents, EVENTS_PER_WAIT, wait);
+  for (let i = 0; i < ready; i++) {
+    const events = readyEvents.readUInt32LE(i * EPOLL_EVENT_SIZE);
+    const fd = readyEvents.readUInt32LE(i * EPOLL_EVENT_SIZE + 4);
+    if (fd === wakeFd) {
+      libc.read(wakeFd, counter, 8);
+      continue;
+    }
+    // a transfer that ended earlier in this batch has left the map (and its number may be reused)
+    const e = byFd.get(fd);
+    if (!e || e.transfer.done) continue;
+    if (events & EPOLLOUT) flushQueue(e);
+    // EPOLLIN, and EPOLLERR/EPOLLHUP: the next recv reports the error
+    if (events & ~EPOLLOUT) receive(e);
   }
-  for (const e of polled) if (e.refused && !e.transfer.done) receive(e);
   const now = performance.now();
-  for (const e of polled) if (!e.transfer.done && now >= e.transfer.deadline) e.transfer.onTimeout();
+  // (a Map may lose entries while it is iterated)
+  for (const e of entries.values()) {
+    if (e.refused) receive(e);
+    if (!e.transfer.done && now >= e.transfer.deadline) e.transfer.onTimeout();
+  }
 }

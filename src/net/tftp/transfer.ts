@@ -25,7 +25,10 @@ export interface TransferHooks {
 
 /** The transfer's connected socket, as the transfer sees it. */
 export interface TransferLink {
-  /** sends the parts as one datagram; a lost or refused send shows later as a timeout or a socket error */
+  /**
+   * sends the parts as one datagram, done with them when it returns; a lost or refused send shows
+   * later as a timeout or a socket error
+   */
   send(parts: Buffer[]): void;
   /** monotonic milliseconds */
   now(): number;
@@ -52,6 +55,8 @@ export class TftpTransfer {
   private started = false;
   private ended = false;
   private readonly t0: number;
+  /** reused for every DATA block: the link sends (or copies) a datagram before send() returns */
+  private readonly header = Buffer.allocUnsafe(4);
 
   constructor(private readonly p: TransferParams) {
     this.t0 = p.link.now();
@@ -135,7 +140,7 @@ export class TftpTransfer {
     }
     for (let b = from; b <= to; b++) {
       const chunk = data.subarray((b - from) * blksize, (b - from + 1) * blksize);
-      this.send(dataHeader(b), chunk);
+      this.send(dataHeader(b, this.header), chunk);
       this.sent = b;
       if (chunk.length < blksize) {
         this.finalBlock = b;
@@ -147,6 +152,11 @@ export class TftpTransfer {
 
   onPacket(msg: Buffer): void {
     if (this.ended) return;
+    // an ACK is all a client sends while the data flows: read it in place
+    if (msg.length === 4 && msg.readUInt16BE(0) === OP.ACK) {
+      this.onAck(msg.readUInt16BE(2));
+      return;
+    }
     let pkt;
     try {
       pkt = decode(msg);
@@ -154,20 +164,19 @@ export class TftpTransfer {
       // not TFTP: ignore it, as a lost packet
       return;
     }
-    if (pkt.op === OP.ERROR) {
-      this.finish(false, `client error ${pkt.code}: ${pkt.message}`, !this.started);
-      return;
-    }
-    if (pkt.op !== OP.ACK) return;
+    if (pkt.op === OP.ERROR) this.finish(false, `client error ${pkt.code}: ${pkt.message}`, !this.started);
+  }
+
+  private onAck(block: number): void {
     if (!this.started) {
-      if (pkt.block === 0) {
+      if (block === 0) {
         this.misses = 0;
         this.beginData();
       }
       return;
     }
     // map the 16-bit wire number to the window it can belong to (block numbers roll over past 65535)
-    const abs = this.acked + ((pkt.block - this.acked) & 0xffff);
+    const abs = this.acked + ((block - this.acked) & 0xffff);
     // duplicates and stale ACKs are ignored: resending on them would start the Sorcerer's Apprentice
     if (abs <= this.acked || abs > this.sent) return;
     this.acked = abs;
