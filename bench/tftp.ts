@@ -207,7 +207,8 @@ the server on different CPUs pays two cross-CPU wake-ups per round trip, which i
 figures bimodal); 100 clients: wall time from the first client start to the last client's exit (process start-up
 included, the same for every server). Median of ${rounds} rounds after ${WARMUP} warm-up fetches per server; the servers run side by side
 (one address each on the bridge, port 69) and the rounds interleave them. recon: its TFTP service alone
-(\`startTftp\`, defaults: maxBlksize 1468, 256 transfers, events into a real state store); \`in.tftpd -L -s\`;
+(\`startTftp\`, defaults: maxBlksize 1468, 256 transfers, one transfer thread per CPU, events into a real state
+store); \`in.tftpd -L -s\` (a process forked per transfer);
 \`dnsmasq --enable-tftp\`. Lower is better.
 
 | clients | recon ms | tftpd-hpa ms | dnsmasq ms | recon vs tftpd-hpa | target |

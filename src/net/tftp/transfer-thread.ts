@@ -85,8 +85,8 @@ interface Entry {
   queue: Buffer[];
   /** the client's port was reported unreachable; the transfer fails unless what it already sent ends it */
   refused: boolean;
-  /** the thread has looked at where the client's packets arrive (once per transfer) */
-  steered: boolean;
+  /** datagrams received: the thread looks where they arrive at the first and every STEER_EVERY-th */
+  received: number;
 }
 
 const entries = new Map<number, Entry>();
@@ -195,7 +195,7 @@ function add(msg: Extract<ToTransferThread, { type: 'add' }>): void {
     lastProgress: 0,
     queue: [],
     refused: false,
-    steered: false,
+    received: 0,
     transfer: undefined as unknown as TftpTransfer,
   };
   e.transfer = new TftpTransfer({
@@ -231,6 +231,8 @@ function takeMessages(): void {
 
 const CPU_MASK_BYTES = 128;
 const SO_INCOMING_CPU = 49;
+/** the client may move to another CPU during a transfer: the thread looks again after this many datagrams */
+const STEER_EVERY = 64;
 const optValue = Buffer.alloc(4);
 const optLength = Buffer.alloc(4);
 /** the CPU this thread pinned itself to, and the affinity it had before (taskset, cpuset), or undefined */
@@ -247,12 +249,17 @@ function onlyCpu(cpu: number): Buffer {
   return mask;
 }
 
-/** Pins the thread to `cpu` if its present affinity (whatever set it) includes that CPU and others. */
+/**
+ * Pins the thread to `cpu` if the affinity it had before pinning itself (whatever set it) includes that
+ * CPU and others.
+ */
 function pinTo(cpu: number): void {
-  if (pinned || cpu < 0 || cpu >= CPU_MASK_BYTES * 8) return;
-  const before = affinity();
+  if (cpu < 0 || cpu >= CPU_MASK_BYTES * 8 || pinned?.cpu === cpu) return;
+  const before = pinned?.before ?? affinity();
   if (!before || !(before[cpu >> 3]! & (1 << (cpu & 7)))) return;
   if (before.equals(onlyCpu(cpu))) return;
+  // pinned elsewhere, and someone else has changed the affinity since: theirs stands
+  if (pinned && !affinity()?.equals(onlyCpu(pinned.cpu))) return;
   if (libc.sched_setaffinity(0, CPU_MASK_BYTES, onlyCpu(cpu)) === 0) pinned = { cpu, before };
 }
 
@@ -271,7 +278,6 @@ function unpin(): void {
  * (SO_INCOMING_CPU: the receive-side CPU, as RFS steers to), and runs free again when it has more or none.
  */
 function steer(e: Entry): void {
-  e.steered = true;
   if (entries.size !== 1) return;
   optLength.writeUInt32LE(4, 0);
   if (libc.getsockopt(e.fd, SOL_SOCKET, SO_INCOMING_CPU, optValue, optLength) === 0)
@@ -289,7 +295,7 @@ function receive(e: Entry): void {
   while (!e.transfer.done) {
     const n = libc.recv(e.fd, received, received.length, 0);
     if (n >= 0) {
-      if (!e.steered) steer(e);
+      if (e.received++ % STEER_EVERY === 0) steer(e);
       e.transfer.onPacket(received.subarray(0, n));
       if (!e.refused) return;
       continue;
