@@ -106,7 +106,7 @@ function cached(file: ResolvedFile): BlockSource {
   };
 }
 
-/** A file too big for the cache is read block by block; a slow medium then holds up this thread's transfers. */
+/** A file too big for the cache is read block by block (a slow medium holds up the thread's transfers). */
 function streamed(path: string): BlockSource {
   const fd = openSync(path, 'r');
   const { size } = fstatSync(fd);

@@ -1,13 +1,12 @@
 // A TFTP transfer thread (a worker_threads entry): owns the sockets of its transfers and runs their
-// protocol (transfer.ts) in an epoll(7) loop. Each transfer has its own UDP socket (the server's transfer
-// ID), connected to the client's, so the kernel drops strangers' packets and an ICMP "port unreachable"
-// from a client that went away ends the transfer at once. A thread blocked in epoll_wait answers an ACK with
-// the next block in two system calls, without an event loop turn, and one thread per CPU spreads the
-// kernel's send work the way a server forking per transfer does (docs/BENCHMARKS.md "## TFTP").
-// epoll rather than poll: a wake-up costs the same with 1 transfer as with 100, where poll(2) walks
-// every socket each time. New transfers and aborts arrive as messages (with a write to the eventfd so
-// a wait returns); starts,
-// progress and ends go back in one batched report per loop turn that has any.
+// protocol (transfer.ts) in an epoll(7) loop. Each transfer has its own UDP socket (the server's
+// transfer ID), connected to the client's, so the kernel drops strangers' packets and an ICMP "port
+// unreachable" from a client that went away ends the transfer at once. A thread blocked in epoll_wait
+// answers an ACK with a recv and a send, without an event loop turn, and one thread per CPU spreads the
+// kernel's send work the way a server forking per transfer does (docs/BENCHMARKS.md "## TFTP"). epoll
+// rather than poll: a wake-up costs the same with 1 transfer as with 100, where poll(2) walks every
+// socket each time. New transfers and aborts arrive as messages (with a write to the eventfd so a wait
+// returns); starts, progress and ends go back in one batched report per loop turn that has any.
 import { performance } from 'node:perf_hooks';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
@@ -286,10 +285,10 @@ function steer(e: Entry): void {
 
 /**
  * Reads a datagram and hands it to the transfer: one per wake-up, since epoll (level-triggered)
- * reports the socket again while more wait, and a lock-step client never has more than one. The kernel reports a pending "port
- * unreachable" before the datagrams queued behind it, and a client that acknowledged the last block
- * and closed its port makes one out of any duplicate still in flight, so a refusal only ends the
- * transfer once the queue is empty and the transfer still wants an answer.
+ * reports the socket again while more wait, and a lock-step client never has more than one. The
+ * kernel reports a pending "port unreachable" before the datagrams queued behind it, and a client that
+ * acknowledged the last block and closed its port makes one out of any duplicate still in flight, so a
+ * refusal only ends the transfer once the queue is empty and the transfer still wants an answer.
  */
 function receive(e: Entry): void {
   while (!e.transfer.done) {

@@ -100,12 +100,12 @@ class TransferThread {
   }
 }
 
-/** One thread per CPU: a datagram's send also runs the receiver's side of a local bridge on the sending CPU. */
+/** One thread per CPU: a send also runs the receiver's side of a local bridge on the sending CPU. */
 const THREADS = availableParallelism();
 const threads: (TransferThread | undefined)[] = new Array<undefined>(THREADS).fill(undefined);
 let wakeup: Wakeup | undefined;
 
-/** Starts the threads that are not running (the service does this when it starts, so the first client does not wait). */
+/** Starts the threads that are not running: the service does so when it starts, so no client waits for one. */
 export async function startTransferThreads(): Promise<void> {
   wakeup ??= eventfdWakeup(await loadLibc());
   running();
