@@ -307,7 +307,8 @@ function receive(e: Entry): void {
   }
 }
 
-for (;;) {
+/** One turn: new messages, the report, a wait, what became ready, what timed out. */
+function turn(): void {
   takeMessages();
   let due = Infinity;
   for (const e of entries.values()) if (e.transfer.deadline < due) due = e.transfer.deadline;
@@ -337,4 +338,16 @@ for (;;) {
     if (e.refused) receive(e);
     if (!e.transfer.done && now >= e.transfer.deadline) e.transfer.onTimeout();
   }
+}
+
+try {
+  for (;;) turn();
+} catch (err) {
+  // a fault in this thread: end its transfers (their sockets are not the runtime's to close), say so,
+  // and let the thread die; the main thread starts another for the next transfer
+  const reason = `transfer thread failed: ${(err as Error).message}`;
+  for (const e of [...entries.values()]) e.transfer.fail(reason);
+  port.postMessage(report);
+  libc.close(epfd);
+  throw err;
 }

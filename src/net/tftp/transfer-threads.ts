@@ -51,17 +51,16 @@ class TransferThread {
     // neither keeps the process alive: the service's own socket does while it runs
     worker.unref();
     port1.unref();
-    const die = () => {
+    const die = (reason: string) => {
       if (!this.alive) return;
       this.alive = false;
-      for (const cb of this.pending.values())
-        cb.onEnd({ ok: false, bytes: 0, ms: 0, reason: 'transfer thread stopped' });
+      for (const cb of this.pending.values()) cb.onEnd({ ok: false, bytes: 0, ms: 0, reason });
       this.pending.clear();
       port1.close();
       wakeup.close(wakeFd);
     };
-    worker.once('error', die);
-    worker.once('exit', die);
+    worker.once('error', (err) => die(`transfer thread failed: ${err.message}`));
+    worker.once('exit', () => die('transfer thread stopped'));
     // a poll in progress would hold up the process's exit until its timeout
     process.once('exit', () => this.wake());
   }
