@@ -225,8 +225,10 @@ All rounds (ms): ${[...results.entries()].map(([k, v]) => `${k} ${v.map((x) => x
 const docPath = values.doc;
 const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
 const re = /## TFTP\n[\s\S]*?(?=\n## |$)/;
-writeFileSync(
-  docPath,
-  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
-);
+// paragraphs written by hand after the generated "All rounds" line stay
+const previous = re.exec(doc)?.[0] ?? '';
+const allRounds = /^All rounds.*\n/m.exec(previous);
+const notes = allRounds ? previous.slice(allRounds.index + allRounds[0].length).trim() : '';
+const text = notes ? `${section.trimEnd()}\n\n${notes}\n` : section.trimEnd() + '\n';
+writeFileSync(docPath, re.test(doc) ? doc.replace(re, text) : `${doc.trimEnd()}\n\n${text}`);
 process.stdout.write(section);
