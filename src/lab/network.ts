@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
+/** The master's bridge: locally administered, outside the peers' 02:1a:b0:<nic>:… range (machine-instance.ts). */
+const BRIDGE_MAC = '02:1a:b1:00:00:01';
 
 export interface LabSubnet {
   /** first three octets, e.g. "10.213.7" */
@@ -125,7 +127,23 @@ export class LabNetwork implements LabPlace {
     try {
       await net.addNamespace(net.masterNs);
       const n = ['-n', net.masterNs];
-      await ip(...n, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+      // a fixed address: a bridge without one takes the lowest MAC of its ports and changes it when a
+      // peer's port with a lower one joins; the peers already up then send to the old MAC, and the
+      // master hears nothing from them until their ARP entries expire (about 30 s)
+      await ip(
+        ...n,
+        'link',
+        'add',
+        'br0',
+        'address',
+        BRIDGE_MAC,
+        'type',
+        'bridge',
+        'stp_state',
+        '0',
+        'forward_delay',
+        '0',
+      );
       await ip(...n, 'addr', 'add', `${net.masterV4}/24`, 'dev', 'br0');
       await ip(...n, 'addr', 'add', `${net.masterV6}/64`, 'dev', 'br0', 'nodad');
       await ip(...n, 'link', 'set', 'br0', 'up');

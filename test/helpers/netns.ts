@@ -61,6 +61,15 @@ export class NetnsRig {
     this.masterNs = `${id}m`;
   }
 
+  private bridges = 0;
+  /**
+   * A fixed MAC per bridge: without one a bridge takes the lowest MAC of its ports and changes it when
+   * a peer with a lower one joins, and the peers already up keep sending to the old one (ARP cache).
+   */
+  private nextBridgeMac(): string {
+    return `02:00:00:00:b0:${(++this.bridges).toString(16).padStart(2, '0')}`;
+  }
+
   /** Creates the master namespace and bridge. `tag` keeps names readable in `ip netns`. */
   static async create(tag = 'r'): Promise<NetnsRig> {
     const id = `rc${tag.slice(0, 4)}${process.pid % 100000}x${rigCounter++}`;
@@ -68,7 +77,7 @@ export class NetnsRig {
     try {
       await ip('netns', 'add', rig.masterNs);
       await ip('-n', rig.masterNs, 'link', 'set', 'lo', 'up');
-      await ip('-n', rig.masterNs, 'link', 'add', 'br0', 'type', 'bridge');
+      await ip('-n', rig.masterNs, 'link', 'add', 'br0', 'address', rig.nextBridgeMac(), 'type', 'bridge');
       await ip(
         '-n',
         rig.masterNs,
@@ -94,7 +103,7 @@ export class NetnsRig {
 
   /** Adds another bridge in the master namespace (a second segment), optionally with an address. */
   async addBridge(name: string, cidr?: string): Promise<void> {
-    await ip('-n', this.masterNs, 'link', 'add', name, 'type', 'bridge');
+    await ip('-n', this.masterNs, 'link', 'add', name, 'address', this.nextBridgeMac(), 'type', 'bridge');
     await ip(
       '-n',
       this.masterNs,

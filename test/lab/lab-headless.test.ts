@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
 import { runLab } from '../../src/lab/lab.js';
-import { assertInventoriesAndReport, assertLabGone, textSink } from './lab-checks.js';
+import { assertInventoriesAndReport, assertLabGone, peerLogs, textSink } from './lab-checks.js';
 
 test(
   'lab: 20 simulated peers to the final power-down',
@@ -20,7 +20,7 @@ test(
     try {
       const started = Date.now();
       const r = await runLab({ peers: 20, headless: true, keep: false, root, staggerSeconds: 5, out });
-      assert.ok(r.ok, written());
+      assert.ok(r.ok, `${written()}\n${peerLogs(written())}`);
       assert.ok(Date.now() - started < 200_000, 'bounded time');
       assertInventoriesAndReport(join(r.dir, 'data'), 20, written());
       const report = JSON.parse(readFileSync(join(r.dir, 'data', 'report.json'), 'utf8')) as unknown;
