@@ -3,13 +3,14 @@
 // time and peak RSS (sampled from /proc every 250 ms), and lost or duplicated inventories (must be 0).
 // Writes the figures into docs/BENCHMARKS.md under "## Boot storm".
 // usage: node --import tsx bench/boot-storm.ts [--peers 200] [--stagger 10]
-import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
 import { runLab } from '../src/lab/lab.js';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: { peers: { type: 'string', default: '200' }, stagger: { type: 'string', default: '10' } },
@@ -36,7 +37,9 @@ const out = new Writable({
 let pid: number | undefined;
 let peakRssKb = 0;
 let cpuTicks = 0;
+let peakLoad = 0;
 const sampler = setInterval(() => {
+  peakLoad = Math.max(peakLoad, loadavg()[0]!);
   try {
     if (pid === undefined) {
       const dir = /lab: (\S+) — network/.exec(log)?.[1];
@@ -94,18 +97,13 @@ const section = [
   `| lab wall time (setup, storm, shutdown, power-down, teardown) | ${wall.toFixed(0)} s |`,
   `| run ended | ${r.ok ? 'power-down completed' : 'FAILED'} |`,
   '',
-  'The simulated peers share the same 2 cores as the master (one Node process each), so the span is bounded',
-  "by the peers' own start-up as much as by the master: run from source, every peer process loads recon through tsx",
-  '(load average ~35 during the storm), while the master itself used the CPU time above.',
+  `The simulated peers share the same ${cpus().length} cores as the master (one Node process each), so the span is`,
+  "bounded by the peers' own start-up as much as by the master: run from source, every peer process loads recon",
+  `through tsx (1-minute load average up to ${peakLoad.toFixed(0)} during the storm), while the master itself used the`,
+  'CPU time above.',
   '',
 ].join('\n');
 process.stdout.write(section + '\n');
-const docs = join(import.meta.dirname, '..', 'docs', 'BENCHMARKS.md');
-const text = readFileSync(docs, 'utf8');
-const re = /## Boot storm\n[\s\S]*?(?=\n## |$)/;
-writeFileSync(
-  docs,
-  re.test(text) ? text.replace(re, section.trimEnd() + '\n') : text.trimEnd() + '\n\n' + section,
-);
+writeDocSection(join(import.meta.dirname, '..', 'docs', 'BENCHMARKS.md'), section);
 await rm(root, { recursive: true, force: true });
 process.exit(r.ok && lost === 0 && duplicated === 0 ? 0 : 1);

@@ -5,10 +5,11 @@
 // Writes the figures into docs/BENCHMARKS.md under "## Console".
 // usage: node --import tsx bench/console.ts [--seconds 30] [--nodes 1000] [--rate 50] [--keys 20]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -138,13 +139,7 @@ StateStore + ControlServer, \`recon console\` in tmux 80x24 \`TERM=vt100\` (ASCI
 Redraws follow a 1 s tick (clock, elapsed times and all events of that second in one frame) plus one frame per key;
 Ink's own limit is 20 fps (only keys can ask for more than one frame a second).
 `;
-  const docPath = 'docs/BENCHMARKS.md';
-  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-  const re = /## Console\n[\s\S]*?(?=\n## |$)/;
-  writeFileSync(
-    docPath,
-    re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
-  );
+  writeDocSection('docs/BENCHMARKS.md', section);
   process.stdout.write(JSON.stringify(result) + '\n' + section);
 } finally {
   try {

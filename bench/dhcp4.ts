@@ -8,11 +8,12 @@
 // --no-doc prints the table without touching the docs; --verbose also prints perfdhcp's own report
 // and all UDP counters of both namespaces for each row.
 import { cpus } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NetnsRig, run } from '../test/helpers/netns.js';
 import { ReconDhcp4, rigConfig, tempDir } from '../test/helpers/dhcp4-rig.js';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -257,10 +258,5 @@ if (values['no-doc']) {
   process.stdout.write(section);
   process.exit(0);
 }
-const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-const re = /## DHCPv4\n[\s\S]*?(?=\n## |$)/;
-writeFileSync(
-  docPath,
-  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
-);
+writeDocSection(docPath, section);
 process.stdout.write(section);

@@ -3,7 +3,6 @@
 // a peer namespace across the bridge. Writes the table into docs/BENCHMARKS.md under "## HTTP".
 // usage: node --import tsx bench/http.ts [--mib 1024] [--clients 1,32] [--rounds 2]
 import { cpus, loadavg } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, mkdir, rm, writeFile, open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { NetnsRig, RIG_V4, run } from '../test/helpers/netns.js';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -178,11 +178,5 @@ ${rows
 
 All rounds (MiB/s): ${rows.map((r) => `${r.clients} clients — recon ${r.recon.map((v) => v.toFixed(0)).join(' / ')}, nginx ${r.nginx.map((v) => v.toFixed(0)).join(' / ')}`).join('; ')}.
 `;
-const docPath = values.doc;
-const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-const re = /## HTTP\n[\s\S]*?(?=\n## |$)/;
-writeFileSync(
-  docPath,
-  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
-);
+writeDocSection(values.doc, section);
 process.stdout.write(section);

@@ -5,7 +5,6 @@
 // waits, gets the console's shutdown and powers off. Writes docs/BENCHMARKS.md "## QEMU boot chain".
 // usage: node --import tsx bench/qemu-chain.ts [--rounds 3]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import type { VmFirmware } from '../src/lab/vm/qemu.js';
 import { chainTimings, type ChainTimings } from '../src/lab/vm/timings.js';
 import { NetnsRig } from '../test/helpers/netns.js';
 import { collectThenShutdown, EventRecorder, labImage, startRigMaster, vmSkip } from '../test/e2e/vm-rig.js';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -138,11 +138,5 @@ ${STAGES.map((s) => `| ${s.label} | ${s.what} | ${cell('bios-ipxe', s.key)} | ${
 
 All rounds (s, stages in order = DISCOVER → uploaded): ${allRounds}.
 `;
-const docPath = values.doc;
-const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-const re = /## QEMU boot chain\n[\s\S]*?(?=\n## |$)/;
-writeFileSync(
-  docPath,
-  re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`,
-);
+writeDocSection(values.doc, section);
 process.stdout.write(section);

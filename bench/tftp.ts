@@ -11,13 +11,14 @@
 // places things, and with every server and the client pinned to the same CPU (the servers' own cost).
 // usage: node --import tsx bench/tftp.ts [--clients 1,100] [--rounds 9]
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { NetnsRig, RIG_V4, run } from '../test/helpers/netns.js';
 import { ServiceProcess } from '../test/fixtures/tftp/service-process.js';
+import { writeDocSection } from './doc-section.js';
 
 const { values } = parseArgs({
   options: {
@@ -222,13 +223,5 @@ ${scenarios
 
 All rounds (ms): ${[...results.entries()].map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(' / ')}`).join('; ')}.
 `;
-const docPath = values.doc;
-const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-const re = /## TFTP\n[\s\S]*?(?=\n## |$)/;
-// paragraphs written by hand after the generated "All rounds" line stay
-const previous = re.exec(doc)?.[0] ?? '';
-const allRounds = /^All rounds.*\n/m.exec(previous);
-const notes = allRounds ? previous.slice(allRounds.index + allRounds[0].length).trim() : '';
-const text = notes ? `${section.trimEnd()}\n\n${notes}\n` : section.trimEnd() + '\n';
-writeFileSync(docPath, re.test(doc) ? doc.replace(re, text) : `${doc.trimEnd()}\n\n${text}`);
+writeDocSection(values.doc, section);
 process.stdout.write(section);
