@@ -1,6 +1,6 @@
 // What recon's polling threads (HTTP sender threads, TFTP transfer threads) share on the main thread's
 // side: starting the worker from source or from the build, and the eventfd that wakes a thread blocked
-// in poll(2) when a message is waiting for it.
+// in poll(2) or epoll_wait(2) when a message is waiting for it.
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Libc } from './libc.js';
 
