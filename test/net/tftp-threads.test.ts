@@ -57,11 +57,16 @@ void test(
         sockets.push(s);
         return { address: '127.0.0.1', port: s.address().port };
       };
-      // one waiting transfer on each thread
+      // one waiting transfer on each thread: the first here
       const firstClient = await to();
       const first = run({ local: '127.0.0.1', client: firstClient, file, negotiated, retries: 3 });
-      const second = run({ local: '127.0.0.1', client: await to(), file, negotiated, retries: 3 });
-      // a request no thread can run (no negotiated options): it lands on the first thread, which fails
+      // the others, one per remaining thread (the least busy thread takes the next transfer)
+      const others = [];
+      for (let t = 1; t < availableParallelism(); t++)
+        others.push(run({ local: '127.0.0.1', client: await to(), file, negotiated, retries: 3 }));
+      const second = others[others.length - 1]!;
+      // a request no thread can run (no negotiated options): with every thread as busy, it lands on the
+      // first thread, which fails
       const broken = run({
         local: '127.0.0.1',
         client: await to(),
