@@ -4,15 +4,10 @@
 // for a call to be queued and scheduled after it drained. New jobs and drops arrive as messages; the
 // main thread writes to an eventfd after each so that a poll in progress returns at once. Progress and
 // job ends go back as batched reports (see send-jobs.ts).
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { loadLibc } from '../libc.js';
+import type { PolledThreadData } from '../threads.js';
 import { SendJobs, classifySendfile, type SendJob, type ToSender } from './send-jobs.js';
-
-export interface SenderThreadData {
-  port: MessagePort;
-  /** eventfd the main thread writes to after each message */
-  wakeFd: number;
-}
 
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
@@ -30,7 +25,7 @@ const IDLE_POLL_MS = 1000;
 
 const libc = await loadLibc();
 
-const { port, wakeFd } = workerData as SenderThreadData;
+const { port, wakeFd } = workerData as PolledThreadData;
 const jobs = new SendJobs();
 const counter = Buffer.alloc(8);
 let pollfds = Buffer.alloc(POLLFD_SIZE * 64);

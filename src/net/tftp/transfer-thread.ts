@@ -8,7 +8,7 @@
 // socket each time. New transfers and aborts arrive as messages (with a write to the eventfd so a wait
 // returns); starts, progress and ends go back in one batched report per loop turn that has any.
 import { performance } from 'node:perf_hooks';
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import {
   AF_INET,
   EAGAIN,
@@ -25,12 +25,7 @@ import { encodeError, ERR } from './codec.js';
 import { openSource, type ResolvedFile } from './files.js';
 import type { Negotiated } from './options.js';
 import { TftpTransfer, type TransferEnd } from './transfer.js';
-
-export interface TransferThreadData {
-  port: MessagePort;
-  /** eventfd the main thread writes to after each message */
-  wakeFd: number;
-}
+import type { PolledThreadData } from '../threads.js';
 
 /** Main thread → transfer thread. */
 export type ToTransferThread =
@@ -73,7 +68,7 @@ const ECONNREFUSED = 111;
 const ENOBUFS = 105;
 
 const libc = await loadLibc();
-const { port, wakeFd } = workerData as TransferThreadData;
+const { port, wakeFd } = workerData as PolledThreadData;
 
 interface Entry {
   id: number;
