@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, commandHelp, mainHelp, type CommandSpec } from './cli/commands.js';
 import { CliError } from './cli/usage-error.js';
-import { ConfigError } from './master/config/load.js';
+import { ConfigError } from './model/config/load.js';
 import { VERSION } from './version.js';
 import { runMaster } from './cli/run-master.js';
 import { runStatus } from './cli/run-status.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ControlClient } from '../master/control/client.js';
 import { writeFileDurable } from '../shared/durable.js';
 import { REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { controlSocketPath } from './locate.js';
+import { controlSocketPath } from '../model/config/locate.js';
 import { CliError } from './usage-error.js';
 
 export async function runExport(values: Record<string, unknown>): Promise<number> {

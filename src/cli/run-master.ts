@@ -1,5 +1,5 @@
 // `recon master`: start, run until SIGTERM/SIGINT, stop in order so nothing acknowledged is lost.
-import { loadConfig } from '../master/config/load.js';
+import { loadConfig } from '../model/config/load.js';
 import { Master } from '../master/daemon.js';
 
 export async function runMaster(values: Record<string, unknown>): Promise<number> {

@@ -3,8 +3,8 @@
 import { createInterface } from 'node:readline/promises';
 import { ControlClient } from '../master/control/client.js';
 import type { Action } from '../master/control/protocol.js';
-import { normalizeMac } from '../master/state/events.js';
-import { controlSocketPath } from './locate.js';
+import { normalizeMac } from '../model/events.js';
+import { controlSocketPath } from '../model/config/locate.js';
 import { CliError } from './usage-error.js';
 
 /** The action a `recon power` command line asks for. Pure. */

@@ -1,6 +1,6 @@
 // `recon status`: one-shot summary over the control socket.
 import { ControlClient } from '../master/control/client.js';
-import { controlSocketPath } from './locate.js';
+import { controlSocketPath } from '../model/config/locate.js';
 import { formatStatus, summarize } from './status-format.js';
 import { CliError } from './usage-error.js';
 

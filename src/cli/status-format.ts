@@ -1,7 +1,7 @@
 // Turns a state snapshot into the `recon status` summary (text or JSON). Pure.
-import type { ReconState } from '../master/state/reducer.js';
-import { countByStage } from '../master/state/reducer.js';
-import { STAGE_ORDER } from '../master/state/events.js';
+import type { ReconState } from '../model/reducer.js';
+import { countByStage } from '../model/reducer.js';
+import { STAGE_ORDER } from '../model/events.js';
 
 export interface StatusSummary {
   version: string;

@@ -1,5 +1,5 @@
 // Pure: the kernel command line → what the collector needs (master address, boot NIC, post action, policies).
-import { normalizeMac } from '../master/state/events.js';
+import { normalizeMac } from '../shared/peer.js';
 
 export type PowerOffPolicy = 'if-bmc' | 'always' | 'never';
 

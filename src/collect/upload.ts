@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create as tarCreate } from 'tar';
-import type { PeerCommand, Stage } from '../master/state/events.js';
+import type { PeerCommand, Stage } from '../shared/peer.js';
 import type { Inventory } from '../shared/inventory/types.js';
 import type { ConsoleLine } from './console-log.js';
 import { backoffMs, sleep } from './find-master.js';

@@ -3,7 +3,7 @@
 // iPXE menu (`pxeaddr=${next-server}`, `BOOTIF=01-<mac>`) it is a peer. A node that was booted over the network
 // in any other way (root=live:http://...) is a peer too: a PXE booted node must never start DHCP service.
 import { isIP } from 'node:net';
-import { normalizeMac } from '../master/state/events.js';
+import { normalizeMac } from '../shared/peer.js';
 
 export type KernelArgs = ReadonlyMap<string, string | true>;
 

@@ -4,7 +4,7 @@
 // The wanted interface is a NIC name, a MAC, or "auto". A name or MAC that matches no NIC falls back to
 // "auto" with a warning, because a stick carried into an unknown data center must still come up; "auto" is
 // the first Ethernet NIC (by kernel index) whose link is up.
-import { normalizeMac } from '../master/state/events.js';
+import { normalizeMac } from '../shared/peer.js';
 
 export interface Nic {
   name: string;

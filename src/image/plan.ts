@@ -1,7 +1,7 @@
 // Turns the role decision into what the boot scripts apply: an environment file for the role script and the
 // systemd units, the master's runtime config (the configured one with the chosen NIC's real name), and one
 // argument file per console. Pure: table-tested.
-import type { ReconConfig } from '../master/config/schema.js';
+import type { ReconConfig } from '../model/config/schema.js';
 import type { RoleDecision } from './cmdline.js';
 import type { Nic } from './nic.js';
 

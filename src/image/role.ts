@@ -7,13 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, ConfigError } from '../master/config/load.js';
+import { loadConfig, ConfigError } from '../model/config/load.js';
 import { writeFileDurable } from '../shared/durable.js';
 import { decideRole, parseCmdline } from './cmdline.js';
 import { selectMasterNic, type NicChoice } from './nic.js';
 import { masterPlan, peerPlan, type BootPlan } from './plan.js';
 import { readNics } from './sysfs.js';
-import { normalizeMac } from '../master/state/events.js';
+import { normalizeMac } from '../shared/peer.js';
 import { lowerOtherLinks, raiseEthernetLinks } from './links.js';
 
 interface Options {

@@ -1,11 +1,11 @@
 // `recon master`: config → state store → control socket → network services, and an orderly stop.
 import type { Logger } from 'pino';
-import type { ReconConfig } from './config/schema.js';
-import { StateStore } from './state/store.js';
+import type { ReconConfig } from '../model/config/schema.js';
+import { StateStore } from '../model/store.js';
 import { ControlServer } from './control/server.js';
-import { masterLogger } from './logger.js';
+import { masterLogger } from '../model/logger.js';
 import { startServices, stopServices } from './services.js';
-import type { MasterFlags, RunningService, ServiceContext } from './service.js';
+import type { MasterFlags, RunningService, ServiceContext } from '../model/service.js';
 import { VERSION } from '../version.js';
 import { registerPowerActions } from './power/actions.js';
 

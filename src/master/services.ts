@@ -1,6 +1,6 @@
 // The network services `recon master` runs, in start order. Each is a ServiceStarter (see service.ts).
-import type { ServiceContext, RunningService, ServiceStarter } from './service.js';
-import type { ServiceName } from './state/events.js';
+import type { ServiceContext, RunningService, ServiceStarter } from '../model/service.js';
+import type { ServiceName } from '../model/events.js';
 import { startHttp } from '../net/http/service.js';
 import { startTftp } from '../net/tftp/service.js';
 import { startDns } from '../net/dns/service.js';

@@ -1,7 +1,7 @@
 // The boot decision, for DHCPv4 and DHCPv6 alike: given what a client says about itself (its
 // architecture per RFC 4578 / IANA "Processor Architecture Types", whether it already runs iPXE,
 // and the address family), say what it should load next. Pure; policy only, no wire format.
-import type { Firmware } from '../master/state/events.js';
+import type { Firmware } from '../model/events.js';
 
 /** The IANA client architecture types recon recognises. */
 export const Arch = {

@@ -1,5 +1,5 @@
 // The fleet report in the three formats `recon export` and the final power-down write (pure).
-import type { ReconState } from '../master/state/reducer.js';
+import type { ReconState } from '../model/reducer.js';
 import { buildFleetReport, type ReportMeta } from './rows.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';

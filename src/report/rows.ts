@@ -1,7 +1,7 @@
 // The fleet report's content: one row per node, from the state (pure). JSON, CSV and HTML all render
 // these rows, so the three formats always say the same thing.
-import type { ReconState, NodeRecord } from '../master/state/reducer.js';
-import { STAGE_ORDER, type Stage } from '../master/state/events.js';
+import type { ReconState, NodeRecord } from '../model/reducer.js';
+import { STAGE_ORDER, type Stage } from '../model/events.js';
 
 export interface FleetRow {
   mac: string;

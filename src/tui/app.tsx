@@ -3,7 +3,7 @@
 // and actions sent back to the master through the feed. No network code here.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useApp, useInput, type Key } from 'ink';
-import type { Mac, ReconEvent } from '../master/state/events.js';
+import type { Mac, ReconEvent } from '../model/events.js';
 import type { MasterFeed } from './master-feed.js';
 import { commandFor, splitKeys } from './keys.js';
 import {

@@ -1,7 +1,7 @@
 // One event as the operator reads it: time, stage, MAC, IP, detail. Used by the Log screen and by
 // the headless line printer, so both say the same thing about the same event. Pure.
-import type { ReconEvent } from '../master/state/events.js';
-import type { ReconState } from '../master/state/reducer.js';
+import type { ReconEvent } from '../model/events.js';
+import type { ReconState } from '../model/reducer.js';
 import { fmtBytes, fmtTimeOf } from './format.js';
 
 export interface EventLine {

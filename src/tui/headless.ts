@@ -1,8 +1,8 @@
 // Headless console: no screen drawing, one plain line per event (`time stage mac ip detail`) and a
 // periodic one-line summary — for serial logs and the journal. No escape codes, ever.
 import type { Writable } from 'node:stream';
-import { STAGE_ORDER } from '../master/state/events.js';
-import { countByStage, type ReconState } from '../master/state/reducer.js';
+import { STAGE_ORDER } from '../model/events.js';
+import { countByStage, type ReconState } from '../model/reducer.js';
 import { eventLineText } from './describe-event.js';
 import { clean, fmtClock } from './format.js';
 import type { LinkState, MasterFeed } from './master-feed.js';

@@ -1,7 +1,7 @@
 // The Leases, Boots, Log and node-detail screens as lines of text. Pure; each line carries the MAC
 // it is about (so Enter can open that node) and a tone for colour.
-import type { Mac, ReconEvent } from '../master/state/events.js';
-import type { NodeRecord, ReconState } from '../master/state/reducer.js';
+import type { Mac, ReconEvent } from '../model/events.js';
+import type { NodeRecord, ReconState } from '../model/reducer.js';
 import { describeEvent, eventLineText, type EventLine } from './describe-event.js';
 import {
   bar,
@@ -15,7 +15,7 @@ import {
   type Glyphs,
 } from './format.js';
 import { toneOf, type Tone } from './node-table.js';
-import { applyEvent, initialState } from '../master/state/reducer.js';
+import { applyEvent, initialState } from '../model/reducer.js';
 
 export interface Line {
   text: string;

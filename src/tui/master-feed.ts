@@ -5,8 +5,8 @@
 import { EventEmitter } from 'node:events';
 import { ControlClient } from '../master/control/client.js';
 import type { Action, ActionOutcome } from '../master/control/protocol.js';
-import { EPHEMERAL_EVENTS, type Mac, type ReconEvent } from '../master/state/events.js';
-import { applyEvent, initialState, type ReconState } from '../master/state/reducer.js';
+import { EPHEMERAL_EVENTS, type Mac, type ReconEvent } from '../model/events.js';
+import { applyEvent, initialState, type ReconState } from '../model/reducer.js';
 import { describeEvent, type EventLine } from './describe-event.js';
 
 export type LinkState =

@@ -1,7 +1,7 @@
 // The Nodes screen as data: filter, sort, column layout and one fixed-width text line per node.
 // Pure; the component only slices the visible window and colours it, which keeps 1 000 nodes cheap.
-import { STAGE_ORDER, type Firmware, type Mac, type Stage } from '../master/state/events.js';
-import type { NodeRecord, ReconState, Transfer } from '../master/state/reducer.js';
+import { STAGE_ORDER, type Firmware, type Mac, type Stage } from '../model/events.js';
+import type { NodeRecord, ReconState, Transfer } from '../model/reducer.js';
 import { clean, fit, fmtBytes, fmtElapsed, ipSortKey, type Glyphs } from './format.js';
 
 export type SortKey = 'ip' | 'mac' | 'stage' | 'name' | 'system' | 'seen';

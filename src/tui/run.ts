@@ -4,7 +4,7 @@ import { readlinkSync } from 'node:fs';
 import { MasterFeed } from './master-feed.js';
 import { decideTerminalMode } from './terminal-mode.js';
 import { runHeadless } from './headless.js';
-import { controlSocketPath } from '../cli/locate.js';
+import { controlSocketPath } from '../model/config/locate.js';
 import type { runScreen as RunScreen } from './screen.js';
 
 export interface ConsoleOptions {

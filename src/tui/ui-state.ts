@@ -1,7 +1,7 @@
 // What the operator is looking at (screen, cursors, sort, filter, open detail, prompt) and how a
 // command changes it. Pure: the App component feeds commands in and runs the actions it returns.
 import type { Action } from '../master/control/protocol.js';
-import type { Mac } from '../master/state/events.js';
+import type { Mac } from '../model/events.js';
 import type { Command } from './keys.js';
 import { SORT_KEYS, type SortKey } from './node-table.js';
 

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { recon, startMaster } from '../helpers/master.js';
-import { readLog } from '../../src/master/state/log.js';
+import { readLog } from '../../src/model/log.js';
 
 test('recon --help lists every command; --version prints the version', async () => {
   const r = await recon(['--help']);

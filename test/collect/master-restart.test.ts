@@ -12,7 +12,7 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import { validateInventory } from '../../src/shared/inventory/index.js';
 import { loopbackConfig, startMaster, type RunningMaster } from '../helpers/master.js';
 

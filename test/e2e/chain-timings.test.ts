@@ -3,7 +3,7 @@
 // transfer counts, and other nodes' events are ignored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NewEvent, ReconEvent } from '../../src/master/state/events.js';
+import type { NewEvent, ReconEvent } from '../../src/model/events.js';
 import { chainTimings } from '../../src/lab/vm/timings.js';
 
 const MAC = '52:54:00:9e:00:01';

@@ -12,7 +12,7 @@ import { startQemuPeers, type QemuPeers } from '../../src/lab/vm/qemu-peers.js';
 import { plainSerial, type VmFirmware } from '../../src/lab/vm/qemu.js';
 import { chainTimings } from '../../src/lab/vm/timings.js';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import { PEER_STAGES } from '../../src/net/http/peer-api.js';
 import { validateInventory, type Inventory } from '../../src/shared/inventory/index.js';
 import type { RunningMaster } from '../helpers/master.js';

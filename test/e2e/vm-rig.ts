@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../../src/master/control/client.js';
 import type { Action, ActionOutcome } from '../../src/master/control/protocol.js';
-import type { ReconEvent, Stage } from '../../src/master/state/events.js';
+import type { ReconEvent, Stage } from '../../src/model/events.js';
 import { buildLabVm, type LabVmImage } from '../../src/lab/vm/build.js';
 import type { InitMode } from '../../src/lab/vm/init-script.js';
 import { KernelFetchError } from '../../src/lab/vm/kernel.js';

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import type { NetnsRig } from './netns.js';
 
 export function tempDir(tag: string): string {

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ControlClient } from '../../src/master/control/client.js';
-import type { ReconConfigInput } from '../../src/master/config/schema.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { portsFrom } from '../../src/lab/network.js';
 import { run, type ExecResult } from './netns.js';
 

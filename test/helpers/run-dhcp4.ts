@@ -4,8 +4,8 @@
 // usage: node --import tsx test/helpers/run-dhcp4.ts CONFIG.json [--proxy-dhcp]
 import { readFileSync } from 'node:fs';
 import { destination, pino } from 'pino';
-import { parseConfig } from '../../src/master/config/load.js';
-import { StateStore } from '../../src/master/state/store.js';
+import { parseConfig } from '../../src/model/config/load.js';
+import { StateStore } from '../../src/model/store.js';
 import { startDhcp4 } from '../../src/net/dhcp4/service.js';
 
 const [configPath, ...flags] = process.argv.slice(2);

@@ -4,8 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ReconConfigInput } from '../../src/master/config/schema.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import type { NetnsRig } from './netns.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

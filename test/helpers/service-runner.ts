@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { destination, pino } from 'pino';
-import { parseConfig } from '../../src/master/config/load.js';
-import type { ServiceStarter } from '../../src/master/service.js';
-import { StateStore } from '../../src/master/state/store.js';
+import { parseConfig } from '../../src/model/config/load.js';
+import type { ServiceStarter } from '../../src/model/service.js';
+import { StateStore } from '../../src/model/store.js';
 
 const [modulePath, exportName, configPath, ...flags] = process.argv.slice(2);
 if (!modulePath || !exportName || !configPath)

@@ -1,6 +1,6 @@
 // Child process for the crash-durability test: appends events as fast as it can and prints the
 // sequence number of every event *after* its emit resolved (i.e. after it was acknowledged durable).
-import { StateStore } from '../../src/master/state/store.js';
+import { StateStore } from '../../src/model/store.js';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: store-writer DATADIR');

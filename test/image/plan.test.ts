@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { parseConfig } from '../../src/master/config/load.js';
+import { parseConfig } from '../../src/model/config/load.js';
 import { consoleArgs, masterPlan, peerPlan, quoteEnv } from '../../src/image/plan.js';
 import type { Nic } from '../../src/image/nic.js';
 

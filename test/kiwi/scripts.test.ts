@@ -7,7 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { run } from '../helpers/netns.js';
 import { needs } from '../helpers/needs.js';
-import { parseConfig } from '../../src/master/config/load.js';
+import { parseConfig } from '../../src/model/config/load.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const OVERLAY = join(REPO, 'overlay-root');

@@ -2,7 +2,7 @@
 // say what each place needs; the loopback subnet stays off 127.0.0.x and the ports are consecutive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configSchema } from '../../src/master/config/schema.js';
+import { configSchema } from '../../src/model/config/schema.js';
 import { labConfig } from '../../src/lab/lab.js';
 import { loopbackSubnet, portsFrom } from '../../src/lab/network.js';
 

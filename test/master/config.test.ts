@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, ConfigError } from '../../src/master/config/load.js';
+import { parseConfig, ConfigError } from '../../src/model/config/load.js';
 
 test('defaults follow the original recipe (with a ULA instead of the 3210: prefix)', () => {
   const c = parseConfig({});

@@ -5,10 +5,10 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { StateStore } from '../../src/master/state/store.js';
+import { StateStore } from '../../src/model/store.js';
 import { ControlServer } from '../../src/master/control/server.js';
 import { ControlClient } from '../../src/master/control/client.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import { parseClientMessage, LineSplitter } from '../../src/master/control/protocol.js';
 
 const MAC = '52:54:00:12:34:56';

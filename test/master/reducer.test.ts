@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEvent, countByStage, initialState, reduceAll } from '../../src/master/state/reducer.js';
-import type { NewEvent, ReconEvent } from '../../src/master/state/events.js';
+import { applyEvent, countByStage, initialState, reduceAll } from '../../src/model/reducer.js';
+import type { NewEvent, ReconEvent } from '../../src/model/events.js';
 
 const MAC = '52:54:00:12:34:56';
 let seq = 0;

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, writeFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { StateStore } from '../../src/master/state/store.js';
-import { readLog } from '../../src/master/state/log.js';
+import { StateStore } from '../../src/model/store.js';
+import { readLog } from '../../src/model/log.js';
 import { writeFileDurable } from '../../src/shared/durable.js';
 
 const MAC = '52:54:00:12:34:56';

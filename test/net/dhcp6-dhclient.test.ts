@@ -10,7 +10,7 @@ import { needs } from '../helpers/needs.js';
 import { NetnsRig } from '../helpers/netns.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { dhclient6, rigConfig, waitLinkLocal } from './dhcp6-rig.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 
 const MAC = '52:54:00:12:34:56';
 const skip = needs({ root: true, tools: ['dhclient', 'ip'] });

@@ -9,7 +9,7 @@ import { duidLlFromMac } from '../../src/net/dhcp6/duid.js';
 import { handleDhcp6, type Dhcp6Outcome, type Dhcp6Settings } from '../../src/net/dhcp6/handler.js';
 import { findOption, findOptions, StatusCode, type Dhcp6Option } from '../../src/net/dhcp6/options.js';
 import { Dhcp6Pool } from '../../src/net/dhcp6/pool.js';
-import type { NodeRecord } from '../../src/master/state/reducer.js';
+import type { NodeRecord } from '../../src/model/reducer.js';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/dhcp6/dhclient-dnsmasq.json', import.meta.url), 'utf8'),

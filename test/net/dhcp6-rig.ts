@@ -3,7 +3,7 @@
 // host's), returning what the hook saw.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReconConfigInput } from '../../src/master/config/schema.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { RIG_V4, RIG_V6, type NetnsRig } from '../helpers/netns.js';
 
 export function rigConfig(dir: string, extra: Partial<ReconConfigInput> = {}): ReconConfigInput {

@@ -14,7 +14,7 @@ import {
   randomGuardMac,
   readOffer,
 } from '../../src/net/guard/probe.js';
-import type { RogueServer } from '../../src/master/state/events.js';
+import type { RogueServer } from '../../src/model/events.js';
 
 const fx = JSON.parse(
   readFileSync(new URL('../fixtures/guard/probe-dnsmasq.json', import.meta.url), 'utf8'),

@@ -11,7 +11,7 @@ import { needs } from '../helpers/needs.js';
 import { NetnsRig } from '../helpers/netns.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { rigConfig } from './dhcp6-rig.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import type { ReconEvent } from '../../src/model/events.js';
 
 const ROGUE_MAC = '52:54:00:aa:bb:cc';
 const skip = needs({ root: true, tools: ['dnsmasq', 'ip'] });

@@ -10,8 +10,8 @@ import { mkdtemp, mkdir, readFile, rm, stat, writeFile, appendFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseConfig } from '../../src/master/config/load.js';
-import { StateStore } from '../../src/master/state/store.js';
+import { parseConfig } from '../../src/model/config/load.js';
+import { StateStore } from '../../src/model/store.js';
 import { createHttpApp } from '../../src/net/http/app.js';
 import { findLiveMedium, openLiveMedium } from '../../src/net/http/live-medium.js';
 import { needs } from '../helpers/needs.js';

@@ -9,10 +9,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { parseConfig } from '../../src/master/config/load.js';
-import { StateStore } from '../../src/master/state/store.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
-import type { RunningService } from '../../src/master/service.js';
+import { parseConfig } from '../../src/model/config/load.js';
+import { StateStore } from '../../src/model/store.js';
+import type { ReconEvent } from '../../src/model/events.js';
+import type { RunningService } from '../../src/model/service.js';
 import { startTftp } from '../../src/net/tftp/service.js';
 import {
   decode,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ControlClient } from '../../src/master/control/client.js';
-import type { ReconState } from '../../src/master/state/reducer.js';
+import type { ReconState } from '../../src/model/reducer.js';
 import { needs } from '../helpers/needs.js';
 import { loopbackConfig, recon, startMaster, type RunningMaster } from '../helpers/master.js';
 import { startIpmiSim, type IpmiSim } from './ipmi-sim.js';

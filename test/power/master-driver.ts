@@ -3,11 +3,11 @@
 // that takes RECON_TEST_UPLOAD_MS to become durable, registered in the upload registry exactly as the
 // peer API's upload handler registers one: an upload in flight during the power-down.
 import { join } from 'node:path';
-import { loadConfig } from '../../src/master/config/load.js';
+import { loadConfig } from '../../src/model/config/load.js';
 import { Master } from '../../src/master/daemon.js';
 import { SERVICES } from '../../src/master/services.js';
 import { startHttp } from '../../src/net/http/service.js';
-import { beginUpload } from '../../src/master/inflight.js';
+import { beginUpload } from '../../src/model/inflight.js';
 import { writeFileDurable } from '../../src/shared/durable.js';
 import { summarizeInventory } from '../../src/shared/inventory/index.js';
 import { sampleInventory } from '../collect/sample-inventory.js';

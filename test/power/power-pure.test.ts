@@ -20,8 +20,8 @@ import { describeHolder, devToMajorMinor, mappedFilesOn } from '../../src/master
 import { passwordFromFile, secretFileModeProblem } from '../../src/master/power/credentials.js';
 import { bmcAddress, isShutdownAck, shutdownAllTargets } from '../../src/master/power/peer-shutdown.js';
 import { summarizeShutdown } from '../../src/master/power/actions.js';
-import { reduceAll } from '../../src/master/state/reducer.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import { reduceAll } from '../../src/model/reducer.js';
+import type { ReconEvent } from '../../src/model/events.js';
 
 const fx = (name: string): string =>
   readFileSync(new URL(`../fixtures/power/${name}`, import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 // Scripted, realistic event streams for console tests and the benchmark: a fleet of N peers going
 // through DISCOVER → lease → TFTP → menu → kernel/initrd → collect → upload → power-off, each peer
 // stopping at a different point so every stage is on screen. Deterministic for a given N.
-import type { InventorySummary, NewEvent } from '../../src/master/state/events.js';
+import type { InventorySummary, NewEvent } from '../../src/model/events.js';
 
 const MODELS: InventorySummary[] = [
   {

@@ -18,8 +18,8 @@ import { filterNodes, layoutColumns, rowText, sortNodes, stageCell } from '../..
 import { applyCommand, applyPromptKey, initialUi, type ViewFacts } from '../../src/tui/ui-state.js';
 import { describeEvent, eventLineText } from '../../src/tui/describe-event.js';
 import { summaryLine } from '../../src/tui/headless.js';
-import { applyEvent, initialState, type ReconState } from '../../src/master/state/reducer.js';
-import type { ReconEvent } from '../../src/master/state/events.js';
+import { applyEvent, initialState, type ReconState } from '../../src/model/reducer.js';
+import type { ReconEvent } from '../../src/model/events.js';
 import type { Key } from 'ink';
 
 const FIXTURE = new URL('../fixtures/tui/events.jsonl', import.meta.url);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { StateStore } from '../../src/master/state/store.js';
+import { StateStore } from '../../src/model/store.js';
 import { ControlServer } from '../../src/master/control/server.js';
 import type { Action, ActionName } from '../../src/master/control/protocol.js';
-import type { NewEvent } from '../../src/master/state/events.js';
+import type { NewEvent } from '../../src/model/events.js';
 import { fleetEvents, masterEvents, peerEvents } from './fleet.js';
 
 export class ReplayMaster {

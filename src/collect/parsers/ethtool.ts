@@ -1,6 +1,6 @@
 // Pure parsers for ethtool's three text outputs: `-i` (driver, firmware, bus), `-P` (permanent MAC) and the
 // plain form (speed, duplex, link).
-import { normalizeMac } from '../../master/state/events.js';
+import { normalizeMac } from '../../shared/peer.js';
 import { clean, fail, guard, keyValues, ok, requireComplete, toInt, type ParseResult } from './result.js';
 
 export interface EthtoolDriver {

@@ -1,5 +1,5 @@
 // Pure parser for `ip -j -d addr`: interfaces with kind (from link_type / linkinfo), MAC, MTU, master, addresses.
-import { normalizeMac } from '../../master/state/events.js';
+import { normalizeMac } from '../../shared/peer.js';
 import { fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
 export interface IpLink {

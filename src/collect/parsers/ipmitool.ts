@@ -1,5 +1,5 @@
 // Pure parsers for `ipmitool lan print`, `ipmitool mc info` and `ipmitool fru` ("Key   : value" text).
-import { normalizeMac } from '../../master/state/events.js';
+import { normalizeMac } from '../../shared/peer.js';
 import { clean, fail, guard, keyValues, ok, requireComplete, type ParseResult } from './result.js';
 
 export interface BmcLan {

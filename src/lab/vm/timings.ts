@@ -2,7 +2,7 @@
 // request → lease → TFTP (when the firmware fetched a boot loader) → menu.ipxe → kernel + initrd →
 // collector start → inventory stored → uploaded. Pure: events in, durations out (for the lab report
 // and the QEMU chain benchmark).
-import type { ReconEvent } from '../../master/state/events.js';
+import type { ReconEvent } from '../../model/events.js';
 
 export interface ChainTimings {
   mac: string;

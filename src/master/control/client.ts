@@ -1,8 +1,8 @@
 // The consoles' side of the control socket: connect, follow the state, send actions.
 import { createConnection, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import type { ReconEvent } from '../state/events.js';
-import type { ReconState } from '../state/reducer.js';
+import type { ReconEvent } from '../../model/events.js';
+import type { ReconState } from '../../model/reducer.js';
 import { LineSplitter, type Action, type ActionOutcome, type ServerMessage } from './protocol.js';
 
 const MAX_SERVER_LINE = 256 * 1024 * 1024;

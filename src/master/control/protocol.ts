@@ -1,8 +1,8 @@
 // The control-socket protocol between `recon master` and its consoles: JSON lines over a Unix socket.
 // Client → master: requests (subscribe, get, node-events, action). Master → client: a snapshot, then
 // one line per event, and a reply per request id.
-import type { Mac, ReconEvent } from '../state/events.js';
-import type { ReconState } from '../state/reducer.js';
+import type { Mac, ReconEvent } from '../../model/events.js';
+import type { ReconState } from '../../model/reducer.js';
 
 export type Action =
   | { name: 'shutdown'; macs: Mac[] }

@@ -4,7 +4,7 @@ import { createServer, createConnection, type Server, type Socket } from 'node:n
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import type { StateStore } from '../state/store.js';
+import type { StateStore } from '../../model/store.js';
 import {
   LineSplitter,
   MAX_CLIENT_LINE,

@@ -3,10 +3,10 @@
 import { isAbsolute } from 'node:path';
 import type { ControlServer } from '../control/server.js';
 import type { ActionOutcome } from '../control/protocol.js';
-import type { Mac } from '../state/events.js';
+import type { Mac } from '../../model/events.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { renderReport } from '../../report/index.js';
-import { uploads as defaultUploads, type UploadRegistry } from '../inflight.js';
+import { uploads as defaultUploads, type UploadRegistry } from '../../model/inflight.js';
 import { shutdownAllTargets, shutdownPeers, type PeerShutdownResult } from './peer-shutdown.js';
 import { finalPowerDown, type PowerDownHost } from './final.js';
 import { systemSeam, type PowerDownSeam } from './seam.js';

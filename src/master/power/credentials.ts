@@ -1,7 +1,7 @@
 // BMC credentials: the password from the config, or from a file it names. The file must be readable by
 // its owner only (mode 0600 or stricter): a password others can read is refused with a clear message.
 import { readFile, stat } from 'node:fs/promises';
-import type { ReconConfig } from '../config/schema.js';
+import type { ReconConfig } from '../../model/config/schema.js';
 
 export interface IpmiCredentials {
   username: string;

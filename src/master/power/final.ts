@@ -7,10 +7,10 @@
 // Every step is safe to repeat, so after a stop the operator fixes the cause and asks again.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../config/schema.js';
-import type { StateStore } from '../state/store.js';
-import type { NewEvent } from '../state/events.js';
-import type { UploadRegistry } from '../inflight.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { StateStore } from '../../model/store.js';
+import type { NewEvent } from '../../model/events.js';
+import type { UploadRegistry } from '../../model/inflight.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { REPORT_FORMATS, renderReport } from '../../report/index.js';
 import { classifyDataMount, isMounted, parseMountinfo, type DataMount } from './mounts.js';

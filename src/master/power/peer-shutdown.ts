@@ -3,10 +3,10 @@
 // power.peerAckSeconds is powered off through the BMC its inventory names (IPMI over LAN), when it has one.
 // Every step is a `power.step` / `power.state` event, so consoles show what happened and why.
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../config/schema.js';
-import type { StateStore } from '../state/store.js';
-import type { Mac, ReconEvent } from '../state/events.js';
-import type { NodeRecord, ReconState } from '../state/reducer.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { StateStore } from '../../model/store.js';
+import type { Mac, ReconEvent } from '../../model/events.js';
+import type { NodeRecord, ReconState } from '../../model/reducer.js';
 import { IpmiClient } from './ipmi.js';
 import { ipmiPowerOff } from './ipmi-poweroff.js';
 import { CredentialsError, loadIpmiCredentials } from './credentials.js';

@@ -1,7 +1,7 @@
 // What a DHCPv4 request says about its sender: MAC, firmware facts for the boot decision, and the
 // identifiers recon logs and records. Pure; shared by the full server and the proxyDHCP handler.
 import { classifyFirmware, type BootClient } from '../bootfile.js';
-import type { Firmware } from '../../master/state/events.js';
+import type { Firmware } from '../../model/events.js';
 import { clientMac, type Dhcp4Packet } from './codec.js';
 import {
   Opt,

@@ -2,8 +2,8 @@
 // answers PXE and iPXE clients with boot options only — no address, no lease — on port 67, and
 // answers the PXE boot-server REQUEST/INFORM that clients then send to port 4011.
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../../master/config/schema.js';
-import type { StateStore } from '../../master/state/store.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { StateStore } from '../../model/store.js';
 import { decideBoot } from '../bootfile.js';
 import { BOOTREQUEST, encode, type Dhcp4Packet } from './codec.js';
 import { describeClient, type Dhcp4Client } from './client-info.js';

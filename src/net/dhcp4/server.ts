@@ -3,9 +3,9 @@
 // only after its `lease.granted` event is durable. Packets are handled concurrently (the store groups
 // their fsyncs), and nothing a client sends can make handle() throw.
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../../master/config/schema.js';
-import type { NewEvent } from '../../master/state/events.js';
-import type { StateStore } from '../../master/state/store.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { NewEvent } from '../../model/events.js';
+import type { StateStore } from '../../model/store.js';
 import { decideBoot } from '../bootfile.js';
 import { BOOTREQUEST, decode, Dhcp4DecodeError, encode, type Dhcp4Packet } from './codec.js';
 import { describeClient, type Dhcp4Client } from './client-info.js';

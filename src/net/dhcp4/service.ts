@@ -2,7 +2,7 @@
 // either the full server or, with --proxy-dhcp, the proxyDHCP handler (ports 67 and 4011).
 import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
-import type { RunningService, ServiceContext, ServiceStarter } from '../../master/service.js';
+import type { RunningService, ServiceContext, ServiceStarter } from '../../model/service.js';
 import { openDeviceSocket } from '../bind-device.js';
 import { ProxyDhcp } from './proxy.js';
 import type { Destination } from './reply.js';

@@ -1,6 +1,6 @@
 // The DHCPv4 view of the config: server identity, the subnet it serves, what clients are told, and
 // where boot files live. Computed once at start; pure.
-import type { ReconConfig } from '../../master/config/schema.js';
+import type { ReconConfig } from '../../model/config/schema.js';
 import { intToIpv4, ipv4ToInt, prefixToMask } from '../../shared/ip.js';
 import type { BootServer } from '../bootfile.js';
 import type { NetworkParams } from './reply.js';

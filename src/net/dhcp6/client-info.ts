@@ -2,7 +2,7 @@
 // options it asked for. Pure. Relay chains are peeled off here too, since relays carry facts about
 // the client (RFC 6939 link-layer address, the peer address) that the message itself does not.
 import { classifyFirmware, type BootClient } from '../bootfile.js';
-import type { Firmware, Mac } from '../../master/state/events.js';
+import type { Firmware, Mac } from '../../model/events.js';
 import {
   isRelay,
   MessageType,

@@ -1,7 +1,7 @@
 // DHCP Unique Identifiers (RFC 8415 §11): DUID-LLT (1), DUID-EN (2), DUID-LL (3), DUID-UUID (4).
 // recon keys nodes by MAC, so the useful question is "which Ethernet address does this client have?":
 // answered from a DUID-LL/LLT, an RFC 6939 client link-layer option, or an EUI-64 link-local address.
-import { normalizeMac, type Mac } from '../../master/state/events.js';
+import { normalizeMac, type Mac } from '../../model/events.js';
 import { ipv6ToBytes } from '../../shared/ip.js';
 import { Dhcp6DecodeError } from './errors.js';
 

@@ -3,7 +3,7 @@
 // until they are durable, and only then sends the reply. The pool is updated here, synchronously, so
 // two concurrent requests can never be handed the same address.
 import { decideBoot, type BootDecision, type BootServer } from '../bootfile.js';
-import type { NewEvent } from '../../master/state/events.js';
+import type { NewEvent } from '../../model/events.js';
 import { MessageType, type Dhcp6ClientServerMessage } from './codec.js';
 import { describeClient6, type Dhcp6Client, type Unwrapped } from './client-info.js';
 import {

@@ -3,8 +3,8 @@
 // store, rebuilt from it on start; it is changed only by the handler, in step with the events it emits.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Mac } from '../../master/state/events.js';
-import type { NodeRecord } from '../../master/state/reducer.js';
+import type { Mac } from '../../model/events.js';
+import type { NodeRecord } from '../../model/reducer.js';
 import { bytesToIpv6, ipv6ToBytes } from '../../shared/ip.js';
 
 export interface Binding {

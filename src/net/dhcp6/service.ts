@@ -5,7 +5,7 @@
 import type dgram from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import { openDeviceSocket } from '../bind-device.js';
-import type { ServiceContext, ServiceStarter } from '../../master/service.js';
+import type { ServiceContext, ServiceStarter } from '../../model/service.js';
 import { interfaceMac } from '../ra/link.js';
 import { decodeDhcp6, encodeDhcp6, MessageType, messageTypeName } from './codec.js';
 import { Dhcp6DecodeError } from './errors.js';

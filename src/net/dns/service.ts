@@ -1,8 +1,8 @@
 // The DNS service: authoritative for config.domain and the master's reverse zones, no recursion.
 // Listens on the interface addresses and on loopback (so the master resolves its own names); the zone
 // is rebuilt from the state store whenever a lease changes.
-import type { ServiceStarter } from '../../master/service.js';
-import type { EventType } from '../../master/state/events.js';
+import type { ServiceStarter } from '../../model/service.js';
+import type { EventType } from '../../model/events.js';
 import { DnsDecodeError, RCODE, decodeQuery } from './query.js';
 import { encodeAnswer, encodeBareError } from './response.js';
 import { answer, buildZone, type Zone } from './zone.js';

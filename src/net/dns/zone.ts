@@ -1,8 +1,8 @@
 // The authoritative data recon serves, as a pure function of the config and the node registry:
 // the forward zone (config.domain: the master's names and one name per leased peer) and the reverse
 // zones of the master's IPv4 subnet and IPv6 /64. `answer` resolves one question against it.
-import type { ReconConfig } from '../../master/config/schema.js';
-import type { NodeRecord } from '../../master/state/reducer.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { NodeRecord } from '../../model/reducer.js';
 import { ipv4ToInt, intToIpv4, ipv6ToBytes } from '../../shared/ip.js';
 import { QCLASS, QTYPE, RCODE } from './query.js';
 

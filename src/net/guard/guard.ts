@@ -3,8 +3,8 @@
 // (server id, MAC, offered address). If one answers, DHCPv4 stays off unless the operator asked for
 // proxyDHCP or forced it. While running it probes again every `guard.reprobeSeconds` and records
 // servers appearing (`rogue.detected`) and going (`rogue.cleared`).
-import type { RunningService, ServiceContext } from '../../master/service.js';
-import type { RogueServer } from '../../master/state/events.js';
+import type { RunningService, ServiceContext } from '../../model/service.js';
+import type { RogueServer } from '../../model/events.js';
 import { openDeviceSocket } from '../bind-device.js';
 import { PacketSocket } from './packet-socket.js';
 import {

@@ -2,8 +2,8 @@
 // MAC), which replies count as an OFFER from another server, how probe results compare over time, and
 // whether recon may serve DHCP given what was found and the operator's flags.
 import { randomBytes } from 'node:crypto';
-import type { MasterFlags } from '../../master/service.js';
-import type { Mac, RogueServer } from '../../master/state/events.js';
+import type { MasterFlags } from '../../model/service.js';
+import type { Mac, RogueServer } from '../../model/events.js';
 import {
   BOOTREPLY,
   bootRequest,

@@ -4,8 +4,8 @@
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../../master/config/schema.js';
-import type { StateStore } from '../../master/state/store.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import type { StateStore } from '../../model/store.js';
 import {
   bootKind,
   imageUrlPath,

@@ -6,21 +6,21 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
-import type { ReconConfig } from '../../master/config/schema.js';
+import type { ReconConfig } from '../../model/config/schema.js';
 import {
   normalizeMac,
   STAGE_ORDER,
   type Mac,
   type PeerCommand,
   type Stage,
-} from '../../master/state/events.js';
-import type { StateStore } from '../../master/state/store.js';
+} from '../../model/events.js';
+import type { StateStore } from '../../model/store.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
 import { addressesOf, normalizeAddress } from './source.js';
 import { HttpFailure } from './static.js';
 import { readBody, streamToFileDurable } from './upload.js';
-import { beginUpload } from '../../master/inflight.js';
+import { beginUpload } from '../../model/inflight.js';
 
 export const API_VERSION = 1;
 /** The stages a peer may report about itself; the others belong to DHCP/TFTP/HTTP and the master. */

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunningService, ServiceContext, ServiceStarter } from '../../master/service.js';
+import type { RunningService, ServiceContext, ServiceStarter } from '../../model/service.js';
 import { createHttpApp } from './app.js';
 import { findLiveMedium, type LiveMedium } from './live-medium.js';
 import { removeStaleTemps } from './upload.js';

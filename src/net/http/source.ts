@@ -1,7 +1,7 @@
 // Who is asking: the client's address as the peer API and the transfer events see it, and which
 // node (MAC) holds that address. Pure over the state snapshot.
-import type { Mac } from '../../master/state/events.js';
-import type { ReconState } from '../../master/state/reducer.js';
+import type { Mac } from '../../model/events.js';
+import type { ReconState } from '../../model/reducer.js';
 
 /** "::ffff:10.99.0.5" → "10.99.0.5"; IPv6 lower-cased, zone id dropped. */
 export function normalizeAddress(addr: string | undefined): string {

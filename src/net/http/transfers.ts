@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { EventPayloads, NewEvent } from '../../master/state/events.js';
-import type { StateStore } from '../../master/state/store.js';
+import type { EventPayloads, NewEvent } from '../../model/events.js';
+import type { StateStore } from '../../model/store.js';
 import { macForAddress, normalizeAddress } from './source.js';
 
 export type TransferKind = EventPayloads['transfer.start']['kind'];

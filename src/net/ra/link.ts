@@ -1,7 +1,7 @@
 // Facts about the serving interface that the IPv6 services need: its MAC (server DUID, RA source
 // link-layer option) and its usable link-local address (RA source; DAD must have finished).
 import { readFile } from 'node:fs/promises';
-import { normalizeMac, type Mac } from '../../master/state/events.js';
+import { normalizeMac, type Mac } from '../../model/events.js';
 import { bytesToIpv6 } from '../../shared/ip.js';
 
 export async function interfaceMac(ifname: string): Promise<Mac> {

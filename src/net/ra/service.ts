@@ -4,7 +4,7 @@
 // (the peer API checks an upload's source address against that node's lease). Router lifetime 0: the
 // master routes nowhere; the RA exists so clients start DHCPv6 at once (iPXE otherwise waits ~13 s).
 // Failures (no link-local yet, interface gone) are retried with backoff and reported as `ra` events.
-import type { ServiceStarter } from '../../master/service.js';
+import type { ServiceStarter } from '../../model/service.js';
 import { bytesToIpv6, ipv6ToBytes } from '../../shared/ip.js';
 import { encodeRouterAdvertisement, type RouterAdvertisement } from './codec.js';
 import { Icmp6Socket } from './icmp6-socket.js';

@@ -10,9 +10,9 @@
 // sockets, on one thread per CPU), this file (port 69: requests, refusals, slots, events).
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import type { ServiceStarter } from '../../master/service.js';
-import type { StateStore } from '../../master/state/store.js';
-import type { NewEvent } from '../../master/state/events.js';
+import type { ServiceStarter } from '../../model/service.js';
+import type { StateStore } from '../../model/store.js';
+import type { NewEvent } from '../../model/events.js';
 import { decode, encodeError, ERR, OP } from './codec.js';
 import { resolveRequest, TftpFileError, type FileRoots } from './files.js';
 import { negotiate, type TftpLimits } from './options.js';

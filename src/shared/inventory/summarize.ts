@@ -1,6 +1,30 @@
 // Reduces a full inventory to the few facts the console shows per node (InventorySummary).
-import type { InventorySummary } from '../../master/state/events.js';
 import type { Inventory } from './types.js';
+
+/** What the console needs from an inventory without loading the whole document. */
+export interface InventorySummary {
+  vendor?: string;
+  product?: string;
+  serial?: string;
+  uuid?: string;
+  cpus?: string;
+  cpuCount?: number;
+  cores?: number;
+  memoryBytes?: number;
+  dimms?: number;
+  disks?: { name: string; model?: string; sizeBytes?: number; health?: string }[];
+  nics?: {
+    name: string;
+    mac: string;
+    speedMbps?: number;
+    link?: boolean;
+    switchName?: string;
+    switchPort?: string;
+  }[];
+  bmc?: { ipv4?: string; ipv6?: string; mac?: string; firmware?: string };
+  bootMode?: 'uefi' | 'bios';
+  toolsFailed?: string[];
+}
 
 export function summarizeInventory(inv: Inventory): InventorySummary {
   const s: InventorySummary = {};

@@ -1,8 +1,8 @@
 // The top lines: who the master is, its services, a prominent rogue-DHCP alert, the data dir's free
 // space, counts by stage, the clock, and a banner while the master is not reachable.
 import { Box, Text } from 'ink';
-import { STAGE_ORDER, type ServiceName } from '../../master/state/events.js';
-import { countByStage, type ReconState } from '../../master/state/reducer.js';
+import { STAGE_ORDER, type ServiceName } from '../../model/events.js';
+import { countByStage, type ReconState } from '../../model/reducer.js';
 import { clean, fit, fmtBytes, fmtClock, fmtElapsed } from '../format.js';
 import type { LinkState } from '../master-feed.js';
 import { useTheme } from '../theme.js';

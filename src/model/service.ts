@@ -2,8 +2,8 @@
 // A service is started with the shared context and returns a handle that stops it cleanly.
 import type { Logger } from 'pino';
 import type { ReconConfig } from './config/schema.js';
-import type { StateStore } from './state/store.js';
-import type { ServiceName } from './state/events.js';
+import type { StateStore } from './store.js';
+import type { ServiceName } from './events.js';
 
 export interface MasterFlags {
   /** answer PXE clients with boot options only (another DHCP server hands out addresses) */

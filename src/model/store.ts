@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { EPHEMERAL_EVENTS, type Mac, type NewEvent, type ReconEvent } from './events.js';
 import { applyEvent, initialState, type NodeRecord, type ReconState } from './reducer.js';
 import { EventLog, readLog, type SkippedLine } from './log.js';
-import { writeFileDurable } from '../../shared/durable.js';
+import { writeFileDurable } from '../shared/durable.js';
 
 export type Listener = (ev: ReconEvent, state: ReconState) => void;
 

@@ -1,5 +1,5 @@
 // Client commands find the master's control socket: --socket, else the config file's controlSocket.
-import { loadConfig } from '../master/config/load.js';
+import { loadConfig } from './load.js';
 
 export function controlSocketPath(values: { socket?: unknown; config?: unknown }): string {
   if (typeof values.socket === 'string') return values.socket;

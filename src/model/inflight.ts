@@ -2,7 +2,7 @@
 // The peer API's upload handlers call `const done = beginUpload(mac)` when an inventory or raw upload
 // starts and `done()` once it is durable on disk or has failed (in a `finally`). The power-down asks
 // `inflight()` for who is still uploading and `waitIdle()` to wait for them with a countdown.
-import type { Mac } from './state/events.js';
+import type { Mac } from './events.js';
 
 export class UploadRegistry {
   private readonly active = new Map<Mac, number>();

@@ -1,8 +1,10 @@
 // The event vocabulary of recon. Every server emits these into the state store; the reducer
 // turns them into the node registry; consoles render the result. One list, so nothing drifts.
+import type { Mac, PeerCommand, Stage } from '../shared/peer.js';
+import type { InventorySummary } from '../shared/inventory/summarize.js';
 
-/** Lower-case colon-separated MAC, e.g. "52:54:00:12:34:56". */
-export type Mac = string;
+export { normalizeMac, STAGE_ORDER, type Mac, type PeerCommand, type Stage } from '../shared/peer.js';
+export type { InventorySummary } from '../shared/inventory/summarize.js';
 
 export type ServiceName = 'dhcp4' | 'dhcp6' | 'ra' | 'dns' | 'tftp' | 'http' | 'control' | 'guard';
 export type ServiceState = 'starting' | 'up' | 'down' | 'failed' | 'disabled' | 'blocked';
@@ -10,67 +12,7 @@ export type ServiceState = 'starting' | 'up' | 'down' | 'failed' | 'disabled' | 
 /** How a node booted, as far as the master can tell from its DHCP requests. */
 export type Firmware = 'bios' | 'uefi' | 'uefi-http' | 'ipxe' | 'unknown';
 
-/** Where a node is on its way from first DISCOVER to powered off. Order matters: see STAGE_ORDER. */
-export type Stage =
-  | 'discovered'
-  | 'leased'
-  | 'tftp'
-  | 'menu'
-  | 'kernel'
-  | 'initrd'
-  | 'image'
-  | 'booted'
-  | 'collecting'
-  | 'uploaded'
-  | 'waiting'
-  | 'powering-off'
-  | 'powered-off'
-  | 'released';
-
-export const STAGE_ORDER: readonly Stage[] = [
-  'discovered',
-  'leased',
-  'tftp',
-  'menu',
-  'kernel',
-  'initrd',
-  'image',
-  'booted',
-  'collecting',
-  'uploaded',
-  'waiting',
-  'powering-off',
-  'powered-off',
-  'released',
-];
-
 export type PowerState = 'on' | 'powering-off' | 'off' | 'unknown';
-export type PeerCommand = 'none' | 'shutdown' | 'recollect';
-
-/** What the console needs from an inventory without loading the whole document. */
-export interface InventorySummary {
-  vendor?: string;
-  product?: string;
-  serial?: string;
-  uuid?: string;
-  cpus?: string;
-  cpuCount?: number;
-  cores?: number;
-  memoryBytes?: number;
-  dimms?: number;
-  disks?: { name: string; model?: string; sizeBytes?: number; health?: string }[];
-  nics?: {
-    name: string;
-    mac: string;
-    speedMbps?: number;
-    link?: boolean;
-    switchName?: string;
-    switchPort?: string;
-  }[];
-  bmc?: { ipv4?: string; ipv6?: string; mac?: string; firmware?: string };
-  bootMode?: 'uefi' | 'bios';
-  toolsFailed?: string[];
-}
 
 export interface RogueServer {
   serverId: string;
@@ -156,9 +98,3 @@ export type NewEvent = {
 
 /** Events too frequent to be worth a durable write; they update live state only. */
 export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['transfer.progress']);
-
-export function normalizeMac(input: string): Mac | undefined {
-  const hex = input.toLowerCase().replace(/[^0-9a-f]/g, '');
-  if (hex.length !== 12 || !/^[0-9a-f:.-]+$/i.test(input)) return undefined;
-  return hex.match(/../g)!.join(':');
-}
