@@ -7,13 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
-import {
-  normalizeMac,
-  STAGE_ORDER,
-  type Mac,
-  type PeerCommand,
-  type Stage,
-} from '../../model/events.js';
+import { normalizeMac, STAGE_ORDER, type Mac, type PeerCommand, type Stage } from '../../model/events.js';
 import type { StateStore } from '../../model/store.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
