@@ -15,7 +15,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 export function reconArgv(): string[] {
   const dist = join(ROOT, 'dist', 'cli.js');
-  return existsSync(dist)
+  // RECON_TEST_FROM_SOURCE=1 runs the source even when dist/ exists (a build may be stale or in progress)
+  return existsSync(dist) && process.env.RECON_TEST_FROM_SOURCE !== '1'
     ? [process.execPath, dist]
     : [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli.ts')];
 }
