@@ -22,7 +22,7 @@ await build({
   minify: true,
   legalComments: 'none',
   define: { RECON_VERSION: JSON.stringify(version) },
-  // bundled CommonJS dependencies (ajv, tar) call require() for Node built-ins
+  // bundled CommonJS dependencies (tar) call require() for Node built-ins
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },

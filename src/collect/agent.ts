@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import type { Inventory } from '../shared/inventory/types.js';
+import type { Inventory } from '../shared/inventory/schema.js';
 import { parseCmdline, type PowerOffPolicy } from './cmdline.js';
 import { collectInventory, liveSources } from './collect.js';
 import { consoleLine, type ConsoleLine } from './console-log.js';

@@ -5,7 +5,7 @@ import { hostname, release, tmpdir } from 'node:os';
 import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import type { Inventory } from '../shared/inventory/types.js';
+import type { Inventory } from '../shared/inventory/schema.js';
 import { normalize } from './normalize.js';
 import { parseIpAddr } from './parsers/ip.js';
 import { parseLsblk } from './parsers/lsblk.js';

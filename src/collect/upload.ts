@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create as tarCreate } from 'tar';
 import type { PeerCommand, Stage } from '../shared/peer.js';
-import type { Inventory } from '../shared/inventory/types.js';
+import type { Inventory } from '../shared/inventory/schema.js';
 import type { ConsoleLine } from './console-log.js';
 import { backoffMs, sleep } from './find-master.js';
 import type { RawRun } from './run-tools.js';

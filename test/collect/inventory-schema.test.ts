@@ -2,8 +2,9 @@
 // broken documents are rejected with a path, and the summary carries what the console shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
+  INVENTORY_LIMITS,
   inventoryJsonSchema,
   validateInventory,
   summarizeInventory,
@@ -13,11 +14,8 @@ import { sampleInventory } from './sample-inventory.js';
 
 const schemaFile = new URL('../../schema/inventory.schema.json', import.meta.url);
 
-void test('schema/inventory.schema.json is the published copy of the schema object', () => {
-  // RECON_WRITE_SCHEMA=1 regenerates the file after a schema change.
-  if (process.env.RECON_WRITE_SCHEMA === '1')
-    writeFileSync(schemaFile, JSON.stringify(inventoryJsonSchema, null, 2) + '\n');
-  assert.deepEqual(JSON.parse(readFileSync(schemaFile, 'utf8')), inventoryJsonSchema);
+void test('schema/inventory.schema.json is what the zod schema generates (npm run build writes it)', () => {
+  assert.deepEqual(JSON.parse(readFileSync(schemaFile, 'utf8')), inventoryJsonSchema());
 });
 
 void test('a complete inventory validates', () => {
@@ -71,4 +69,107 @@ void test('summary carries identity, sizes, switch port, BMC and failed tools', 
   assert.deepEqual(s.bmc, { ipv4: '10.0.0.5', mac: 'aa:bb:cc:dd:ee:ff', firmware: '4.40' });
   assert.equal(s.bootMode, 'uefi');
   assert.deepEqual(s.toolsFailed, ['smartctl:sda']);
+});
+
+/** The largest document the master accepts: every list at its bound, within the upload size limit. */
+function largestInventory(): Inventory {
+  const inv = sampleInventory();
+  const L = INVENTORY_LIMITS;
+  const n = (i: number) => i.toString(16).padStart(4, '0');
+  const macOf = (i: number) => `02:00:00:00:${n(i).slice(0, 2)}:${n(i).slice(2)}`;
+  inv.cpu.flags = Array.from({ length: L.cpuFlags }, (_, i) => `flag${i}`);
+  inv.cpu.packages = Array.from({ length: L.cpuPackages }, (_, i) => ({ socket: `CPU${i}`, cores: 64 }));
+  inv.memory.dimms = Array.from({ length: L.dimms }, (_, i) => ({
+    slot: `DIMM${i}`,
+    sizeBytes: 64 * 2 ** 30,
+    part: 'M393A8G40AB2-CWE',
+  }));
+  inv.disks = Array.from({ length: L.disks }, (_, i) => ({
+    name: `sd${n(i)}`,
+    path: `/dev/sd${n(i)}`,
+    model: 'ST4000NM0035-1V4107',
+    serial: `ZC1${n(i)}`,
+    sizeBytes: 4e12,
+    byPath: Array.from({ length: 4 }, (_, j) => `pci-0000:3b:00.0-sas-phy${j}-lun-${i}`),
+    smart: { health: 'passed' as const, powerOnHours: 1 },
+  }));
+  inv.nics = Array.from({ length: L.nics }, (_, i) => ({
+    name: `eth${i}`,
+    mac: macOf(i),
+    kind: 'ether',
+    ipv4: [],
+    ipv6: [],
+    lldp: {
+      systemName: 'sw1',
+      portId: `Ethernet${i}`,
+      vlans: Array.from({ length: 16 }, (_, v) => v + 100),
+      mgmtIp: [],
+    },
+  }));
+  inv.pci = Array.from({ length: L.pci }, (_, i) => ({
+    slot: `0000:${n(i)}:00.0`,
+    className: 'Ethernet controller',
+    vendor: 'Intel Corporation',
+    device: 'Ethernet Controller X710 for 10GbE SFP+',
+    modules: ['i40e'],
+  }));
+  inv.tools = Object.fromEntries(
+    Array.from({ length: L.tools }, (_, i) => [
+      `smartctl:sd${n(i)}`,
+      {
+        status: 'ok' as const,
+        argv: ['smartctl', '-a', '-j', `/dev/sd${n(i)}`],
+        exitCode: 0,
+        durationMs: 12,
+      },
+    ]),
+  );
+  return inv;
+}
+
+function medianMs(fn: () => void, rounds = 7): number {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
+}
+
+void test('the largest accepted inventory validates within 50 ms', (t) => {
+  const doc = largestInventory();
+  const bytes = Buffer.byteLength(JSON.stringify(doc));
+  assert.ok(bytes <= 4 * 1024 * 1024, `largest document ${bytes} bytes fits the default upload limit`);
+  assert.equal(validateInventory(doc).ok, true);
+  const ms = medianMs(() => validateInventory(doc));
+  t.diagnostic(`largest: ${bytes} bytes, ${ms.toFixed(1)} ms`);
+  assert.ok(ms <= 50, `validation took ${ms.toFixed(1)} ms (median of 7) for ${bytes} bytes`);
+});
+
+void test('a list over its bound is refused at once, without looking at its items', (t) => {
+  const doc = { ...sampleInventory(), disks: Array.from({ length: 1_400_000 }, () => ({})) };
+  let r = validateInventory(doc);
+  const ms = medianMs(() => (r = validateInventory(doc)), 3);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.match(r.errors.join('\n'), /^\/disks .*1024/m);
+    assert.ok(r.errors.length <= 20);
+  }
+  t.diagnostic(`refusal: ${ms.toFixed(1)} ms`);
+  assert.ok(ms <= 50, `refusal took ${ms.toFixed(1)} ms`);
+  const overTools = {
+    ...sampleInventory(),
+    tools: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`t${i}`, {}])),
+  };
+  const tooMany = validateInventory(overTools);
+  assert.equal(tooMany.ok, false);
+  if (!tooMany.ok) assert.match(tooMany.errors.join('\n'), /at most 4096 tools/);
+});
+
+void test('strings are bounded', () => {
+  const long = 'x'.repeat(INVENTORY_LIMITS.text + 1);
+  const r = validateInventory({ ...sampleInventory(), system: { vendor: long } });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.errors.join('\n'), /\/system\/vendor/);
 });

@@ -1,6 +1,6 @@
 // Pure parser for `dmidecode` text output (SMBIOS): BIOS (0), system (1), baseboard (2), chassis (3),
 // processors (4), memory arrays (16) and devices (17), IPMI device (38).
-import type { Dimm } from '../../shared/inventory/types.js';
+import type { Dimm } from '../../shared/inventory/schema.js';
 import { clean, fail, guard, ok, requireComplete, sizeToBytes, toInt, type ParseResult } from './result.js';
 
 interface DmiRecord {

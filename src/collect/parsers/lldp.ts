@@ -1,6 +1,6 @@
 // Pure parser for `lldpctl -f json` and `-f json0`. The first gives single values and objects keyed by name,
 // the second wraps everything in arrays and {value} objects; both are read by unwrapping as we go.
-import type { LldpNeighbor } from '../../shared/inventory/types.js';
+import type { LldpNeighbor } from '../../shared/inventory/schema.js';
 import { clean, fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
 /** [x] → x, {value: x} → x */

@@ -1,5 +1,5 @@
 // Pure parser for `lsblk -J -O -b`: whole disks only (partitions, loop, zram and rom drives are not inventory).
-import type { DiskInfo } from '../../shared/inventory/types.js';
+import type { DiskInfo } from '../../shared/inventory/schema.js';
 import { clean, fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
 /** A whole disk as lsblk lists it: the inventory's disk record before by-path links and SMART. */

@@ -1,5 +1,5 @@
 // Pure parser for `lspci -vmmnnk`: one record per device, "Key:\tName [hex id]" lines, blank line between records.
-import type { PciDevice } from '../../shared/inventory/types.js';
+import type { PciDevice } from '../../shared/inventory/schema.js';
 import { fail, guard, ok, requireComplete, type ParseResult } from './result.js';
 
 function nameAndId(v: string | undefined): { name?: string; id?: string } {

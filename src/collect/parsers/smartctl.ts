@@ -1,6 +1,6 @@
 // Pure parser for `smartctl -x -j DEVICE`. smartctl's exit status is a bit mask: bits 0-1 mean the command
 // could not run at all; higher bits report disk trouble, which is data, not a failure of the tool.
-import type { SmartHealth } from '../../shared/inventory/types.js';
+import type { SmartHealth } from '../../shared/inventory/schema.js';
 import { clean, fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
 export interface SmartData {

@@ -1,5 +1,4 @@
-// The inventory contract shared by the peer collector and the master: types, schema, validation, summary.
-export * from './types.js';
-export { inventoryJsonSchema } from './json-schema.js';
+// The inventory contract shared by the peer collector and the master: schema and types, validation, summary.
+export * from './schema.js';
 export { validateInventory, type InventoryValidation } from './validate.js';
-export { summarizeInventory } from './summarize.js';
+export { summarizeInventory, type InventorySummary } from './summarize.js';

@@ -1,5 +1,5 @@
 // Reduces a full inventory to the few facts the console shows per node (InventorySummary).
-import type { Inventory } from './types.js';
+import type { Inventory } from './schema.js';
 
 /** What the console needs from an inventory without loading the whole document. */
 export interface InventorySummary {

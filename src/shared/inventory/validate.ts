@@ -1,23 +1,16 @@
-// Validates an untrusted object (an upload, a file from the data dir) against the inventory JSON Schema.
-// Compiled once, lazily: ajv code generation costs a few milliseconds that most callers never need.
-import { Ajv, type ValidateFunction } from 'ajv';
-import { inventoryJsonSchema } from './json-schema.js';
-import type { Inventory } from './types.js';
+// Validates an untrusted object (an upload, a file from the data dir) against the inventory schema.
+import { inventorySchema, type Inventory } from './schema.js';
 
 export type InventoryValidation = { ok: true; inventory: Inventory } | { ok: false; errors: string[] };
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(inventoryJsonSchema);
-  return compiled;
-}
+/** At most this many problems are reported: enough to fix a collector, bounded for a hostile peer. */
+const MAX_ERRORS = 20;
 
 export function validateInventory(obj: unknown): InventoryValidation {
-  const check = validator();
-  if (check(obj)) return { ok: true, inventory: obj as Inventory };
-  const errors = (check.errors ?? [])
-    .slice(0, 20)
-    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+  const r = inventorySchema.safeParse(obj);
+  if (r.success) return { ok: true, inventory: r.data };
+  const errors = r.error.issues
+    .slice(0, MAX_ERRORS)
+    .map((i) => `/${i.path.map(String).join('/')} ${i.message}`);
   return { ok: false, errors };
 }

@@ -1,0 +1,342 @@
+// The inventory document a peer uploads (inventory.json), schema version 1: the one definition. The
+// TypeScript types are inferred from it, the master validates uploads with it, and
+// schema/inventory.schema.json is generated from it at build time (scripts/write-schema.ts).
+// Rule: a field that is absent means "not known"; why it is not known is in `tools`.
+//
+// Every list and string is bounded, sized to real hardware with room to spare (an 8-socket server has
+// ~200 DIMM slots and ~1,000 PCI functions with its VFs; a storage server ~100 disks): an inventory is
+// written by an untrusted peer, and the master must reject a hostile one in milliseconds.
+import { z } from 'zod';
+
+export const INVENTORY_SCHEMA_VERSION = 1;
+
+/** Bounds of the document; docs/inventory.md lists them. */
+export const INVENTORY_LIMITS = {
+  text: 256,
+  longText: 1024,
+  stderr: 4096,
+  cpuFlags: 512,
+  cpuPackages: 64,
+  dimms: 512,
+  disks: 1024,
+  byPath: 32,
+  nics: 512,
+  addresses: 64,
+  vlans: 4096,
+  pci: 2048,
+  modules: 16,
+  argv: 64,
+  tools: 4096,
+} as const;
+const L = INVENTORY_LIMITS;
+
+const text = z.string().max(L.text);
+const longText = z.string().max(L.longText);
+const count = z.int().min(0);
+const texts = (max: number) => list(text, max);
+const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'a lower-case colon-separated MAC');
+
+/**
+ * A list of at most `max` items. The length is checked before any item is: a hostile document of a
+ * million empty entries is refused at once instead of producing a million issues.
+ */
+function list<T extends z.ZodType>(item: T, max: number) {
+  return z
+    .unknown()
+    .check((ctx) => {
+      if (!Array.isArray(ctx.value))
+        ctx.issues.push({ code: 'custom', message: 'expected an array', input: ctx.value });
+      else if (ctx.value.length > max)
+        ctx.issues.push({
+          code: 'custom',
+          message: `at most ${max} items (got ${ctx.value.length})`,
+          input: max,
+        });
+    })
+    .pipe(z.array(item).max(max));
+}
+
+const bootMode = z.enum(['uefi', 'bios', 'unknown']);
+export type BootMode = z.infer<typeof bootMode>;
+
+const toolRun = z
+  .object({
+    status: z
+      .enum(['ok', 'missing', 'failed', 'timeout', 'unparsable', 'skipped'])
+      .describe(
+        'ok: ran and parsed; missing: binary/file not there; failed: non-zero exit or no usable output; ' +
+          'timeout: killed after its time limit; unparsable: ran but the output could not be read; skipped: not applicable',
+      ),
+    argv: texts(L.argv),
+    exitCode: z.int().optional(),
+    stderr: z
+      .string()
+      .max(L.stderr)
+      .optional()
+      .describe('the first part of stderr (or the parse error), never the whole output'),
+    durationMs: count,
+  })
+  .strict()
+  .describe(
+    'How one data source (a tool, or a file read) went. Keyed in `tools` by source id, e.g. "smartctl:sda".',
+  );
+export type ToolRun = z.infer<typeof toolRun>;
+
+const system = z
+  .object({
+    vendor: text.optional(),
+    product: text.optional(),
+    version: text.optional(),
+    serial: text.optional(),
+    uuid: text.optional(),
+    sku: text.optional(),
+    family: text.optional(),
+  })
+  .strict();
+export type SystemInfo = z.infer<typeof system>;
+
+const baseboard = z
+  .object({
+    vendor: text.optional(),
+    product: text.optional(),
+    version: text.optional(),
+    serial: text.optional(),
+  })
+  .strict();
+export type BaseboardInfo = z.infer<typeof baseboard>;
+
+const firmware = z
+  .object({
+    vendor: text.optional(),
+    version: text.optional(),
+    date: text.optional().describe('as the firmware reports it (SMBIOS: MM/DD/YYYY)'),
+    bootMode,
+  })
+  .strict();
+export type FirmwareInfo = z.infer<typeof firmware>;
+
+const chassis = z
+  .object({
+    vendor: text.optional(),
+    type: text.optional(),
+    serial: text.optional(),
+    assetTag: text.optional(),
+    heightU: count.optional(),
+  })
+  .strict();
+export type ChassisInfo = z.infer<typeof chassis>;
+
+const cpuPackage = z
+  .object({
+    socket: text,
+    model: text.optional(),
+    vendor: text.optional(),
+    cores: count.optional(),
+    threads: count.optional(),
+    maxMhz: count.optional(),
+  })
+  .strict();
+export type CpuPackage = z.infer<typeof cpuPackage>;
+
+const cpu = z
+  .object({
+    model: text.optional(),
+    vendor: text.optional(),
+    architecture: text.optional(),
+    sockets: count.optional().describe('populated sockets'),
+    cores: count.optional().describe('physical cores, all sockets'),
+    threads: count.optional().describe('logical CPUs the kernel sees'),
+    mhz: z.number().min(0).optional(),
+    flags: list(z.string().max(64), L.cpuFlags),
+    packages: list(cpuPackage, L.cpuPackages),
+  })
+  .strict();
+export type CpuInfo = z.infer<typeof cpu>;
+
+const dimm = z
+  .object({
+    slot: text,
+    bank: text.optional(),
+    sizeBytes: count.optional(),
+    type: text.optional(),
+    formFactor: text.optional(),
+    speedMTs: count.optional(),
+    configuredSpeedMTs: count.optional(),
+    vendor: text.optional(),
+    part: text.optional(),
+    serial: text.optional(),
+  })
+  .strict();
+export type Dimm = z.infer<typeof dimm>;
+
+const memory = z
+  .object({
+    totalBytes: count.optional().describe('what the kernel can use (MemTotal)'),
+    installedBytes: count.optional().describe('sum of installed DIMMs (SMBIOS)'),
+    slots: count.optional(),
+    dimms: list(dimm, L.dimms),
+  })
+  .strict();
+export type MemoryInfo = z.infer<typeof memory>;
+
+const smartHealth = z.enum(['passed', 'failed', 'unknown']);
+export type SmartHealth = z.infer<typeof smartHealth>;
+
+const disk = z
+  .object({
+    name: text,
+    path: text,
+    model: text.optional(),
+    vendor: text.optional(),
+    serial: text.optional(),
+    wwn: text.optional(),
+    firmware: text.optional(),
+    sizeBytes: count.optional(),
+    rotational: z.boolean().optional(),
+    removable: z.boolean().optional(),
+    transport: text.optional(),
+    byPath: texts(L.byPath),
+    smart: z
+      .object({
+        health: smartHealth,
+        powerOnHours: count.optional(),
+        temperatureC: z.int().optional(),
+        protocol: text.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type DiskInfo = z.infer<typeof disk>;
+
+const lldpNeighbor = z
+  .object({
+    chassisId: text.optional(),
+    systemName: text.optional(),
+    systemDescription: longText.optional(),
+    portId: text.optional(),
+    portDescription: text.optional(),
+    vlans: list(z.int().min(0).max(4095), L.vlans),
+    mgmtIp: texts(L.addresses),
+  })
+  .strict();
+export type LldpNeighbor = z.infer<typeof lldpNeighbor>;
+
+const nic = z
+  .object({
+    name: text,
+    mac,
+    permanentMac: mac.optional(),
+    kind: text,
+    driver: text.optional(),
+    driverVersion: text.optional(),
+    firmware: text.optional(),
+    pciAddress: text.optional(),
+    speedMbps: count.optional(),
+    duplex: text.optional(),
+    link: z.boolean().optional(),
+    mtu: count.optional(),
+    master: text.optional().describe('bond/bridge this NIC is enslaved to'),
+    ipv4: texts(L.addresses),
+    ipv6: texts(L.addresses),
+    lldp: lldpNeighbor.optional(),
+  })
+  .strict();
+export type NicInfo = z.infer<typeof nic>;
+
+const pciDevice = z
+  .object({
+    slot: text,
+    className: text.optional(),
+    classId: text.optional(),
+    vendor: text.optional(),
+    vendorId: text.optional(),
+    device: text.optional(),
+    deviceId: text.optional(),
+    subVendor: text.optional(),
+    subDevice: text.optional(),
+    revision: text.optional(),
+    driver: text.optional(),
+    modules: texts(L.modules),
+  })
+  .strict();
+export type PciDevice = z.infer<typeof pciDevice>;
+
+const bmc = z
+  .object({
+    present: z.boolean().describe('true when SMBIOS, /dev/ipmi0 or ipmitool says there is one'),
+    ipv4: text.optional(),
+    ipv4Source: text.optional(),
+    netmask: text.optional(),
+    gateway: text.optional(),
+    ipv6: texts(L.addresses),
+    mac: mac.optional(),
+    firmware: text.optional(),
+    ipmiVersion: text.optional(),
+    manufacturer: text.optional(),
+    product: text.optional(),
+    interfaceType: text.optional(),
+  })
+  .strict();
+export type BmcInfo = z.infer<typeof bmc>;
+
+const boot = z
+  .object({
+    mode: bootMode,
+    pxeMac: mac.optional().describe('MAC from BOOTIF= (the NIC that PXE booted)'),
+    pxeInterface: text.optional(),
+    master: text.optional().describe('the master this inventory was collected for'),
+  })
+  .strict();
+export type BootInfo = z.infer<typeof boot>;
+
+const virtualization = z
+  .object({
+    type: text.optional().describe("systemd-detect-virt's word: none, kvm, qemu, docker, ..."),
+    isVirtual: z.boolean().optional(),
+  })
+  .strict();
+export type VirtualizationInfo = z.infer<typeof virtualization>;
+
+const tools = z
+  .record(z.string(), z.unknown())
+  .refine((t) => Object.keys(t).length <= L.tools, `at most ${L.tools} tools`)
+  .pipe(z.record(text, toolRun));
+
+export const inventorySchema = z
+  .object({
+    schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
+    collectedAt: z
+      .string()
+      .max(64)
+      .regex(/^\d{4}-\d{2}-\d{2}T/, 'an ISO 8601 time'),
+    collector: z
+      .object({ version: text, durationMs: count, hostname: text.optional(), kernel: text.optional() })
+      .strict(),
+    system,
+    baseboard,
+    firmware,
+    chassis,
+    cpu,
+    memory,
+    disks: list(disk, L.disks),
+    nics: list(nic, L.nics),
+    pci: list(pciDevice, L.pci),
+    bmc,
+    boot,
+    virtualization,
+    tools,
+  })
+  .strict()
+  .meta({
+    $id: 'https://recon.invalid/schema/inventory-1.json',
+    title: 'recon peer inventory',
+    description: 'Hardware inventory of one peer. Absent field = not known; `tools` says why.',
+  });
+
+export type Inventory = z.infer<typeof inventorySchema>;
+
+/** The published JSON Schema (draft-07), as schema/inventory.schema.json holds it. */
+export function inventoryJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(inventorySchema, { target: 'draft-7' }) as Record<string, unknown>;
+}
