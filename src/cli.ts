@@ -3,6 +3,7 @@
 // Exit codes: 0 success, 1 runtime failure, 2 bad usage / bad config / capability not built.
 import { parseArgs } from 'node:util';
 import { COMMANDS, commandHelp, mainHelp, type CommandSpec } from './cli/commands.js';
+import { joinNegativeValues } from './cli/option-values.js';
 import { CliError } from './cli/usage-error.js';
 import { ConfigError } from './model/config/load.js';
 import { VERSION } from './version.js';
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: rest,
+      args: joinNegativeValues(rest, spec.options),
       options: { ...spec.options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
       allowPositionals: spec.verbs !== undefined,
       strict: true,
@@ -81,7 +82,13 @@ main(process.argv.slice(2)).then(
       for (const p of e.problems) process.stderr.write(`${e.file}: ${p}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`recon: ${(e as Error).stack ?? String(e)}\n`);
+      // one line for the operator; RECON_DEBUG=1 adds the stack for a bug report
+      const err = e as Error;
+      process.stderr.write(
+        process.env.RECON_DEBUG === '1'
+          ? `recon: ${err.stack}\n`
+          : `recon: ${String(err.message ?? e).split('\n')[0]}\n`,
+      );
       process.exitCode = 1;
     }
   },

@@ -1,6 +1,20 @@
 // `recon master`: start, run until SIGTERM/SIGINT, stop in order so nothing acknowledged is lost.
-import { loadConfig } from '../model/config/load.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../model/config/load.js';
 import { Master } from '../master/daemon.js';
+import { CliError } from './usage-error.js';
+
+/**
+ * The one line for a master that cannot start: what failed, and — when no config file was found — that the
+ * defaults were used and how to go on. Pure.
+ */
+export function startFailureLine(error: string, defaultsFrom: string | undefined): string {
+  const what = error.split('\n')[0];
+  return defaultsFrom === undefined
+    ? `recon master: cannot start: ${what}`
+    : `recon master: no config at ${defaultsFrom}, so the defaults apply; cannot start: ${what} ` +
+        `(give a config with --config FILE, or try the demo: recon lab)`;
+}
 
 export async function runMaster(values: Record<string, unknown>): Promise<number> {
   const config = loadConfig(typeof values.config === 'string' ? values.config : undefined);
@@ -8,11 +22,18 @@ export async function runMaster(values: Record<string, unknown>): Promise<number
     process.stdout.write(JSON.stringify(config, null, 2) + '\n');
     return 0;
   }
-  const master = await Master.start(
-    config,
-    { proxyDhcp: values['proxy-dhcp'] === true, forceDhcp: values['force-dhcp'] === true },
-    { logStderr: values['log-stderr'] === true },
-  );
+  const defaultsFrom =
+    typeof values.config !== 'string' && !existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined;
+  let master: Master;
+  try {
+    master = await Master.start(
+      config,
+      { proxyDhcp: values['proxy-dhcp'] === true, forceDhcp: values['force-dhcp'] === true },
+      { logStderr: values['log-stderr'] === true },
+    );
+  } catch (e) {
+    throw new CliError(startFailureLine((e as Error).message, defaultsFrom), 1);
+  }
   process.stderr.write(
     `recon master ${master.ctx.version} running; control socket ${config.controlSocket}\n`,
   );

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useApp, useInput, type Key } from 'ink';
 import type { Mac, ReconEvent } from '../model/events.js';
-import type { MasterFeed } from './master-feed.js';
+import { NO_MASTER_HINT, type MasterFeed } from './master-feed.js';
 import { commandFor, splitKeys } from './keys.js';
 import {
   activeTransfers,
@@ -270,7 +270,11 @@ function Console(props: ConsoleAppProps) {
         width={width}
         select
         empty={
-          ui.filter ? `no node matches "${ui.filter}"` : 'no nodes yet: waiting for the first PXE request'
+          ui.filter
+            ? `no node matches "${ui.filter}"`
+            : link.status === 'retrying' && nodes.length === 0
+              ? `no master at ${feed.socketPath}: ${NO_MASTER_HINT}; retrying (q quits)`
+              : 'no nodes yet: waiting for the first PXE request'
         }
       />
     );

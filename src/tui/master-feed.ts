@@ -14,6 +14,10 @@ export type LinkState =
   | { status: 'live'; version: string; since: number }
   | { status: 'retrying'; attempt: number; error: string; since: number };
 
+/** What the operator can do while no master answers (the console keeps retrying meanwhile). */
+export const NO_MASTER_HINT =
+  "start one with 'recon master' (or the demo: 'recon lab'), or point at it with --socket PATH / --config FILE";
+
 export interface MasterFeedEvents {
   /** a whole new state (first connect or reconnect) */
   snapshot: [state: ReconState];
@@ -36,6 +40,8 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
   link: LinkState = { status: 'connecting' };
   /** recent event lines, oldest first, at most logSize */
   readonly log: EventLine[] = [];
+  /** counts every change of state, log or link: `state` and `log` change in place, this says when */
+  version = 0;
   private client: ControlClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -73,6 +79,7 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
 
   private setLink(link: LinkState): void {
     this.link = link;
+    this.version++;
     this.emit('link', link);
   }
 
@@ -94,6 +101,7 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
       this.attempt = 0;
       this.state = state;
       this.snapshotSeq = state.seq;
+      this.version++;
       this.setLink({ status: 'live', version, since: Date.now() });
       this.emit('snapshot', state);
     });
@@ -119,6 +127,7 @@ export class MasterFeed extends EventEmitter<MasterFeedEvents> {
     // each other: ephemeral ones (progress) are broadcast before older durable ones reach the disk.
     if (ev.seq <= this.snapshotSeq) return;
     applyEvent(this.state, ev);
+    this.version++;
     let line: EventLine | undefined;
     if (!EPHEMERAL_EVENTS.has(ev.type)) {
       line = describeEvent(ev, this.state);

@@ -1,7 +1,7 @@
 // `recon console`: pick the mode for this terminal (Ink screen or headless lines), connect to the
 // master's control socket and run until the operator detaches or the process is told to stop.
 import { readlinkSync } from 'node:fs';
-import { MasterFeed } from './master-feed.js';
+import { MasterFeed, NO_MASTER_HINT, type LinkState } from './master-feed.js';
 import { decideTerminalMode } from './terminal-mode.js';
 import { runHeadless } from './headless.js';
 import { controlSocketPath } from '../model/config/locate.js';
@@ -44,6 +44,21 @@ async function loadScreen(): Promise<{ runScreen: typeof RunScreen }> {
   }
 }
 
+/**
+ * A console that finds no master at its first try says so once on stderr, with the way on. It keeps retrying
+ * rather than exiting: on the live image the consoles start with the master and must wait for it.
+ */
+function explainFirstFailure(feed: MasterFeed): void {
+  const onLink = (link: LinkState) => {
+    feed.off('link', onLink);
+    if (link.status === 'retrying')
+      process.stderr.write(
+        `recon console: ${link.error}: ${NO_MASTER_HINT}; retrying until it answers (Ctrl-C stops)\n`,
+      );
+  };
+  feed.on('link', onLink);
+}
+
 export async function runConsole(opts: ConsoleOptions): Promise<number> {
   const stdin = process.stdin;
   const mode = decideTerminalMode(
@@ -63,6 +78,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
     if (mode.headless) {
       if (mode.reason && !opts.headless)
         process.stderr.write(`recon console: ${mode.reason}: printing plain lines\n`);
+      explainFirstFailure(feed);
       return await runHeadless(feed, process.stdout, { ascii: mode.ascii, signal: stop.signal });
     }
     const { runScreen } = await loadScreen();
@@ -78,7 +94,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<number> {
 /** The `recon console` runner for the CLI's command table (flags already parsed). */
 export function runConsoleCommand(values: Record<string, unknown>): Promise<number> {
   return runConsole({
-    socket: controlSocketPath(values),
+    // a read-only console connects to the view-only socket, where the master refuses every action
+    socket: controlSocketPath(values, { readOnly: values['read-only'] === true }),
     readOnly: values['read-only'] === true,
     headless: values.headless === true,
     ascii: values.ascii === true,

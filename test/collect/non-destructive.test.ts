@@ -74,7 +74,10 @@ async function sha256File(path: string): Promise<string> {
 
 test(
   'the collector on this machine, under strace: nothing opened for writing, nothing mounted, no disk tool',
-  { skip: needs({ root: true, tools: ['strace', 'losetup', 'mkfs.ext4', 'truncate'] }), timeout: 180_000 },
+  {
+    skip: needs({ root: true, tools: ['strace', 'losetup', 'mkfs.ext4', 'truncate', 'smartctl'] }),
+    timeout: 180_000,
+  },
   async () => {
     const dir = await mkdtemp(join(tmpdir(), 'recon-strace-'));
     const img = join(dir, 'disk.img');

@@ -16,10 +16,12 @@ import type { ReconEvent } from '../../src/model/events.js';
 import { PEER_STAGES } from '../../src/net/http/peer-api.js';
 import { validateInventory, type Inventory } from '../../src/shared/inventory/index.js';
 import type { RunningMaster } from '../helpers/master.js';
+import { needs } from '../helpers/needs.js';
 import { NetnsRig } from '../helpers/netns.js';
 import { collectThenShutdown, EventRecorder, labImage, stageIs, startRigMaster, vmSkip } from './vm-rig.js';
 
-const skip = vmSkip({ postTgz: true });
+// the VM image carries this machine's dmidecode when it has one: the SMBIOS serial below is read through it
+const skip = vmSkip({ postTgz: true }) || needs({ tools: ['dmidecode'] });
 const FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
 /** from QEMU start to the inventory on the master, per VM, with both VMs sharing the CPUs */
 const INVENTORY_WITHIN_MS = 200_000;

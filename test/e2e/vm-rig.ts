@@ -15,17 +15,16 @@ import { KernelFetchError } from '../../src/lab/vm/kernel.js';
 import { BUILT_POST_TGZ, stageLabImage, stageTftpRoot } from '../../src/lab/vm/qemu-peers.js';
 import { OVMF_PATHS, type RunningVm } from '../../src/lab/vm/qemu.js';
 import { startMaster, type RunningMaster } from '../helpers/master.js';
-import { needs } from '../helpers/needs.js';
+import { missingTool, needs } from '../helpers/needs.js';
 import type { NetnsRig } from '../helpers/netns.js';
 
 /** Static reasons a QEMU end-to-end test cannot run here (false when it can). */
 export function vmSkip(opts: { postTgz?: boolean } = {}): string | false {
   const base = needs({ root: true, tools: ['qemu-system-x86_64', 'busybox', 'apt-get', 'dpkg-deb', 'ldd'] });
   if (base) return base;
-  if (!OVMF_PATHS.some((p) => existsSync(p))) return 'skipped: needs ovmf (OVMF.fd)';
-  if (!existsSync('/usr/lib/ipxe/ipxe.efi')) return 'skipped: needs ipxe (/usr/lib/ipxe/ipxe.efi)';
-  if (!existsSync('/usr/lib/ipxe/qemu/efi-virtio.rom'))
-    return 'skipped: needs ipxe-qemu (the virtio NIC ROM)';
+  if (!OVMF_PATHS.some((p) => existsSync(p))) return missingTool('/usr/share/ovmf/OVMF.fd');
+  const files = needs({ tools: ['/usr/lib/ipxe/ipxe.efi', '/usr/lib/ipxe/qemu/efi-virtio.rom'] });
+  if (files) return files;
   if (opts.postTgz && !existsSync(BUILT_POST_TGZ)) return 'skipped: needs dist/post.tgz (npm run build)';
   return false;
 }
