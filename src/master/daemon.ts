@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../model/config/schema.js';
 import { StateStore } from '../model/store.js';
+import { UploadRegistry } from '../model/inflight.js';
 import { ControlServer } from './control/server.js';
 import { masterLogger } from '../model/logger.js';
 import { startServices, stopServices } from './services.js';
@@ -52,10 +53,11 @@ export class Master {
       },
       'state recovered',
     );
-    const ctx: ServiceContext = { config, store, log, flags, version: VERSION };
+    const uploads = new UploadRegistry();
+    const ctx: ServiceContext = { config, store, log, flags, version: VERSION, uploads };
     const control = new ControlServer(config.controlSocket, store, VERSION, log);
     const master = new Master(ctx, control);
-    registerPowerActions(master);
+    registerPowerActions(master, { uploads });
     await store.emit({
       type: 'master.started',
       data: {

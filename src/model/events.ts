@@ -98,3 +98,26 @@ export type NewEvent = {
 
 /** Events too frequent to be worth a durable write; they update live state only. */
 export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['transfer.progress']);
+
+/**
+ * The most an inventory summary carries into an event: every upload appends one to events.jsonl, and a
+ * peer decides how many disks and NICs it reports. Sized above real servers; the inventory file has it all.
+ */
+export const SUMMARY_LIMITS = { disks: 128, nics: 64, toolsFailed: 64, chars: 128 } as const;
+
+/** The summary cut to SUMMARY_LIMITS (arrays and every string). Pure. */
+export function boundedSummary(s: InventorySummary): InventorySummary {
+  const cut = <T>(v: T): T => {
+    if (typeof v === 'string') return v.slice(0, SUMMARY_LIMITS.chars) as T;
+    if (Array.isArray(v)) return v.map(cut) as T;
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cut(x)])) as T;
+    return v;
+  };
+  return cut({
+    ...s,
+    ...(s.disks && { disks: s.disks.slice(0, SUMMARY_LIMITS.disks) }),
+    ...(s.nics && { nics: s.nics.slice(0, SUMMARY_LIMITS.nics) }),
+    ...(s.toolsFailed && { toolsFailed: s.toolsFailed.slice(0, SUMMARY_LIMITS.toolsFailed) }),
+  });
+}

@@ -1,30 +1,45 @@
-// Uploads in flight on the master, so the final power-down never cuts one off.
-// The peer API's upload handlers call `const done = beginUpload(mac)` when an inventory or raw upload
-// starts and `done()` once it is durable on disk or has failed (in a `finally`). The power-down asks
-// `inflight()` for who is still uploading and `waitIdle()` to wait for them with a countdown.
+// Uploads in flight on the master, so the final power-down knows whom it waits for and whom it cuts.
+// The master makes one registry and hands it to the HTTP service and the power actions. The peer API's
+// upload handlers call `const done = uploads.begin(mac, cut)` when an inventory or raw upload starts and
+// `done()` once it is durable on disk or has failed (in a `finally`). The power-down asks `inflight()` who
+// is still uploading, `waitIdle()` to wait for them with a countdown, and `discard()` once the wait is over.
 import type { Mac } from './events.js';
 
+/** Cuts an upload's body off; true when something was cut (false: the body was complete already). */
+export type CutUpload = () => boolean;
+
+interface Upload {
+  mac: Mac;
+  cut?: CutUpload;
+}
+
 export class UploadRegistry {
-  private readonly active = new Map<Mac, number>();
+  private readonly active = new Set<Upload>();
   private readonly idleWaiters = new Set<() => void>();
 
   /** Marks an upload from `mac` as started; the returned function ends it (calling it twice is harmless). */
-  begin(mac: Mac): () => void {
-    this.active.set(mac, (this.active.get(mac) ?? 0) + 1);
-    let ended = false;
+  begin(mac: Mac, cut?: CutUpload): () => void {
+    const upload: Upload = { mac, cut };
+    this.active.add(upload);
     return () => {
-      if (ended) return;
-      ended = true;
-      const n = (this.active.get(mac) ?? 1) - 1;
-      if (n > 0) this.active.set(mac, n);
-      else this.active.delete(mac);
+      if (!this.active.delete(upload)) return;
       if (this.active.size === 0) for (const w of [...this.idleWaiters]) w();
     };
   }
 
-  /** The MACs with an upload in flight, sorted. */
+  /** The MACs with an upload in flight, sorted, each once. */
   inflight(): Mac[] {
-    return [...this.active.keys()].sort();
+    return [...new Set([...this.active].map((u) => u.mac))].sort();
+  }
+
+  /**
+   * Cuts every upload whose body is still arriving; returns their MACs (sorted, each once). An upload
+   * whose body is complete is being stored and ends by itself.
+   */
+  discard(): Mac[] {
+    const cut = new Set<Mac>();
+    for (const u of this.active) if (u.cut?.()) cut.add(u.mac);
+    return [...cut].sort();
   }
 
   /**
@@ -51,11 +66,3 @@ export class UploadRegistry {
     });
   }
 }
-
-/** The master's one registry (one master per process). */
-export const uploads = new UploadRegistry();
-
-export const beginUpload = (mac: Mac): (() => void) => uploads.begin(mac);
-export const inflight = (): Mac[] => uploads.inflight();
-export const waitIdle = (ms: number, tick?: (secondsLeft: number, macs: Mac[]) => void): Promise<Mac[]> =>
-  uploads.waitIdle(ms, tick);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ReconConfig } from './config/schema.js';
 import type { StateStore } from './store.js';
 import type { ServiceName } from './events.js';
+import type { UploadRegistry } from './inflight.js';
 
 export interface MasterFlags {
   /** answer PXE clients with boot options only (another DHCP server hands out addresses) */
@@ -18,6 +19,8 @@ export interface ServiceContext {
   log: Logger;
   flags: MasterFlags;
   version: string;
+  /** the master's uploads in flight, which its power-down waits for (a service started alone makes its own) */
+  uploads?: UploadRegistry;
 }
 
 export interface RunningService {

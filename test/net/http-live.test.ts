@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { parseConfig } from '../../src/model/config/load.js';
 import { StateStore } from '../../src/model/store.js';
 import { createHttpApp } from '../../src/net/http/app.js';
+import { UploadRegistry } from '../../src/model/inflight.js';
 import { findLiveMedium, openLiveMedium } from '../../src/net/http/live-medium.js';
 import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
@@ -110,6 +111,7 @@ void test(
         version: '1.2.3',
         live: found.medium,
         stopping: new AbortController().signal,
+        uploads: new UploadRegistry(),
       });
       const handler = app.callback();
       server = createServer((req, res) => void handler(req, res));

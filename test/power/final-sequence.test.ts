@@ -37,7 +37,8 @@ interface Script {
   stillMounted?: boolean;
   fsck?: ToolResult;
   poweroff?: ToolResult;
-  uploads?: { mac: string; endsAfterMs?: number }[];
+  /** an upload ends by itself after endsAfterMs, or when cut (its body still arriving) */
+  uploads?: { mac: string; endsAfterMs?: number; complete?: boolean }[];
   waitSeconds?: number;
 }
 
@@ -74,7 +75,11 @@ async function powerDown(s: Script): Promise<Run> {
   };
   const uploads = new UploadRegistry();
   for (const u of s.uploads ?? []) {
-    const done = uploads.begin(u.mac);
+    const done = uploads.begin(u.mac, () => {
+      if (u.complete) return false;
+      setTimeout(done, 10); // the handler unwinds after its request is destroyed
+      return true;
+    });
     if (u.endsAfterMs !== undefined) setTimeout(done, u.endsAfterMs);
   }
   const store = await StateStore.open(dir);
@@ -153,18 +158,6 @@ test('every stop: nothing after it runs, never the power-off, and the reason is 
       /in use by pid 4242 \(tail -f .*\): open \/mnt\/recon data\/nodes\/x — stop them and ask again; nothing was changed/,
       ['stop services', 'sync', 'umount'],
     ],
-    [
-      'uploads in flight, no wait allowed',
-      { uploads: [{ mac: '52:54:00:00:00:02' }, { mac: '52:54:00:00:00:01' }] },
-      /still uploading: 52:54:00:00:00:01, 52:54:00:00:00:02 — nothing was changed/,
-      ['stop services', 'sync', 'umount'],
-    ],
-    [
-      'an upload that outlasts the wait',
-      { uploads: [{ mac: '52:54:00:00:00:03' }], waitSeconds: 1 },
-      /still uploading: 52:54:00:00:00:03/,
-      ['stop services', 'sync', 'umount'],
-    ],
     ['sync fails', { sync: { code: 1, output: 'sync: I/O error' } }, /sync: I\/O error/, ['umount', 'fsck']],
     [
       'unmount refused: busy',
@@ -195,6 +188,31 @@ test('every stop: nothing after it runs, never the power-off, and the reason is 
     for (const n of never)
       assert.equal(ran(r, n), false, `${name}: ${n} must not run (${r.calls.join(', ')})`);
   }
+});
+
+test('uploads that outlast the wait are cut and named, and the power-down goes on', async () => {
+  for (const waitSeconds of [0, 1]) {
+    const t0 = Date.now();
+    const r = await powerDown({
+      uploads: [{ mac: '52:54:00:00:00:02' }, { mac: '52:54:00:00:00:01' }],
+      waitSeconds,
+    });
+    assert.equal(r.outcome.poweredOff, true, r.outcome.message);
+    assert.ok(
+      r.progress.includes(
+        `uploads discarded FAILED: not finished after ${waitSeconds} s, cut and not stored: 52:54:00:00:00:01, 52:54:00:00:00:02`,
+      ),
+      r.progress.join('\n'),
+    );
+    assert.ok(Date.now() - t0 < waitSeconds * 1000 + 3000, 'no wait beyond the one allowed');
+    assert.equal(last(r), 'poweroff test-poweroff --now');
+  }
+});
+
+test('an upload whose body is complete is not cut: it may finish storing', async () => {
+  const r = await powerDown({ uploads: [{ mac: '52:54:00:00:00:05', complete: true, endsAfterMs: 1500 }] });
+  assert.equal(r.outcome.poweredOff, true, r.outcome.message);
+  assert.ok(!r.progress.some((p) => p.startsWith('uploads discarded')), r.progress.join('\n'));
 });
 
 test('an upload that ends during the wait: counted down, then the power-down goes on', async () => {

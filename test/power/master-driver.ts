@@ -7,7 +7,6 @@ import { loadConfig } from '../../src/model/config/load.js';
 import { Master } from '../../src/master/daemon.js';
 import { SERVICES } from '../../src/master/services.js';
 import { startHttp } from '../../src/net/http/service.js';
-import { beginUpload } from '../../src/model/inflight.js';
 import { writeFileDurable } from '../../src/shared/durable.js';
 import { summarizeInventory } from '../../src/shared/inventory/index.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
@@ -19,7 +18,7 @@ const master = await Master.start(config, { proxyDhcp: false, forceDhcp: false }
 const uploadMac = process.env.RECON_TEST_UPLOAD_MAC ?? '52:54:00:00:00:99';
 const uploadMs = Number(process.env.RECON_TEST_UPLOAD_MS ?? '3000');
 process.on('SIGUSR2', () => {
-  const done = beginUpload(uploadMac);
+  const done = master.ctx.uploads!.begin(uploadMac);
   process.stdout.write('upload started\n');
   setTimeout(() => {
     const inv = sampleInventory();

@@ -6,7 +6,7 @@ import type { ActionOutcome } from '../control/protocol.js';
 import type { Mac } from '../../model/events.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { renderReport } from '../../report/index.js';
-import { uploads as defaultUploads, type UploadRegistry } from '../../model/inflight.js';
+import type { UploadRegistry } from '../../model/inflight.js';
 import { shutdownAllTargets, shutdownPeers, type PeerShutdownResult } from './peer-shutdown.js';
 import { finalPowerDown, type PowerDownHost } from './final.js';
 import { systemSeam, type PowerDownSeam } from './seam.js';
@@ -18,7 +18,8 @@ export interface PowerActionHost extends PowerDownHost {
 
 export interface PowerActionOptions {
   seam?: PowerDownSeam;
-  uploads?: UploadRegistry;
+  /** the master's uploads in flight (the HTTP service registers them) */
+  uploads: UploadRegistry;
   /** called once the power-off command has run and the master has stopped (default: process.exit) */
   exit?: (code: number) => void;
 }
@@ -38,9 +39,9 @@ export function summarizeShutdown(results: PeerShutdownResult[]): ActionOutcome 
 /** How long the master waits after replying before it stops, so the reply reaches the console. */
 const EXIT_DELAY_MS = 200;
 
-export function registerPowerActions(master: PowerActionHost, opts: PowerActionOptions = {}): void {
+export function registerPowerActions(master: PowerActionHost, opts: PowerActionOptions): void {
   const seam = opts.seam ?? systemSeam;
-  const uploads = opts.uploads ?? defaultUploads;
+  const uploads = opts.uploads;
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const ctx = { store: master.store, config: master.config, log: master.log };
   let poweringDown = false;

@@ -1,6 +1,7 @@
 // The final safe power-down of the master, in an order that never loses data:
 //   1. the data mount (own partition or not) and who else holds it — busy → stop, nothing changed;
-//   2. uploads in flight — refuse (waitSeconds 0) or wait with a countdown; still busy → stop;
+//   2. uploads in flight — wait at most waitSeconds with a countdown, then cut and name the unfinished ones
+//      (the operator's word wins over a peer's: a peer trickling its upload cannot hold the power-down);
 //   3. stop DHCP/DNS/TFTP/HTTP; 4. write report.{json,csv,html}; 5. flush + close the state store;
 //   6. sync; 7. unmount the data partition (never forced; busy → name the holders and stop);
 //   8. verify (mount gone, fsck -n clean); 9. run power.poweroffCommand, last and once.
@@ -18,6 +19,9 @@ import { describeHolder } from './holders.js';
 import type { PowerDownSeam } from './seam.js';
 import { detachLogFilesUnder } from './log-detach.js';
 
+/** How long an upload whose body is complete may take to be stored once the wait is over. */
+const STORING_GRACE_MS = 5000;
+
 export interface PowerDownHost {
   config: ReconConfig;
   store: StateStore;
@@ -28,7 +32,7 @@ export interface PowerDownHost {
 
 export interface PowerDownOptions {
   by: string;
-  /** how long to wait for uploads in flight; 0 refuses at once while any is in flight */
+  /** how long to wait for uploads in flight before cutting them; 0 cuts them at once */
   waitSeconds: number;
   progress: (message: string) => void;
   seam: PowerDownSeam;
@@ -80,28 +84,33 @@ export async function finalPowerDown(host: PowerDownHost, o: PowerDownOptions): 
     await step('data mount', true, `${where.why}: the system's orderly shutdown unmounts it`);
   }
 
-  // 2. uploads in flight
-  const waitUploads = async (): Promise<string[]> => {
-    if (o.uploads.inflight().length === 0) return [];
-    if (o.waitSeconds <= 0) return o.uploads.inflight();
-    return o.uploads.waitIdle(o.waitSeconds * 1000, (left, macs) =>
-      o.progress(`waiting for ${macs.length} upload(s) to finish: ${left} s left (${macs.join(', ')})`),
-    );
+  // 2. uploads in flight: wait, then cut what is still arriving; an upload whose body is complete is being
+  // stored and gets a few seconds to finish
+  const settleUploads = async (waitMs: number): Promise<void> => {
+    if (o.uploads.inflight().length === 0) return;
+    if (waitMs > 0)
+      await o.uploads.waitIdle(waitMs, (left, macs) =>
+        o.progress(`waiting for ${macs.length} upload(s) to finish: ${left} s left (${macs.join(', ')})`),
+      );
+    const cut = o.uploads.discard();
+    if (cut.length) {
+      log.warn({ macs: cut, waitedSeconds: waitMs / 1000 }, 'unfinished uploads discarded');
+      await step(
+        'uploads discarded',
+        false,
+        `not finished after ${waitMs / 1000} s, cut and not stored: ${cut.join(', ')}`,
+      );
+    }
+    const left = await o.uploads.waitIdle(STORING_GRACE_MS);
+    if (left.length) log.warn({ macs: left }, 'uploads still storing after the grace; going on');
   };
-  let busy = await waitUploads();
-  if (busy.length)
-    return stop(
-      'uploads in flight',
-      `still uploading: ${busy.join(', ')} — nothing was changed; ask again when they are done`,
-    );
+  await settleUploads(o.waitSeconds * 1000);
 
   // 3. network services
   await emit({ type: 'master.stopping', data: { reason: `final power-down by ${o.by}` } });
   await host.stopNetworkServices();
   await step('network services stopped', true, 'DHCP, DNS, TFTP and HTTP are closed');
-  busy = await waitUploads(); // an upload that began just before HTTP closed
-  if (busy.length)
-    return stop('uploads in flight', `still uploading after the services stopped: ${busy.join(', ')}`);
+  await settleUploads(0); // an upload that began just before HTTP closed
 
   // 4. the report, next to the data it describes
   const meta = { generatedAt: new Date().toISOString(), version: host.version };

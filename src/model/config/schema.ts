@@ -78,6 +78,21 @@ export const configSchema = z.strictObject({
         .default(64 * 1024 * 1024),
       /** accept uploads from any source address (not only the IP leased to that MAC) */
       trustAnySource: z.boolean().default(false),
+      /** open connections from one source address (loopback is counted in the total only) */
+      maxConnectionsPerSource: z.number().int().min(1).default(32),
+      /** open connections in all; the process's file limit may lower it (see docs/image.md, file budget) */
+      maxConnections: z.number().int().min(16).default(4096),
+      /** bytes of inventory bodies held in memory at once over all uploads; beyond it an upload gets 503 */
+      bodyBudgetBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(64 * 1024 * 1024),
+      /** an upload body slower than this (bytes/s, over 10 s windows) is cut */
+      minUploadBytesPerSecond: z.number().int().min(1).default(1024),
+      /** uploads one node may start per minute after a burst of `uploadBurst` (429 with Retry-After) */
+      uploadsPerMinute: z.number().min(0.1).default(6),
+      uploadBurst: z.number().int().min(1).default(4),
     })
     .prefault({}),
   boot: z
@@ -110,6 +125,8 @@ export const configSchema = z.strictObject({
   tftp: z
     .strictObject({
       maxTransfers: z.number().int().min(1).default(256),
+      /** transfers at once from one client address; a full client's stalled transfer makes room first */
+      maxTransfersPerClient: z.number().int().min(1).default(8),
       maxBlksize: z.number().int().min(512).max(65464).default(1468),
       maxWindowsize: z.number().int().min(1).max(64).default(16),
       timeoutSeconds: z.number().int().min(1).max(255).default(3),

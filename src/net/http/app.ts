@@ -6,6 +6,7 @@ import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
+import type { UploadRegistry } from '../../model/inflight.js';
 import {
   bootKind,
   imageUrlPath,
@@ -27,6 +28,7 @@ export interface HttpDeps {
   version: string;
   live?: LiveMedium;
   stopping: AbortSignal;
+  uploads: UploadRegistry;
 }
 
 /** The static trees: config.http.roots plus /nodes (the data dir's per-node files, read-only). */

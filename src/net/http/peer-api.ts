@@ -1,20 +1,29 @@
 // The peer API (/api/v1), the channel between a peer's collector and the master; see docs/peer-api.md.
 // Per-node requests speak for one MAC and are accepted only from an address the master handed to
-// that MAC (unless config.http.trustAnySource). Uploads are durable before they are acknowledged.
+// that MAC (unless config.http.trustAnySource). Uploads are durable before they are acknowledged, and
+// bounded: so many starts per node (429), so much body memory over all nodes (503), a minimum pace.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
-import { normalizeMac, STAGE_ORDER, type Mac, type PeerCommand, type Stage } from '../../model/events.js';
+import {
+  boundedSummary,
+  normalizeMac,
+  STAGE_ORDER,
+  type Mac,
+  type PeerCommand,
+  type Stage,
+} from '../../model/events.js';
+import type { UploadRegistry } from '../../model/inflight.js';
 import type { StateStore } from '../../model/store.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
 import { addressesOf, normalizeAddress } from './source.js';
 import { HttpFailure } from './static.js';
 import { readBody, streamToFileDurable } from './upload.js';
-import { beginUpload } from '../../model/inflight.js';
+import { BodyBudget, cutSlowBody, StartRateLimit } from './limits.js';
 
 export const API_VERSION = 1;
 /** The stages a peer may report about itself; the others belong to DHCP/TFTP/HTTP and the master. */
@@ -23,6 +32,10 @@ export const PEER_STAGES: readonly Stage[] = STAGE_ORDER.slice(
   STAGE_ORDER.indexOf('powered-off') + 1,
 );
 export const MAX_POLL_SECONDS = 30;
+/** An upload body is measured against config.http.minUploadBytesPerSecond over windows this long. */
+export const BODY_RATE_WINDOW_MS = 10_000;
+/** What a refused upload is told to wait when the body budget is spent (others finish within seconds). */
+const BUSY_RETRY_SECONDS = 5;
 
 export interface PeerApiDeps {
   config: ReconConfig;
@@ -31,6 +44,14 @@ export interface PeerApiDeps {
   version: string;
   /** aborted when the service stops: pending long-polls answer at once */
   stopping: AbortSignal;
+  /** uploads in flight: the final power-down waits for them, then cuts them */
+  uploads: UploadRegistry;
+}
+
+/** What the upload routes share: the body memory over all of them and each node's upload starts. */
+interface UploadLimits {
+  bodies: BodyBudget;
+  starts: StartRateLimit;
 }
 
 /** The node a request speaks for, after the MAC and source-address checks. */
@@ -79,23 +100,64 @@ async function postEvent(ctx: Context, deps: PeerApiDeps): Promise<void> {
   ctx.body = { ok: true, seq: ev.seq };
 }
 
-/** Runs an upload handler registered as in flight, so the final power-down waits for it. */
+/**
+ * Runs an upload handler within the node's start rate, registered as in flight (so the final power-down
+ * waits for it, then may cut it) and watched for a body that arrives too slowly.
+ */
 async function tracked(
   ctx: Context,
   deps: PeerApiDeps,
-  handler: (ctx: Context, deps: PeerApiDeps) => Promise<void>,
+  limits: UploadLimits,
+  handler: (ctx: Context, deps: PeerApiDeps, limits: UploadLimits) => Promise<void>,
 ): Promise<void> {
-  const done = beginUpload(nodeFor(ctx, deps));
+  const mac = nodeFor(ctx, deps);
+  const start = limits.starts.take(mac, Date.now());
+  if (!start.ok) {
+    ctx.set('Retry-After', String(start.retryAfterSeconds));
+    throw new HttpFailure(429, `too many uploads from ${mac}; retry in ${start.retryAfterSeconds} s`);
+  }
+  const req = ctx.req;
+  const done = deps.uploads.begin(mac, () => {
+    if (req.complete) return false;
+    req.destroy(new Error('cut by the final power-down'));
+    return true;
+  });
+  const unwatch = cutSlowBody(req, deps.config.http.minUploadBytesPerSecond, BODY_RATE_WINDOW_MS, (bytes) =>
+    deps.log.warn({ mac, bytes, windowMs: BODY_RATE_WINDOW_MS }, 'upload too slow; cut'),
+  );
   try {
-    await handler(ctx, deps);
+    await handler(ctx, deps, limits);
   } finally {
+    unwatch();
     done();
   }
 }
 
-async function putInventory(ctx: Context, deps: PeerApiDeps): Promise<void> {
+/** Refuses at once (before reading a byte) when the body would not fit the memory budget. */
+function reserveBody(ctx: Context, limits: UploadLimits, max: number): () => void {
+  const declared = Number(ctx.get('content-length'));
+  const bytes = Number.isInteger(declared) && declared >= 0 ? Math.min(declared, max) : max;
+  const release = limits.bodies.reserve(bytes);
+  if (release) return release;
+  ctx.set('Retry-After', String(BUSY_RETRY_SECONDS));
+  // the unread body is not worth draining
+  ctx.set('Connection', 'close');
+  throw new HttpFailure(503, 'too many uploads in progress; retry shortly');
+}
+
+async function putInventory(ctx: Context, deps: PeerApiDeps, limits: UploadLimits): Promise<void> {
   const mac = nodeFor(ctx, deps);
-  const body = await readBody(ctx.req, deps.config.http.maxInventoryBytes);
+  const max = deps.config.http.maxInventoryBytes;
+  // the body is held from its first byte until it is stored
+  const release = reserveBody(ctx, limits, max);
+  try {
+    await storeInventory(ctx, deps, mac, await readBody(ctx.req, max));
+  } finally {
+    release();
+  }
+}
+
+async function storeInventory(ctx: Context, deps: PeerApiDeps, mac: Mac, body: Buffer): Promise<void> {
   const checked = validateInventory(parseJson(body));
   if (!checked.ok) {
     ctx.status = 422;
@@ -105,10 +167,8 @@ async function putInventory(ctx: Context, deps: PeerApiDeps): Promise<void> {
   // the exact bytes received are stored, so the peer can compare the sha256 with its own
   await writeFileDurable(join(deps.config.dataDir, 'nodes', mac, 'inventory.json'), body);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  await deps.store.emit({
-    type: 'inventory.stored',
-    data: { mac, sha256, bytes: body.length, summary: summarizeInventory(checked.inventory) },
-  });
+  const summary = boundedSummary(summarizeInventory(checked.inventory));
+  await deps.store.emit({ type: 'inventory.stored', data: { mac, sha256, bytes: body.length, summary } });
   deps.log.info({ mac, bytes: body.length, sha256 }, 'inventory stored');
   ctx.body = { sha256, bytes: body.length };
 }
@@ -175,6 +235,11 @@ async function getCommand(ctx: Context, deps: PeerApiDeps): Promise<void> {
 
 export function peerApiRouter(deps: PeerApiDeps): Router {
   const r = new Router({ prefix: '/api/v1' });
+  const http = deps.config.http;
+  const limits: UploadLimits = {
+    bodies: new BodyBudget(http.bodyBudgetBytes),
+    starts: new StartRateLimit(http.uploadsPerMinute, http.uploadBurst),
+  };
   r.get('/hello', (ctx) => {
     ctx.body = {
       recon: true,
@@ -186,8 +251,8 @@ export function peerApiRouter(deps: PeerApiDeps): Router {
     };
   });
   r.post('/nodes/:mac/events', (ctx) => postEvent(ctx, deps));
-  r.put('/nodes/:mac/inventory', (ctx) => tracked(ctx, deps, putInventory));
-  r.put('/nodes/:mac/raw', (ctx) => tracked(ctx, deps, putRaw));
+  r.put('/nodes/:mac/inventory', (ctx) => tracked(ctx, deps, limits, putInventory));
+  r.put('/nodes/:mac/raw', (ctx) => tracked(ctx, deps, limits, putRaw));
   r.get('/nodes/:mac/command', (ctx) => getCommand(ctx, deps));
   return r;
 }

@@ -2,17 +2,29 @@
 // (required), its IPv6 address and loopback (best effort) at config.ports.http, looks for the live
 // medium the master booted from, clears temp files a killed master left behind, and reports its
 // state as `service` events (up with the addresses, failed with the reason, e.g. EADDRINUSE).
+// Every connection is counted against the caps of limits.ts (per source address, and in all within the
+// process's file limit) and timed out when silent, so one peer cannot starve the others, TFTP or the
+// control socket of file descriptors.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningService, ServiceContext, ServiceStarter } from '../../model/service.js';
 import { createHttpApp } from './app.js';
 import { findLiveMedium, type LiveMedium } from './live-medium.js';
 import { removeStaleTemps } from './upload.js';
+import { UploadRegistry } from '../../model/inflight.js';
+import type { ReconConfig } from '../../model/config/schema.js';
+import { ConnectionGate, HTTP_TIMEOUTS, httpConnectionBudget, readNofileLimit } from './limits.js';
+import { normalizeAddress } from './source.js';
 
 /** How long stop() lets downloads in flight finish before cutting them. */
 const STOP_GRACE_MS = 2000;
+/** Refused connections are logged as one summary this often, not one line each. */
+const REFUSAL_REPORT_MS = 10_000;
+/** Source addresses a refusal summary names; the rest are counted together. */
+const REFUSAL_SOURCES = 32;
 
 export interface HttpService extends RunningService {
   /** where it listens (the real ports when config.ports.http is 0) */
@@ -33,6 +45,40 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function readOr(path: string, fallback: string): Promise<string> {
   return readFile(path, 'utf8').catch(() => fallback);
+}
+
+/** The connection gate for this process: the configured caps, lowered to what its file limit allows. */
+function connectionGate(config: ReconConfig, log: Logger): ConnectionGate {
+  const nofile = readNofileLimit();
+  const fits = nofile === undefined ? Infinity : httpConnectionBudget(nofile, config.tftp.maxTransfers);
+  const total = Math.min(config.http.maxConnections, fits);
+  const perSource = Math.min(config.http.maxConnectionsPerSource, total);
+  const budget = { nofile, tftpTransfers: config.tftp.maxTransfers, connections: total, perSource };
+  if (total < 16) log.error(budget, 'the file limit leaves (almost) no HTTP connections: raise LimitNOFILE');
+  else log.info(budget, 'http connection budget');
+  return new ConnectionGate(total, perSource);
+}
+
+/** Counts refused connections by source and logs them as one line per REFUSAL_REPORT_MS. */
+function refusalReporter(log: Logger, gate: ConnectionGate) {
+  const refused = new Map<string, number>();
+  const timer = setInterval(() => {
+    if (refused.size === 0) return;
+    log.warn(
+      { refused: Object.fromEntries(refused), open: gate.open, caps: [gate.maxTotal, gate.maxPerSource] },
+      'http connections refused (per-source or total cap)',
+    );
+    refused.clear();
+  }, REFUSAL_REPORT_MS);
+  timer.unref();
+  return {
+    count(address: string, why: string) {
+      const key =
+        refused.has(`${address} ${why}`) || refused.size < REFUSAL_SOURCES ? `${address} ${why}` : 'others';
+      refused.set(key, (refused.get(key) ?? 0) + 1);
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 export const startHttp: ServiceStarter = async (ctx: ServiceContext): Promise<HttpService> => {
@@ -58,13 +104,28 @@ export const startHttp: ServiceStarter = async (ctx: ServiceContext): Promise<Ht
     version: ctx.version,
     live: found.medium,
     stopping: stopping.signal,
+    uploads: ctx.uploads ?? new UploadRegistry(),
   });
   const handler = app.callback();
+  const gate = connectionGate(config, log);
+  const refusals = refusalReporter(log, gate);
+  const admit = (socket: Socket) => {
+    const address = normalizeAddress(socket.remoteAddress);
+    const verdict = gate.admit(address);
+    if (verdict !== 'ok') {
+      refusals.count(address, verdict);
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => gate.release(address));
+    socket.setTimeout(HTTP_TIMEOUTS.firstRequestMs);
+  };
 
   const servers: Server[] = [];
   const addresses: AddressInfo[] = [];
   const stopAll = async () => {
     stopping.abort();
+    refusals.stop();
     await Promise.all(
       servers.map(
         (s) =>
@@ -89,9 +150,17 @@ export const startHttp: ServiceStarter = async (ctx: ServiceContext): Promise<Ht
   for (const { host, required } of hosts.filter((h, i) => hosts.findIndex((o) => o.host === h.host) === i)) {
     // koa's callback settles its own promise (errors become responses)
     const server = createServer(
-      { requestTimeout: 0, keepAliveTimeout: 30_000 },
+      {
+        headersTimeout: HTTP_TIMEOUTS.headersMs,
+        requestTimeout: HTTP_TIMEOUTS.requestMs,
+        keepAliveTimeout: HTTP_TIMEOUTS.keepAliveMs,
+        connectionsCheckingInterval: HTTP_TIMEOUTS.checkEveryMs,
+      },
       (req, res) => void handler(req, res),
     );
+    server.on('connection', admit);
+    // a request in progress may be silent longer than a new connection (the long-poll of the peer API)
+    server.on('request', (req) => req.socket.setTimeout(HTTP_TIMEOUTS.idleMs));
     try {
       await listen(server, host, config.ports.http);
     } catch (e) {

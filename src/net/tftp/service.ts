@@ -1,13 +1,14 @@
 // The TFTP service: read-only, confined to config.tftpRoot (plus the iPXE binaries from the
-// distribution's iPXE directory), RFC 2347/2348/2349/7440 options, bounded concurrency, one event
-// trail per transfer for the console.
+// distribution's iPXE directory), RFC 2347/2348/2349/7440 options, bounded concurrency per client and in
+// all (slots.ts: a stalled transfer makes room first), one event trail per transfer for the console.
 //
 // Why not the `tftp` npm package (0.1.2): it never acknowledges the client's `timeout` option and uses
 // one global timer, caps nothing by the interface MTU, has no bound on concurrent transfers, and
 // builds the path as `root + "/" + file` with no realpath check, so a symlink in the root leads out
 // of it. The protocol is small enough that recon owns it: codec.ts (pure), options.ts (pure),
 // files.ts (containment), transfer.ts (one transfer's protocol), transfer-thread(s).ts (the transfers'
-// sockets, on one thread per CPU), this file (port 69: requests, refusals, slots, events).
+// sockets, on one thread per CPU), slots.ts (who gets a slot), this file (port 69: requests, refusals,
+// events).
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { ServiceStarter } from '../../model/service.js';
@@ -18,6 +19,7 @@ import { resolveRequest, TftpFileError, type FileRoots } from './files.js';
 import { negotiate, type TftpLimits } from './options.js';
 import type { TransferEnd } from './transfer.js';
 import { startTransfer, startTransferThreads, type AbortTransfer } from './transfer-threads.js';
+import { decideSlot, type SlotHolder, type SlotLimits } from './slots.js';
 
 /** How long a stopping service waits for its aborted transfers to report their end. */
 const STOP_WAIT_MS = 2000;
@@ -38,6 +40,12 @@ function macForIp(store: StateStore, ip: string): string | undefined {
 
 let transferCounter = 0;
 
+/** A transfer holding a slot. */
+interface ActiveTransfer extends SlotHolder {
+  abort: AbortTransfer;
+  ended: Promise<void>;
+}
+
 export const startTftp: ServiceStarter = async (ctx) => {
   const { config, store } = ctx;
   const log = ctx.log.child({ service: 'tftp' });
@@ -56,7 +64,13 @@ export const startTftp: ServiceStarter = async (ctx) => {
     defaultTimeoutSeconds: config.tftp.timeoutSeconds,
   };
   /** client "ip:port" → its transfer (a retransmitted RRQ must not start a second one) */
-  const active = new Map<string, { abort: AbortTransfer; ended: Promise<void> }>();
+  const active = new Map<string, ActiveTransfer>();
+  const slotLimits: SlotLimits = {
+    total: config.tftp.maxTransfers,
+    perClient: config.tftp.maxTransfersPerClient,
+    // a whole retransmission timeout without an ACK: an honest client answers in milliseconds
+    stalledMs: config.tftp.timeoutSeconds * 1000,
+  };
   const emit = (ev: NewEvent) => {
     store.emit(ev).catch((err: unknown) => log.error({ err, type: ev.type }, 'tftp event not stored'));
   };
@@ -86,9 +100,16 @@ export const startTftp: ServiceStarter = async (ctx) => {
     const kind = bootNames.has(name) ? 'bootloader' : 'other';
     let announced = false;
     let settle!: () => void;
-    const ended = new Promise<void>((resolve) => (settle = resolve));
+    const entry: ActiveTransfer = {
+      key,
+      address,
+      lastProgressAt: performance.now(),
+      abort: () => undefined,
+      ended: new Promise<void>((resolve) => (settle = resolve)),
+    };
     const onEnd = (end: TransferEnd) => {
-      active.delete(key);
+      // an evicted transfer has left the map already, and its key may be taken again
+      if (active.get(key) === entry) active.delete(key);
       settle();
       if (!announced) {
         // no data went out: an EDK2 size probe (OACK, then "user aborted") or a client gone before ACK 0
@@ -102,7 +123,7 @@ export const startTftp: ServiceStarter = async (ctx) => {
         emit({ type: 'transfer.failed', data: { id, bytes: end.bytes, reason: end.reason ?? 'failed' } });
       }
     };
-    const abort = startTransfer(
+    entry.abort = startTransfer(
       { local, client: { address, port }, file: resolved, negotiated, retries: config.tftp.retries },
       {
         // announced with the first DATA block: an EDK2 size probe (OACK, then abort) is not a transfer
@@ -113,11 +134,14 @@ export const startTftp: ServiceStarter = async (ctx) => {
             data: { id, proto: 'tftp', ip: address, mac, file: name, kind, size: resolved.size },
           });
         },
-        onProgress: (bytes) => emit({ type: 'transfer.progress', data: { id, bytes } }),
+        onProgress: (bytes) => {
+          entry.lastProgressAt = performance.now();
+          emit({ type: 'transfer.progress', data: { id, bytes } });
+        },
         onEnd,
       },
     );
-    active.set(key, { abort, ended });
+    active.set(key, entry);
     log.debug({ client: address, file: name, ...negotiated }, 'tftp read request');
   }
 
@@ -141,10 +165,19 @@ export const startTftp: ServiceStarter = async (ctx) => {
       refuse(address, port, ERR.ILLEGAL_OP, `Mode ${pkt.mode} not supported`);
       return;
     }
-    if (active.size >= config.tftp.maxTransfers) {
-      log.warn({ client: address, file: pkt.file, max: config.tftp.maxTransfers }, 'tftp busy');
+    const slot = decideSlot([...active.values()], address, performance.now(), slotLimits);
+    if (slot.kind === 'refuse') {
+      // a client over its own cap is its own business; a full server is the operator's
+      const level = slot.full === 'client' ? 'debug' : 'warn';
+      log[level]({ client: address, file: pkt.file, full: slot.full, ...slotLimits }, 'tftp busy');
       refuse(address, port, ERR.UNDEFINED, 'Server busy, try again');
       return;
+    }
+    if (slot.kind === 'evict') {
+      const victim = active.get(slot.key);
+      active.delete(slot.key);
+      victim?.abort('no acknowledgement while the server was full');
+      log.info({ client: victim?.address, for: address }, 'tftp stalled transfer evicted');
     }
     // netascii is served byte for byte: boot files are binary, and no PXE client asks for netascii
     try {
