@@ -1,9 +1,10 @@
 // Runs every test file under test/ with node's test runner (through tsx for TypeScript).
 // Node 20's `--test` does not expand globs, so the file list is built here.
 // Usage: node scripts/run-tests.mjs [substring ...]  — only files whose path contains one of the substrings.
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 function walk(dir) {
   const out = [];
@@ -25,9 +26,23 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.RECON_TEST_CONCURRENCY ?? '1';
-const r = spawnSync(
+// Every temp file of the run lives under one directory that goes when the run ends, passed or failed, so
+// a test that dies before its own clean-up leaves nothing in the system temp dir. Sticky and writable by
+// all, like /tmp itself: some tests run recon as an unprivileged user.
+const runTmp = mkdtempSync(join(tmpdir(), 'recon-tests-'));
+chmodSync(runTmp, 0o1777);
+const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, TMPDIR: runTmp } },
 );
-process.exit(r.status ?? 1);
+// a stopped run (Ctrl-C, a CI timeout) stops the test runner first, then cleans up like a finished one
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code) => {
+  try {
+    rmSync(runTmp, { recursive: true, force: true });
+  } catch (e) {
+    console.error(`run-tests: could not remove ${runTmp}: ${e.message}`);
+  }
+  process.exit(code ?? 1);
+});

@@ -1,15 +1,24 @@
 // Test helpers for DHCPv4 against real clients: start recon's dhcp4 service inside a rig's master
 // namespace (test/helpers/run-dhcp4.ts), follow its events, and run busybox udhcpc / dhclient in
 // peer namespaces with hook scripts that record what the client was told and never touch /etc.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { ReconEvent } from '../../src/model/events.js';
 import type { NetnsRig } from './netns.js';
 
+const tempDirs: string[] = [];
+// the rigs' processes are gone by the time the test file's process exits, whether its tests passed or not
+process.once('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temp dir removed when this test file's process exits. */
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `recon-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `recon-${tag}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A config for the rig: br0, 10.99.0.1/24, pool .100-.200; `over` is merged one level deep. */
