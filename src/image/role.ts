@@ -1,7 +1,8 @@
 // The role step of the live image, run once at boot by recon-role.service (through /usr/lib/recon/recon-role):
 // decides master or peer from the kernel command line, picks the master's NIC (raising the Ethernet links
 // to see their carrier, lowering the others after), and writes what the role script and the units apply: <run-dir>/role.env, <run-dir>/recon.json (master), <run-dir>/console/<tty>.env.
-// Usage: node role.js [--cmdline FILE] [--config FILE] [--sys-net DIR] [--run-dir DIR] [--carrier-wait SECONDS]
+// Usage: node role.js [--cmdline FILE] [--config FILE] [--sys-net DIR] [--udev-data DIR] [--run-dir DIR]
+//        [--carrier-wait SECONDS]
 // Exit codes: 0 decided, 1 no usable NIC for the master, 2 bad usage or config.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,14 +13,18 @@ import { writeFileDurable } from '../shared/durable.js';
 import { decideRole, parseCmdline } from './cmdline.js';
 import { selectMasterNic, type NicChoice } from './nic.js';
 import { masterPlan, peerPlan, type BootPlan } from './plan.js';
-import { readNics } from './sysfs.js';
+import { readNics, waitForUdevNics } from './sysfs.js';
 import { normalizeMac } from '../shared/peer.js';
 import { lowerOtherLinks, raiseEthernetLinks } from './links.js';
+
+/** How long the role step waits for udev to name the NICs (it is seconds at most on real hardware). */
+const UDEV_WAIT_SECONDS = 30;
 
 interface Options {
   cmdline: string;
   config: string;
   sysNet: string;
+  udevData: string;
   runDir: string;
   carrierWaitSeconds: number;
 }
@@ -31,6 +36,7 @@ function options(argv: string[]): Options {
       cmdline: { type: 'string', default: '/proc/cmdline' },
       config: { type: 'string', default: '/etc/recon/recon.json' },
       'sys-net': { type: 'string', default: '/sys/class/net' },
+      'udev-data': { type: 'string', default: '/run/udev/data' },
       'run-dir': { type: 'string', default: '/run/recon' },
       'carrier-wait': { type: 'string', default: '10' },
     },
@@ -43,6 +49,7 @@ function options(argv: string[]): Options {
     cmdline: values.cmdline,
     config: values.config,
     sysNet: values['sys-net'],
+    udevData: values['udev-data'],
     runDir: values['run-dir'],
     carrierWaitSeconds,
   };
@@ -80,7 +87,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(opts.config);
   const wanted = decision.interfaceOverride ?? config.interface;
-  const nics = await readNics(opts.sysNet);
+  // NICs get their final names from udev first: a link that is up can no longer be renamed
+  const { nics, pending } = await waitForUdevNics(opts.sysNet, opts.udevData, UDEV_WAIT_SECONDS);
+  if (pending.length > 0)
+    process.stderr.write(
+      `recon: udev has not finished with ${pending.map((n) => n.name).join(', ')} after ${UDEV_WAIT_SECONDS} s; going on with these names\n`,
+    );
   await raiseEthernetLinks(nics);
   const choice = await chooseNic(opts.sysNet, wanted, opts.carrierWaitSeconds);
   if (choice.ok) await lowerOtherLinks(nics, choice.nic.name);

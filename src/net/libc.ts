@@ -35,6 +35,7 @@ export interface Libc {
   errno(): number;
 }
 
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_DGRAM = 2;
@@ -110,5 +111,15 @@ export function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
   sa.writeUInt16LE(AF_INET6, 0);
   sa.writeUInt16BE(port, 2);
   ipv6ToBytes(address).copy(sa, 8);
+  return sa;
+}
+
+/** struct sockaddr_un (the same on every Linux architecture); a leading '@' names the abstract namespace. */
+export function sockaddrUnix(path: string): Buffer {
+  const name = Buffer.from(path.startsWith('@') ? `\0${path.slice(1)}` : path);
+  if (name.length >= 108) throw new Error(`unix socket path too long: ${path}`);
+  const sa = Buffer.alloc(2 + name.length + (path.startsWith('@') ? 0 : 1));
+  sa.writeUInt16LE(AF_UNIX, 0);
+  name.copy(sa, 2);
   return sa;
 }

@@ -69,7 +69,13 @@ export async function waitForSocket(path: string, timeoutMs = 15_000): Promise<v
 }
 
 export async function startMaster(
-  opts: { config?: (dir: string) => ReconConfigInput; dir?: string; netns?: string; args?: string[] } = {},
+  opts: {
+    config?: (dir: string) => ReconConfigInput;
+    dir?: string;
+    netns?: string;
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunningMaster> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'recon-master-')));
   const config = (opts.config ?? loopbackConfig)(dir);
@@ -77,7 +83,10 @@ export async function startMaster(
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const argv = [...reconArgv(), 'master', '--config', configPath, ...(opts.args ?? [])];
   const full = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
-  const proc = spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(full[0]!, full.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
+  });
   let err = '';
   proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

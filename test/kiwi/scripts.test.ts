@@ -3,7 +3,8 @@
 // recon, every unit's program is in the overlay, the enabled-unit list names units that exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { run } from '../helpers/netns.js';
 import { needs } from '../helpers/needs.js';
@@ -11,7 +12,7 @@ import { parseConfig } from '../../src/model/config/load.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const OVERLAY = join(REPO, 'overlay-root');
-const UNITS = join(OVERLAY, 'etc/systemd/system');
+const UNITS = join(OVERLAY, 'usr/lib/systemd/system');
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -43,7 +44,7 @@ void test(
       'kiwi-description/descriptions/suse-leap-15.6/config.sh',
       'overlay-root/usr/lib/recon/recon-role',
       'overlay-root/usr/lib/recon/recon-peer-run',
-      'overlay-root/usr/local/bin/recon',
+      'overlay-root/usr/bin/recon',
     ])
       assert.ok(names.includes(must), `${must} is checked`);
     const r = await run(['shellcheck', '-x', ...scripts], { timeoutMs: 120_000 });
@@ -102,5 +103,65 @@ void test('no private keys, no passwordless sudo, no disabled host key checking 
     assert.doesNotMatch(text, /NOPASSWD/, where);
     assert.doesNotMatch(text, /StrictHostKeyChecking\s*=?\s*no/i, where);
     assert.ok(!/sudoers|\.ssh\//.test(where), `${where}: no sudoers or ssh files`);
+  }
+});
+
+/**
+ * `systemd-analyze verify` over the units in a root made of the host's own units and the overlay, so the
+ * programs and dependencies they name are checked as the image will have them. `extra` adds a unit.
+ */
+async function verifyUnits(extra?: { name: string; text: string }): Promise<{ code: number; out: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'recon-units-'));
+  try {
+    await cp('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
+    await cp(OVERLAY, root, { recursive: true });
+    const names = (await readdir(UNITS)).map((u) => (u.endsWith('@.service') ? u.replace('@', '@ttyS0') : u));
+    if (extra) {
+      await writeFile(join(root, 'usr/lib/systemd/system', extra.name), extra.text);
+      names.push(extra.name);
+    }
+    const r = await run(['systemd-analyze', 'verify', `--root=${root}`, ...names], { timeoutMs: 60_000 });
+    return { code: r.code, out: r.stdout + r.stderr };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+void test(
+  'systemd-analyze verify passes on every unit, and fails on a broken one',
+  { skip: needs({ tools: ['systemd-analyze'] }) },
+  async () => {
+    const ok = await verifyUnits();
+    assert.equal(ok.code, 0, ok.out);
+    assert.equal(ok.out.trim(), '', `no warnings: ${ok.out}`);
+    // the check can fail: a unit with an unknown setting and a program the image does not have
+    const broken = await verifyUnits({
+      name: 'recon-broken.service',
+      text: '[Service]\nType=sometimes\nExecStart=/usr/bin/recon-missing\n',
+    });
+    assert.match(broken.out, /recon-broken\.service/);
+  },
+);
+
+void test('units follow the distribution conventions: master is Type=notify, sandboxed where the role allows', async () => {
+  const unit = async (u: string) => readFile(join(UNITS, u), 'utf8');
+  const master = await unit('recon-master.service');
+  assert.match(master, /^Type=notify$/m);
+  assert.match(master, /^LimitNOFILE=\d+$/m);
+  assert.match(master, /^CapabilityBoundingSet=CAP_/m);
+  // its unmount at the final power-down must reach the system: no private mount namespace
+  assert.doesNotMatch(master, /^(ProtectSystem|ProtectHome|PrivateTmp)=/m);
+  const console = await unit('recon-console@.service');
+  assert.match(console, /^CapabilityBoundingSet=$/m);
+  for (const u of ['recon-console@.service', 'recon-peer.service']) {
+    const text = await unit(u);
+    for (const k of ['ProtectSystem=full', 'ProtectHome=yes', 'PrivateTmp=yes'])
+      assert.ok(text.includes(`\n${k}\n`), `${u}: ${k}`);
+  }
+  for (const u of await readdir(UNITS)) {
+    const text = await unit(u);
+    assert.doesNotMatch(text, /systemd-udev-settle/, `${u} does not wait for all of udev`);
+    for (const m of text.matchAll(/^ExecStart=-?(\S+)/gm))
+      assert.match(m[1] ?? '', /^\/usr\/(bin|lib\/recon)\//, `${u}: ${m[1]}`);
   }
 });
