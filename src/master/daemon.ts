@@ -74,6 +74,7 @@ export class Master {
       type: 'service',
       data: { service: 'control', state: 'up', detail: config.controlSocket },
     });
+        maxNodes: config.state.maxNodes,
     master.running = await startServices(ctx);
     return master;
   }

@@ -1,5 +1,5 @@
 // The network services `recon master` runs, in start order. Each is a ServiceStarter (see service.ts).
-import type { ServiceContext, RunningService, ServiceStarter } from '../model/service.js';
+import type { ServiceContext, RunningService } from '../model/service.js';
 import type { ServiceName } from '../model/events.js';
 import { startHttp } from '../net/http/service.js';
 import { startTftp } from '../net/tftp/service.js';
@@ -7,15 +7,23 @@ import { startDns } from '../net/dns/service.js';
 import { startRouterAdvertisements } from '../net/ra/service.js';
 import { startDhcp6 } from '../net/dhcp6/service.js';
 import { startDhcp4 } from '../net/dhcp4/service.js';
+import { startGuard, type GuardService } from '../net/guard/guard.js';
 
 interface ServiceEntry {
   name: ServiceName;
-  start: ServiceStarter;
+  /** starts the service; `started` holds the handles of the entries before it that are running */
+  start: (ctx: ServiceContext, started: ReadonlyMap<ServiceName, RunningService>) => Promise<RunningService>;
   /** skip this service for this context (e.g. IPv6 disabled) */
   enabled?: (ctx: ServiceContext) => boolean;
 }
 
+/** The guard's handle among the started services (its entry returns a GuardService). */
+function guardOf(started: ReadonlyMap<ServiceName, RunningService>): GuardService | undefined {
+  return started.get('guard') as GuardService | undefined;
+}
+
 // Boot services first, DHCP last: a client that gets a lease finds everything it needs already up.
+// The rogue-DHCP guard probes right before DHCPv4 starts, and DHCPv4 follows its verdict.
 export const SERVICES: ServiceEntry[] = [
   { name: 'http', start: startHttp },
   { name: 'tftp', start: startTftp },
@@ -26,19 +34,23 @@ export const SERVICES: ServiceEntry[] = [
     enabled: (c) => c.config.ipv6.enabled && c.config.ipv6.routerAdvertisements,
   },
   { name: 'dhcp6', start: startDhcp6, enabled: (c) => c.config.ipv6.enabled },
-  { name: 'dhcp4', start: startDhcp4 },
+  { name: 'guard', start: startGuard },
+  { name: 'dhcp4', start: (c, started) => startDhcp4(c, guardOf(started)) },
 ];
 
 /** Starts every service; one that fails is reported (service event) and the others still start. */
 export async function startServices(ctx: ServiceContext): Promise<RunningService[]> {
   const running: RunningService[] = [];
+  const started = new Map<ServiceName, RunningService>();
   for (const s of SERVICES) {
     if (s.enabled && !s.enabled(ctx)) {
       await ctx.store.emit({ type: 'service', data: { service: s.name, state: 'disabled' } });
       continue;
     }
     try {
-      running.push(await s.start(ctx));
+      const service = await s.start(ctx, started);
+      running.push(service);
+      started.set(s.name, service);
       // a service that did not report its own state (with its detail) is up now
       const st = ctx.store.state.services[s.name]?.state;
       if (st === undefined || st === 'starting')

@@ -30,6 +30,8 @@ export interface EventPayloads {
     ipv4: string;
     ipv6?: string;
     dataDir: string;
+    /** the node registry's bound (config state.maxNodes); absent in logs written before it existed */
+    maxNodes?: number;
   };
   'master.stopping': { reason: string };
   service: { service: ServiceName; state: ServiceState; detail?: string };
@@ -41,6 +43,8 @@ export interface EventPayloads {
     vendorClass?: string;
     userClass?: string;
     relay?: string;
+    /** the MAC has a reservation in the config: a node even when it does not boot over the network */
+    reserved?: boolean;
   };
   'dhcp.offer': { mac: Mac; family: 4 | 6; ip: string; bootFile?: string };
   'dhcp.nak': { mac: Mac; ip?: string; reason: string };

@@ -1,5 +1,8 @@
 // The node registry as a fold over events. `applyEvent` is the single place where an event changes
 // state; the master and every console run the same function, so they can never disagree.
+// A node exists once a client shows it is a boot client (a DISCOVER/SOLICIT with a PXE, HTTPClient or
+// iPXE class or a client architecture, or a reserved MAC) or speaks for itself through the peer API;
+// other address holders are kept as `hosts` (their leases only). The registry is bounded.
 // It mutates the state it is given (one owner per state object; copying a 1 000-node map on every
 // DHCP packet would cost more than the packet) and returns the touched node, if any.
 import type {
@@ -39,6 +42,8 @@ export interface NodeRecord {
   stageDetail?: string;
   /** recent stage changes, oldest first (bounded) */
   stages: StageEntry[];
+  /** when the node first ran recon (reached `booted` or later): it has a history worth keeping */
+  bootedAt?: string;
   lease4?: { ip: string; expiresAt: string; hostname?: string; bootFile?: string };
   lease6?: { ip: string; expiresAt: string; duid?: string; iaid?: number };
   inventory?: { sha256: string; bytes: number; at: string; summary: InventorySummary };
@@ -47,6 +52,14 @@ export interface NodeRecord {
   powerDetail?: string;
   pendingCommand?: PeerCommand;
   firstSeen: string;
+  lastSeen: string;
+}
+
+/** An address holder that is not a node (a BMC, a switch, a machine that never booted over the network). */
+export interface HostRecord {
+  mac: Mac;
+  lease4?: NodeRecord['lease4'];
+  lease6?: NodeRecord['lease6'];
   lastSeen: string;
 }
 
@@ -77,6 +90,8 @@ export interface ReconState {
   stopping?: string;
   services: Partial<Record<ServiceName, ServiceStatus>>;
   nodes: Record<Mac, NodeRecord>;
+  /** leases of clients that are not nodes; bounded by the address pools (absent in old snapshots) */
+  hosts?: Record<Mac, HostRecord>;
   rogue: RogueServer[];
   transfers: Record<string, Transfer>;
   /** addresses out of the pool after a DECLINE, until the given time */
@@ -90,22 +105,127 @@ export const MAX_FINISHED_TRANSFERS = 200;
 export function initialState(): ReconState {
   return { seq: 0, services: {}, nodes: {}, rogue: [], transfers: {}, declined: {} };
 }
+/** The registry's bound when the master did not say (config state.maxNodes has the same default). */
+export const DEFAULT_MAX_NODES = 5000;
 
-function touch(state: ReconState, mac: Mac, at: string): NodeRecord {
-  let n = state.nodes[mac];
-  if (!n) {
-    n = {
-      mac,
-      stage: 'discovered',
-      stageAt: at,
-      stages: [{ stage: 'discovered', at }],
-      power: 'on',
-      firstSeen: at,
-      lastSeen: at,
-    };
-    state.nodes[mac] = n;
+/** Whether a DISCOVER/SOLICIT shows a client that boots over the network (or one the operator reserved). */
+export function showsBootClient(d: EventPayloads['dhcp.discover']): boolean {
+  return (
+    d.reserved === true ||
+    d.firmware !== 'unknown' ||
+    /^(PXEClient|HTTPClient)/.test(d.vendorClass ?? '') ||
+    (d.userClass ?? '').split(',').includes('iPXE')
+  );
+}
+
+/**
+ * The registry's eviction order, kept beside the state (never serialized): per keep rank, the nodes in
+ * the order they were last seen, so making room costs O(1) however full the registry is.
+ */
+type RankIndex = [Map<Mac, NodeRecord>, Map<Mac, NodeRecord>, Map<Mac, NodeRecord>];
+const rankIndexes = new WeakMap<Record<Mac, NodeRecord>, RankIndex>();
+
+function rankIndex(state: ReconState): RankIndex {
+  let ix = rankIndexes.get(state.nodes);
+  if (!ix) {
+    ix = [new Map(), new Map(), new Map()];
+    const bySeen = Object.values(state.nodes).sort((a, b) => a.lastSeen.localeCompare(b.lastSeen));
+    for (const n of bySeen) ix[keepRank(n)].set(n.mac, n);
+    rankIndexes.set(state.nodes, ix);
   }
-  n.lastSeen = at;
+  return ix;
+}
+
+/** How much a node may be dropped to make room: 0 never booted, 1 booted without an inventory, 2 never. */
+function keepRank(n: NodeRecord): 0 | 1 | 2 {
+  if (n.inventory || n.raw) return 2;
+  return n.bootedAt !== undefined ? 1 : 0;
+}
+
+/** Moves a node to the most recently seen end of its rank's order. */
+function reindex(state: ReconState, n: NodeRecord): void {
+  const ix = rankIndex(state);
+  for (const m of ix) m.delete(n.mac);
+  ix[keepRank(n)].set(n.mac, n);
+}
+
+/** The node, with its last-seen time moved on; undefined when the MAC is no node (nothing is created). */
+function seen(state: ReconState, mac: Mac, at: string): NodeRecord | undefined {
+  const n = state.nodes[mac];
+  if (n) {
+    n.lastSeen = at;
+    reindex(state, n);
+  }
+  return n;
+}
+
+/** The node seen longest ago with this keep rank, fixing up entries whose rank changed since. */
+function oldestOfRank(state: ReconState, rank: 0 | 1): NodeRecord | undefined {
+  const ix = rankIndex(state);
+  for (const [mac, n] of ix[rank]) {
+    ix[rank].delete(mac);
+    if (state.nodes[mac] !== n) continue;
+    const actual = keepRank(n);
+    if (actual === rank) return n;
+    ix[actual].set(mac, n);
+  }
+  return undefined;
+}
+
+/**
+ * Makes room for one more node when the registry is full: drops the node seen longest ago among those
+ * that never booted, else among those that booted without an inventory. False when nothing may go.
+ * A dropped node's leases stay on record as a host, so its address is not handed out twice.
+ */
+function makeRoom(state: ReconState): boolean {
+  const max = state.master?.maxNodes ?? DEFAULT_MAX_NODES;
+  const ix = rankIndex(state);
+  if (ix[0].size + ix[1].size + ix[2].size < max) return true;
+  const victim = oldestOfRank(state, 0) ?? oldestOfRank(state, 1);
+  if (!victim) return false;
+  delete state.nodes[victim.mac];
+  if (victim.lease4 || victim.lease6)
+    hostsOf(state)[victim.mac] = {
+      mac: victim.mac,
+      lease4: victim.lease4,
+      lease6: victim.lease6,
+      lastSeen: victim.lastSeen,
+    };
+  return true;
+}
+
+function hostsOf(state: ReconState): Record<Mac, HostRecord> {
+  return (state.hosts ??= {});
+}
+
+/** The node for `mac`, created if the registry has room; a host's leases move into it. */
+function create(state: ReconState, mac: Mac, at: string): NodeRecord | undefined {
+  const known = seen(state, mac, at);
+  if (known) return known;
+  if (!makeRoom(state)) return undefined;
+  const host = state.hosts?.[mac];
+  const n: NodeRecord = {
+    mac,
+    stage: 'discovered',
+    stageAt: at,
+    stages: [{ stage: 'discovered', at }],
+    power: 'on',
+    firstSeen: at,
+    lastSeen: at,
+  };
+  if (host) {
+    if (host.lease4) {
+      n.lease4 = host.lease4;
+      n.ip4 = host.lease4.ip;
+    }
+    if (host.lease6) {
+      n.lease6 = host.lease6;
+      n.ip6 = host.lease6.ip;
+    }
+    delete state.hosts![mac];
+  }
+  state.nodes[mac] = n;
+  reindex(state, n);
   return n;
 }
 
@@ -113,16 +233,46 @@ function setStage(n: NodeRecord, stage: Stage, at: string, detail?: string): voi
   if (n.stage === stage && n.stageDetail === detail) return;
   n.stage = stage;
   n.stageAt = at;
+/** The lease holder for `mac` that is no node, created on a grant. */
+function host(state: ReconState, mac: Mac, at: string): HostRecord {
+  const hosts = hostsOf(state);
+  const h = (hosts[mac] ??= { mac, lastSeen: at });
+  h.lastSeen = at;
+  return h;
+}
+
+/** A host without a lease is forgotten: hosts are bounded by the pools. */
+function dropLease(state: ReconState, mac: Mac, family: 4 | 6, ip: string): void {
+  const h = state.hosts?.[mac];
+  if (!h) return;
+  if (family === 4 && h.lease4?.ip === ip) h.lease4 = undefined;
+  if (family === 6 && h.lease6?.ip === ip) h.lease6 = undefined;
+  if (!h.lease4 && !h.lease6) delete state.hosts![mac];
+}
+
+const BOOTED = STAGE_ORDER.indexOf('booted');
+
   n.stageDetail = detail;
   n.stages.push(detail === undefined ? { stage, at } : { stage, at, detail });
+  if (n.bootedAt === undefined && stage !== 'released' && STAGE_ORDER.indexOf(stage) >= BOOTED)
+    n.bootedAt = at;
   if (n.stages.length > MAX_STAGE_HISTORY) n.stages.splice(0, n.stages.length - MAX_STAGE_HISTORY);
 }
 
-/** Boot stages only move forward within one boot; a new DISCOVER after "booted" means a new boot. */
+/**
+ * Boot stages only move forward within one boot. Only DHCP starts a new boot (a DISCOVER, or a lease
+ * for a node that was off); a download never moves a node back, and never out of powering-off or
+ * powered-off. From `released` (a lease ran out before the node booted) downloads still move it on.
+ */
 function advance(n: NodeRecord, stage: Stage, at: string, detail?: string): void {
   const from = STAGE_ORDER.indexOf(n.stage);
   const to = STAGE_ORDER.indexOf(stage);
-  if (to >= from || n.stage === 'released' || n.stage === 'powered-off') setStage(n, stage, at, detail);
+  if (to >= from || n.stage === 'released') setStage(n, stage, at, detail);
+}
+
+/** A stage at or after powering-off, or released: a DHCP request from here is a new boot. */
+function finished(n: NodeRecord): boolean {
+  return STAGE_ORDER.indexOf(n.stage) >= STAGE_ORDER.indexOf('powering-off') || n.stage === 'released';
 }
 
 function pruneTransfers(state: ReconState): void {
@@ -159,10 +309,10 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       state.services[ev.data.service] = { state: ev.data.state, detail: ev.data.detail, at };
       return undefined;
     case 'dhcp.discover': {
-      const n = touch(state, ev.data.mac, at);
+      const n = showsBootClient(ev.data) ? create(state, ev.data.mac, at) : seen(state, ev.data.mac, at);
+      if (!n) return undefined;
       // a fresh DISCOVER from a node that had finished means it is booting again
-      const reboot =
-        STAGE_ORDER.indexOf(n.stage) >= STAGE_ORDER.indexOf('powering-off') || n.stage === 'released';
+      const reboot = finished(n);
       if (reboot) {
         setStage(n, 'discovered', at);
         n.power = 'on';
@@ -181,9 +331,16 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     case 'dhcp.offer':
     case 'dhcp.nak':
     case 'dhcp.exhausted':
-      return touch(state, ev.data.mac, at);
+      return seen(state, ev.data.mac, at);
     case 'lease.granted': {
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) {
+        const h = host(state, ev.data.mac, at);
+        const { ip, expiresAt, hostname, bootFile, duid, iaid } = ev.data;
+        if (ev.data.family === 4) h.lease4 = { ip, expiresAt, hostname, bootFile };
+        else h.lease6 = { ip, expiresAt, duid, iaid };
+        return undefined;
+      }
       if (ev.data.family === 4) {
         n.ip4 = ev.data.ip;
         n.lease4 = {
@@ -198,12 +355,18 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       }
       if (ev.data.hostname) n.hostname = ev.data.hostname;
       if (n.power !== 'on') n.power = 'on';
-      advance(n, 'leased', at);
+      // a lease for a node that had finished: it is on again (a REQUEST without a DISCOVER)
+      if (finished(n)) setStage(n, 'leased', at);
+      else advance(n, 'leased', at);
       return n;
     }
     case 'lease.released':
     case 'lease.expired': {
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) {
+        dropLease(state, ev.data.mac, ev.data.family, ev.data.ip);
+        return undefined;
+      }
       if (ev.data.family === 4 && n.lease4?.ip === ev.data.ip) n.lease4 = undefined;
       if (ev.data.family === 6 && n.lease6?.ip === ev.data.ip) n.lease6 = undefined;
       if (!n.lease4 && !n.lease6 && STAGE_ORDER.indexOf(n.stage) < STAGE_ORDER.indexOf('booted'))
@@ -212,7 +375,11 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     }
     case 'lease.declined': {
       state.declined[ev.data.ip] = ev.data.quarantinedUntil;
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) {
+        dropLease(state, ev.data.mac, 4, ev.data.ip);
+        return undefined;
+      }
       if (n.lease4?.ip === ev.data.ip) n.lease4 = undefined;
       return n;
     }
@@ -227,8 +394,8 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return undefined;
     case 'transfer.start': {
       state.transfers[ev.data.id] = { ...ev.data, bytes: 0, startedAt: at, state: 'active' };
-      if (!ev.data.mac) return undefined;
-      const n = touch(state, ev.data.mac, at);
+      const n = ev.data.mac ? seen(state, ev.data.mac, at) : undefined;
+      if (!n) return undefined;
       const stage = KIND_STAGE[ev.data.kind];
       if (stage) advance(n, stage, at, ev.data.file);
       return n;
@@ -251,7 +418,8 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return undefined;
     }
     case 'node.stage': {
-      const n = touch(state, ev.data.mac, at);
+      const n = create(state, ev.data.mac, at);
+      if (!n) return undefined;
       if (ev.data.ip && !n.ip4 && !ev.data.ip.includes(':')) n.ip4 = ev.data.ip;
       setStage(n, ev.data.stage, at, ev.data.detail);
       if (ev.data.stage === 'powering-off') n.power = 'powering-off';
@@ -260,28 +428,33 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return n;
     }
     case 'inventory.stored': {
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) return undefined;
       n.inventory = { sha256: ev.data.sha256, bytes: ev.data.bytes, at, summary: ev.data.summary };
       advance(n, 'uploaded', at);
       return n;
     }
     case 'raw.stored': {
-      const n = touch(state, ev.data.mac, at);
+      const n = create(state, ev.data.mac, at);
+      if (!n) return undefined;
       n.raw = { sha256: ev.data.sha256, bytes: ev.data.bytes, at };
       return n;
     }
     case 'command.queued': {
-      const n = touch(state, ev.data.mac, at);
+      const n = create(state, ev.data.mac, at);
+      if (!n) return undefined;
       n.pendingCommand = ev.data.command === 'none' ? undefined : ev.data.command;
       return n;
     }
     case 'command.delivered': {
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) return undefined;
       if (n.pendingCommand === ev.data.command) n.pendingCommand = undefined;
       return n;
     }
     case 'power.state': {
-      const n = touch(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
+      if (!n) return undefined;
       n.power = ev.data.state;
       n.powerDetail = ev.data.detail;
       if (ev.data.state === 'off') setStage(n, 'powered-off', at, ev.data.via);
@@ -289,7 +462,7 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return n;
     }
     case 'power.step':
-      return ev.data.mac ? touch(state, ev.data.mac, at) : undefined;
+      return ev.data.mac ? seen(state, ev.data.mac, at) : undefined;
     case 'action.result':
       state.lastAction = { ...ev.data, at };
       return undefined;

@@ -168,7 +168,20 @@ export class StateStore {
     for (const mac of dirty) await this.writeNodeEvents(mac);
   }
 
-  /** nodes/<mac>/events.jsonl: the node's own history, merged with what is already on disk. */
+  /** Drops the in-memory history of nodes the registry no longer holds (it is bounded). */
+  private forgetDroppedNodes(): void {
+    for (const mac of this.nodeEvents.keys())
+      if (!this.state.nodes[mac]) {
+        this.nodeEvents.delete(mac);
+        this.dirtyNodes.delete(mac);
+      }
+  }
+
+  /**
+   * nodes/<mac>/events.jsonl: the node's own history, merged with what is already on disk. Written
+   * only once the node ran recon (or stored something): before that its history is in events.jsonl,
+   * and a flood of boot clients makes no directories.
+   */
   private async writeNodeEvents(mac: Mac): Promise<void> {
     const path = join(this.dataDir, 'nodes', mac, 'events.jsonl');
     const mem = this.nodeEvents.get(mac) ?? [];
@@ -178,6 +191,7 @@ export class StateStore {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as ReconEvent);
+    this.forgetDroppedNodes();
     } catch {
       onDisk = [];
     }
@@ -194,3 +208,5 @@ export class StateStore {
     await this.log.close();
   }
 }
+    const node = this.state.nodes[mac];
+    if (!node || (node.bootedAt === undefined && !node.inventory && !node.raw)) return;

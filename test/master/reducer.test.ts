@@ -110,6 +110,7 @@ test('late boot-stage events do not move a node backwards; a new DISCOVER after 
 
 test('leases: release clears, decline quarantines, v6 lease kept apart', () => {
   const s = reduceAll([
+    ev({ type: 'dhcp.discover', data: { mac: MAC, family: 4, firmware: 'bios', vendorClass: 'PXEClient' } }),
     ev({ type: 'lease.granted', data: { mac: MAC, family: 4, ip: '10.0.0.5', expiresAt: 'x' } }),
     ev({
       type: 'lease.granted',

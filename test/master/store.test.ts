@@ -19,6 +19,10 @@ test('events persist and the state is rebuilt after a restart', async () => {
   try {
     const a = await StateStore.open(dir);
     await a.emit({
+      type: 'dhcp.discover',
+      data: { mac: MAC, family: 4, firmware: 'bios', vendorClass: 'PXEClient' },
+    });
+    await a.emit({
       type: 'lease.granted',
       data: { mac: MAC, family: 4, ip: '10.99.0.100', expiresAt: '2030-01-01T00:00:00Z' },
     });
@@ -26,16 +30,16 @@ test('events persist and the state is rebuilt after a restart', async () => {
     await a.emit({ type: 'transfer.progress', data: { id: 'x', bytes: 5 } }); // ephemeral: not written
     await a.close();
     const lines = (await readFile(join(dir, 'events.jsonl'), 'utf8')).trim().split('\n');
-    assert.equal(lines.length, 2);
+    assert.equal(lines.length, 3);
     const b = await StateStore.open(dir);
     assert.equal(b.state.nodes[MAC]?.lease4?.ip, '10.99.0.100');
     assert.equal(b.state.nodes[MAC]?.stage, 'collecting');
     const next = await b.emit({ type: 'node.stage', data: { mac: MAC, stage: 'uploaded' } });
-    assert.ok(next.seq > 2); // ephemeral events take a number but are never written
+    assert.ok(next.seq > 3); // ephemeral events take a number but are never written
     await b.close();
     // per-node history is derived on snapshot
     const nodeLog = (await readFile(join(dir, 'nodes', MAC, 'events.jsonl'), 'utf8')).trim().split('\n');
-    assert.equal(nodeLog.length, 3);
+    assert.equal(nodeLog.length, 4);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

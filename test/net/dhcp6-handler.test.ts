@@ -297,13 +297,7 @@ void test('restore: bindings come back from lease6 records in the store; other p
         iaid: 0x123456,
       },
     }) as NodeRecord;
-  assert.equal(
-    s.pool.restore({
-      [MAC]: node(MAC, 'fd99::1234'),
-      'aa:bb:cc:dd:ee:ff': node('aa:bb:cc:dd:ee:ff', 'fd98::1234'),
-    }),
-    1,
-  );
+  assert.equal(s.pool.restore([node(MAC, 'fd99::1234'), node('aa:bb:cc:dd:ee:ff', 'fd98::1234')]), 1);
   assert.equal(addressOf(handle(frame(SOLICIT), s)), 'fd99::1234');
 });
 

@@ -195,6 +195,11 @@ export const configSchema = z.strictObject({
   state: z
     .strictObject({
       snapshotEverySeconds: z.number().min(1).default(30),
+      /**
+       * node records kept at most; when full, the node seen longest ago that never booted recon makes
+       * room (then one that booted without an inventory; nodes with an inventory are never dropped)
+       */
+      maxNodes: z.number().int().min(1).default(5000),
     })
     .prefault({}),
 });

@@ -4,7 +4,8 @@
 // their fsyncs), and nothing a client sends can make handle() throw.
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
-import type { NewEvent } from '../../model/events.js';
+import type { EventPayloads, NewEvent } from '../../model/events.js';
+import { showsBootClient } from '../../model/reducer.js';
 import type { StateStore } from '../../model/store.js';
 import { decideBoot } from '../bootfile.js';
 import { BOOTREQUEST, decode, Dhcp4DecodeError, encode, type Dhcp4Packet } from './codec.js';
@@ -13,6 +14,7 @@ import { messageTypeName, Opt, readU32 } from './options.js';
 import { LeasePool } from './pool.js';
 import { buildReply, maxReplySize, replyDestination, type Destination, type ReplyParams } from './reply.js';
 import { dhcp4Settings, type Dhcp4Settings } from './settings.js';
+import { isGuardProbeMac } from '../guard/probe.js';
 
 const ZERO = '0.0.0.0';
 /** How long an OFFER keeps its address for the client (RFC 2131 leaves it to the server). */
@@ -28,6 +30,8 @@ export interface Dhcp4HandlerDeps {
   log: Logger;
   send: SendFn;
   now?: () => number;
+  /** whether new addresses may be offered now (false while the rogue-DHCP guard blocks); default yes */
+  mayOffer?: () => boolean;
 }
 
 /** What the socket layer drives: one call per datagram; never rejects. */
@@ -40,6 +44,7 @@ export class Dhcp4Server implements Dhcp4Handler {
   private readonly s: Dhcp4Settings;
   private readonly now: () => number;
   private readonly hostnames: Map<string, string>;
+  private readonly reserved: Set<string>;
   /** per MAC and event kind: what was last recorded and when, so retransmissions do not flood the log */
   private readonly lastRecorded = new Map<string, { what: string; at: number }>();
 
@@ -54,6 +59,7 @@ export class Dhcp4Server implements Dhcp4Handler {
       offerHoldMs: OFFER_HOLD_MS,
     });
     this.hostnames = new Map(c.ipv4.reservations.flatMap((r) => (r.hostname ? [[r.mac, r.hostname]] : [])));
+    this.reserved = new Set(c.ipv4.reservations.map((r) => r.mac));
     this.restore();
   }
 
@@ -61,10 +67,10 @@ export class Dhcp4Server implements Dhcp4Handler {
   private restore(): void {
     const st = this.deps.store.state;
     let n = 0;
-    for (const node of Object.values(st.nodes)) {
-      const l = node.lease4;
+    for (const holder of [...Object.values(st.nodes), ...Object.values(st.hosts ?? {})]) {
+      const l = holder.lease4;
       if (!l || !this.pool.manages(l.ip)) continue;
-      this.pool.restore(node.mac, l.ip, Date.parse(l.expiresAt));
+      this.pool.restore(holder.mac, l.ip, Date.parse(l.expiresAt));
       n++;
     }
     for (const [ip, until] of Object.entries(st.declined ?? {})) {
@@ -76,8 +82,11 @@ export class Dhcp4Server implements Dhcp4Handler {
 
   /** Expires bound leases whose time is up; called periodically by the service. */
   sweep(): void {
-    for (const { mac, ip } of this.pool.expire(this.now()))
+    const now = this.now();
+    for (const { mac, ip } of this.pool.expire(now))
       this.record({ type: 'lease.expired', data: { mac, family: 4, ip } });
+    for (const [key, last] of this.lastRecorded)
+      if (now - last.at >= REPEAT_EVENT_MS) this.lastRecorded.delete(key);
   }
 
   handle(buf: Buffer, from: Destination): Promise<void> {
@@ -86,7 +95,8 @@ export class Dhcp4Server implements Dhcp4Handler {
 
   private async dispatch(req: Dhcp4Packet): Promise<void> {
     const client = req.op === BOOTREQUEST ? describeClient(req) : undefined;
-    if (!client) return;
+    // the guard's own probes: answering them would only hold an address for nobody
+    if (!client || isGuardProbeMac(client.mac)) return;
     if (req.giaddr !== ZERO && !this.s.inSubnet(req.giaddr)) {
       this.deps.log.debug(
         { mac: client.mac, giaddr: req.giaddr },
@@ -111,33 +121,41 @@ export class Dhcp4Server implements Dhcp4Handler {
     }
   }
 
+  /**
+   * DISCOVER: recorded only for boot clients, reserved MACs and known nodes (any other client gets an
+   * OFFER like everyone, but no event and so no node: a flood of random MACs leaves no trace in the
+   * state). No OFFER while the guard blocks.
+   */
   private discover(req: Dhcp4Packet, client: Dhcp4Client): void {
     const boot = decideBoot(client.boot, this.s.boot);
     const now = this.now();
+    const discover: EventPayloads['dhcp.discover'] = {
+      mac: client.mac,
+      family: 4,
+      firmware: client.firmware,
+      arch: client.arch,
+      vendorClass: client.vendorClass,
+      userClass: client.userClass,
+      relay: req.giaddr !== ZERO ? req.giaddr : undefined,
+      reserved: this.reserved.has(client.mac) || undefined,
+    };
+    const tracked = showsBootClient(discover) || this.deps.store.state.nodes[client.mac] !== undefined;
     const seen = `${client.firmware}|${client.arch}|${client.vendorClass}|${client.userClass}|${req.giaddr}`;
-    if (this.isNews(`d${client.mac}`, seen, now))
-      this.record({
-        type: 'dhcp.discover',
-        data: {
-          mac: client.mac,
-          family: 4,
-          firmware: client.firmware,
-          arch: client.arch,
-          vendorClass: client.vendorClass,
-          userClass: client.userClass,
-          relay: req.giaddr !== ZERO ? req.giaddr : undefined,
-        },
-      });
+    if (tracked && this.isNews(`d${client.mac}`, seen, now))
+      this.record({ type: 'dhcp.discover', data: discover });
+    if (!(this.deps.mayOffer?.() ?? true)) return;
     const requested =
       client.requestedIp && this.s.inSubnet(client.requestedIp) ? client.requestedIp : undefined;
     const ip = this.pool.choose(client.mac, requested, now);
     if (!ip) {
-      this.deps.log.warn({ mac: client.mac }, 'dhcp4 pool exhausted: no offer');
-      this.record({ type: 'dhcp.exhausted', data: { mac: client.mac, family: 4 } });
+      if (tracked) {
+        this.deps.log.warn({ mac: client.mac }, 'dhcp4 pool exhausted: no offer');
+        this.record({ type: 'dhcp.exhausted', data: { mac: client.mac, family: 4 } });
+      } else this.deps.log.debug({ mac: client.mac }, 'dhcp4 pool exhausted: no offer');
       return;
     }
     this.pool.offer(client.mac, ip, now);
-    if (this.isNews(`o${client.mac}`, `${ip}|${boot?.bootFile}`, now))
+    if (tracked && this.isNews(`o${client.mac}`, `${ip}|${boot?.bootFile}`, now))
       this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
     this.reply(req, client, this.addressReply('OFFER', client, ip));
   }

@@ -45,9 +45,9 @@ export class Dhcp6Pool {
   }
 
   /** Rebuilds the bindings from the nodes' lease6 records (leases of other prefixes are ignored). */
-  restore(nodes: Record<Mac, NodeRecord>): number {
+  restore(holders: Iterable<Pick<NodeRecord, 'mac' | 'lease6'>>): number {
     let n = 0;
-    for (const node of Object.values(nodes)) {
+    for (const node of holders) {
       const l = node.lease6;
       if (!l?.duid || l.iaid === undefined || !this.inRange(l.ip)) continue;
       this.bind({ duid: l.duid, iaid: l.iaid, mac: node.mac, ip: l.ip, expiresAt: Date.parse(l.expiresAt) });

@@ -6,6 +6,8 @@ import type dgram from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import { openDeviceSocket } from '../bind-device.js';
 import type { ServiceContext, ServiceStarter } from '../../model/service.js';
+import type { NewEvent } from '../../model/events.js';
+import { showsBootClient } from '../../model/reducer.js';
 import { interfaceMac } from '../ra/link.js';
 import { decodeDhcp6, encodeDhcp6, MessageType, messageTypeName } from './codec.js';
 import { Dhcp6DecodeError } from './errors.js';
@@ -35,7 +37,10 @@ export async function dhcp6Settings(ctx: ServiceContext): Promise<Dhcp6Settings>
 export const startDhcp6: ServiceStarter = async (ctx) => {
   const log = ctx.log.child({ service: 'dhcp6' });
   const settings = await dhcp6Settings(ctx);
-  const restored = settings.pool.restore(ctx.store.state.nodes);
+  const restored = settings.pool.restore([
+    ...Object.values(ctx.store.state.nodes),
+    ...Object.values(ctx.store.state.hosts ?? {}),
+  ]);
   const ifname = ctx.config.interface;
   const sock = await openDeviceSocket({
     family: 6,
@@ -81,6 +86,17 @@ export const startDhcp6: ServiceStarter = async (ctx) => {
   };
 };
 
+/**
+ * SOLICIT traces (discover, offer, exhausted) are recorded only for boot clients and known nodes, as
+ * for DHCPv4: a flood of clients that do not boot over the network leaves nothing in the state.
+ * Leases are always recorded (a restart must give every address back).
+ */
+function worthRecording(ctx: ServiceContext, ev: NewEvent): boolean {
+  if (ev.type !== 'dhcp.discover' && ev.type !== 'dhcp.offer' && ev.type !== 'dhcp.exhausted') return true;
+  if (ctx.store.state.nodes[ev.data.mac]) return true;
+  return ev.type === 'dhcp.discover' && showsBootClient(ev.data);
+}
+
 async function onPacket(
   ctx: ServiceContext,
   log: ServiceContext['log'],
@@ -125,7 +141,10 @@ async function onPacket(
   // Durable first: a REPLY (which commits addresses) goes out only once its events are on disk, so a
   // client is never told about a lease the master could forget in a crash. An ADVERTISE promises
   // nothing, so it does not wait for the fsync.
-  const recorded = Promise.all(out.events.map((ev) => ctx.store.emit(ev)));
+  // in order: emit() applies at once, so a discover that makes a node lets its offer be recorded
+  const recorded = Promise.all(
+    out.events.flatMap((ev) => (worthRecording(ctx, ev) ? [ctx.store.emit(ev)] : [])),
+  );
   if (out.reply.type === MessageType.REPLY) await recorded;
   else recorded.catch((e: unknown) => log.error({ err: e, mac }, 'could not record a DHCPv6 event'));
   const wire = encodeDhcp6(u.relays.length ? wrapForRelays(out.reply, u.relays) : out.reply);

@@ -2,7 +2,8 @@
 // probe MAC, `guard.probeTries` over `guard.probeSeconds`) and records every OFFER from another server
 // (server id, MAC, offered address). If one answers, DHCPv4 stays off unless the operator asked for
 // proxyDHCP or forced it. While running it probes again every `guard.reprobeSeconds` and records
-// servers appearing (`rogue.detected`) and going (`rogue.cleared`).
+// servers appearing (`rogue.detected`) and going (`rogue.cleared`); DHCPv4 follows the verdict
+// (it asks verdict() before it serves and subscribes to changes).
 import type { RunningService, ServiceContext } from '../../model/service.js';
 import type { RogueServer } from '../../model/events.js';
 import { openDeviceSocket } from '../bind-device.js';
@@ -77,28 +78,41 @@ export async function probeForRogueDhcp(ctx: ServiceContext): Promise<RogueServe
 }
 
 export interface GuardService extends RunningService {
-  /** the verdict from the first probe: whether DHCPv4 may start */
-  readonly verdict: DhcpVerdict;
+  /** whether DHCPv4 may hand out addresses now, and why (the latest probe's view) */
+  verdict(): DhcpVerdict;
+  /** hears every change of the verdict or of the servers seen; returns the unsubscribe function */
+  subscribe(fn: (verdict: DhcpVerdict) => void): () => void;
   /** the servers seen by the latest probe */
   rogues(): RogueServer[];
 }
 
 /**
- * Runs the first probe (and records what it found), decides whether DHCPv4 may start, then keeps
- * probing. `onChange` hears every later change (for example to stop DHCPv4 when a server appears).
- * With `guard.enabled` false nothing is probed and DHCPv4 is allowed.
+ * Runs the first probe (and records what it found), logs the verdict, then keeps probing every
+ * `guard.reprobeSeconds`: a server appearing later blocks DHCPv4 offers, and the segment found clear
+ * again lets them resume. A re-probe that fails keeps the last verdict. With `guard.enabled` false
+ * nothing is probed and DHCPv4 is allowed.
  */
-export async function startGuard(
-  ctx: ServiceContext,
-  onChange?: (rogues: RogueServer[], change: { appeared: RogueServer[]; gone: RogueServer[] }) => void,
-): Promise<GuardService> {
+export async function startGuard(ctx: ServiceContext): Promise<GuardService> {
   const log = ctx.log.child({ service: 'guard' });
+  const listeners = new Set<(v: DhcpVerdict) => void>();
+  const subscribe = (fn: (v: DhcpVerdict) => void) => {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  };
   if (!ctx.config.guard.enabled) {
     await ctx.store.emit({ type: 'service', data: { service: 'guard', state: 'disabled' } });
     const verdict = decideDhcp([], ctx.flags);
-    return { name: 'guard', verdict, rogues: () => [], stop: () => Promise.resolve() };
+    return {
+      name: 'guard',
+      verdict: () => verdict,
+      subscribe,
+      rogues: () => [],
+      stop: () => Promise.resolve(),
+    };
   }
   let current: RogueServer[] = [];
+  let probeError: string | undefined;
+  const verdict = () => decideDhcp(current, ctx.flags, probeError);
   const record = async (now: RogueServer[]) => {
     const change = diffRogues(current, now);
     current = now;
@@ -107,37 +121,43 @@ export async function startGuard(
       await ctx.store.emit({ type: 'rogue.cleared', data: { serverId: r.serverId } });
     return change;
   };
+  const announce = (v: DhcpVerdict) => {
+    if (!v.serve) log.warn({ reason: v.reason }, 'DHCPv4 offers blocked');
+    else if (current.length > 0 && v.mode === 'full')
+      log.warn({ reason: v.reason }, 'DHCPv4 forced next to another DHCP server');
+    else log.info({ reason: v.reason }, 'DHCPv4 may serve');
+  };
   // a server recorded before a restart and no longer there is cleared by the first probe
   current = [...ctx.store.state.rogue];
-  let probeError: string | undefined;
   try {
     await record(await probeForRogueDhcp(ctx));
   } catch (e) {
     probeError = e instanceof Error ? e.message : String(e);
     log.error({ err: e }, 'rogue DHCP probe could not run');
   }
-  const verdict = decideDhcp(current, ctx.flags, probeError);
-  if (!verdict.serve) {
-    log.warn({ reason: verdict.reason }, 'DHCPv4 not started');
-    await ctx.store.emit({
-      type: 'service',
-      data: { service: 'dhcp4', state: 'blocked', detail: verdict.reason },
-    });
-  }
-  await ctx.store.emit({ type: 'service', data: { service: 'guard', state: 'up', detail: verdict.reason } });
+  const first = verdict();
+  announce(first);
+  await ctx.store.emit({ type: 'service', data: { service: 'guard', state: 'up', detail: first.reason } });
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const reprobe = async () => {
+    const before = verdict();
+    const found = await probeForRogueDhcp(ctx);
+    probeError = undefined;
+    const change = await record(found);
+    const after = verdict();
+    if (!change.appeared.length && !change.gone.length && after.serve === before.serve) return;
+    announce(after);
+    await ctx.store.emit({ type: 'service', data: { service: 'guard', state: 'up', detail: after.reason } });
+    for (const fn of listeners) fn(after);
+  };
   const again = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = probeForRogueDhcp(ctx)
-        .then(record)
-        .then((change) => {
-          if (change.appeared.length || change.gone.length) onChange?.(current, change);
-        })
-        .catch((e: unknown) => log.error({ err: e }, 'rogue DHCP re-probe failed'))
+      running = reprobe()
+        .catch((e: unknown) => log.error({ err: e }, 'rogue DHCP re-probe failed; verdict unchanged'))
         .finally(again);
     }, ctx.config.guard.reprobeSeconds * 1000);
   };
@@ -145,6 +165,7 @@ export async function startGuard(
   return {
     name: 'guard',
     verdict,
+    subscribe,
     rogues: () => current,
     async stop() {
       stopped = true;

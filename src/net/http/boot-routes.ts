@@ -9,14 +9,15 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
-import { normalizeMac } from '../../model/events.js';
+import { normalizeMac, type Mac } from '../../model/events.js';
+import type { ReconState } from '../../model/reducer.js';
 import type { StateStore } from '../../model/store.js';
 import { chooseBootImage, type BootImageChoice } from './boot-files.js';
 import type { LiveMedium } from './live-medium.js';
 import { renderBootMenu, renderWaitMenu } from './menu.js';
 import { serveRegion } from './region.js';
 import { resolveInTree, sendFile } from './static.js';
-import { macForAddress } from './source.js';
+import { addressesOf, macForAddress, normalizeAddress } from './source.js';
 import { trackTransfer, type TransferKind } from './transfers.js';
 
 /** How long a waiting or failed iPXE client sleeps before it asks again. */
@@ -62,20 +63,34 @@ async function currentImage(deps: BootDeps): Promise<BootImageChoice> {
 
 const TOKEN = /^[A-Za-z0-9_-]{1,24}$/;
 
+/**
+ * The node a menu request speaks for: the `mac` it names only when it comes from an address leased to
+ * that MAC (as for uploads), else the node holding the source address, else none (a generic menu,
+ * recorded against no node, so a request naming any MAC can neither make nodes nor move stages).
+ */
+export function menuNode(
+  state: ReconState,
+  asked: string | undefined,
+  from: string,
+  trustAnySource: boolean,
+): Mac | undefined {
+  const mac = normalizeMac(asked ?? '');
+  if (mac && (trustAnySource || addressesOf(state, mac).includes(normalizeAddress(from)))) return mac;
+  return macForAddress(state, from);
+}
+
 export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
   const q = ctx.query;
   const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const mac =
-    normalizeMac(one(q.mac) ?? '') ?? macForAddress(deps.store.state, ctx.req.socket.remoteAddress ?? '');
+  const from = ctx.req.socket.remoteAddress ?? '';
+  const mac = menuNode(deps.store.state, one(q.mac), from, deps.config.http.trustAnySource);
   const platform = one(q.platform) && TOKEN.test(one(q.platform)!) ? one(q.platform) : undefined;
   const arch = one(q.arch) && TOKEN.test(one(q.arch)!) ? one(q.arch) : undefined;
   const choice = await currentImage(deps);
   const base = baseUrl(deps.config);
   // only validated values go back into the script
   const query = new URLSearchParams(
-    Object.entries({ mac: normalizeMac(one(q.mac) ?? ''), platform, arch }).filter(
-      (e): e is [string, string] => !!e[1],
-    ),
+    Object.entries({ mac, platform, arch }).filter((e): e is [string, string] => !!e[1]),
   ).toString();
   const script = choice.ok
     ? renderBootMenu({
@@ -95,7 +110,7 @@ export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
   const count = trackTransfer(
     deps.store,
     deps.log,
-    { ip: ctx.req.socket.remoteAddress ?? '', mac, file: 'menu.ipxe', kind: 'menu', size: body.length },
+    { ip: from, mac, file: 'menu.ipxe', kind: 'menu', size: body.length },
     ctx.res,
   );
   count(body.length);
