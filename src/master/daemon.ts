@@ -67,6 +67,7 @@ export class Master {
         ipv4: config.ipv4.address,
         ipv6: config.ipv6.enabled ? config.ipv6.address : undefined,
         dataDir: config.dataDir,
+        maxNodes: config.state.maxNodes,
       },
     });
     await control.start();
@@ -74,7 +75,6 @@ export class Master {
       type: 'service',
       data: { service: 'control', state: 'up', detail: config.controlSocket },
     });
-        maxNodes: config.state.maxNodes,
     master.running = await startServices(ctx);
     return master;
   }

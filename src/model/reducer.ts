@@ -101,12 +101,12 @@ export interface ReconState {
 
 export const MAX_STAGE_HISTORY = 40;
 export const MAX_FINISHED_TRANSFERS = 200;
+/** The registry's bound when the master did not say (config state.maxNodes has the same default). */
+export const DEFAULT_MAX_NODES = 5000;
 
 export function initialState(): ReconState {
   return { seq: 0, services: {}, nodes: {}, rogue: [], transfers: {}, declined: {} };
 }
-/** The registry's bound when the master did not say (config state.maxNodes has the same default). */
-export const DEFAULT_MAX_NODES = 5000;
 
 /** Whether a DISCOVER/SOLICIT shows a client that boots over the network (or one the operator reserved). */
 export function showsBootClient(d: EventPayloads['dhcp.discover']): boolean {
@@ -229,10 +229,6 @@ function create(state: ReconState, mac: Mac, at: string): NodeRecord | undefined
   return n;
 }
 
-function setStage(n: NodeRecord, stage: Stage, at: string, detail?: string): void {
-  if (n.stage === stage && n.stageDetail === detail) return;
-  n.stage = stage;
-  n.stageAt = at;
 /** The lease holder for `mac` that is no node, created on a grant. */
 function host(state: ReconState, mac: Mac, at: string): HostRecord {
   const hosts = hostsOf(state);
@@ -252,10 +248,14 @@ function dropLease(state: ReconState, mac: Mac, family: 4 | 6, ip: string): void
 
 const BOOTED = STAGE_ORDER.indexOf('booted');
 
-  n.stageDetail = detail;
-  n.stages.push(detail === undefined ? { stage, at } : { stage, at, detail });
+function setStage(n: NodeRecord, stage: Stage, at: string, detail?: string): void {
+  if (n.stage === stage && n.stageDetail === detail) return;
   if (n.bootedAt === undefined && stage !== 'released' && STAGE_ORDER.indexOf(stage) >= BOOTED)
     n.bootedAt = at;
+  n.stage = stage;
+  n.stageAt = at;
+  n.stageDetail = detail;
+  n.stages.push(detail === undefined ? { stage, at } : { stage, at, detail });
   if (n.stages.length > MAX_STAGE_HISTORY) n.stages.splice(0, n.stages.length - MAX_STAGE_HISTORY);
 }
 
@@ -428,7 +428,7 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return n;
     }
     case 'inventory.stored': {
-      const n = seen(state, ev.data.mac, at);
+      const n = create(state, ev.data.mac, at);
       if (!n) return undefined;
       n.inventory = { sha256: ev.data.sha256, bytes: ev.data.bytes, at, summary: ev.data.summary };
       advance(n, 'uploaded', at);
@@ -441,7 +441,7 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return n;
     }
     case 'command.queued': {
-      const n = create(state, ev.data.mac, at);
+      const n = seen(state, ev.data.mac, at);
       if (!n) return undefined;
       n.pendingCommand = ev.data.command === 'none' ? undefined : ev.data.command;
       return n;

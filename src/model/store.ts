@@ -158,6 +158,7 @@ export class StateStore {
   /** Writes state.json and the per-node event files of nodes that changed. */
   async snapshot(): Promise<void> {
     await this.log.flush();
+    this.forgetDroppedNodes();
     if (this.state.seq === this.lastSnapshotSeq && this.dirtyNodes.size === 0) return;
     const seq = this.state.seq;
     const snap: Snapshot = { version: 1, seq, savedAt: new Date().toISOString(), state: this.state };
@@ -183,6 +184,8 @@ export class StateStore {
    * and a flood of boot clients makes no directories.
    */
   private async writeNodeEvents(mac: Mac): Promise<void> {
+    const node = this.state.nodes[mac];
+    if (!node || (node.bootedAt === undefined && !node.inventory && !node.raw)) return;
     const path = join(this.dataDir, 'nodes', mac, 'events.jsonl');
     const mem = this.nodeEvents.get(mac) ?? [];
     let onDisk: ReconEvent[] = [];
@@ -191,7 +194,6 @@ export class StateStore {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as ReconEvent);
-    this.forgetDroppedNodes();
     } catch {
       onDisk = [];
     }
@@ -208,5 +210,3 @@ export class StateStore {
     await this.log.close();
   }
 }
-    const node = this.state.nodes[mac];
-    if (!node || (node.bootedAt === undefined && !node.inventory && !node.raw)) return;
