@@ -274,10 +274,10 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     for (let n = 0; n < o.peers; n++) {
       const m = machines[n % machines.length]!;
       const work = join(dir, 'peers', String(n));
-      const mac = await instantiateMachine(m, n, join(work, 'machine'));
+      const firmware = n % 2 === 0 ? 'bios' : 'uefi';
+      const mac = await instantiateMachine(m, n, join(work, 'machine'), firmware);
       const place = await net.addPeer(n, mac);
       macs.push(mac);
-      const firmware = n % 2 === 0 ? 'bios' : 'uefi';
       const delay = o.peers > 1 ? Math.round((stagger * n) / (o.peers - 1)) : 0;
       exits.push(
         new Promise<number | null>((res) => {

@@ -13,6 +13,7 @@ import {
   instantiateMachine,
   labMac,
   listMachines,
+  presentRecordedDisks,
   recordedMacs,
   substituteMacs,
 } from '../../src/lab/machine-instance.js';
@@ -56,7 +57,7 @@ test("a peer's copy shows the peer's MAC on its boot NIC, in every source", asyn
   const dir = await mkdtemp(join(tmpdir(), 'recon-machine-'));
   try {
     const m = (await listMachines()).find((x) => x.name === 'dell-r440')!;
-    const mac = await instantiateMachine(m, 7, dir);
+    const mac = await instantiateMachine(m, 7, dir, 'bios');
     assert.equal(mac, labMac(7));
     const { inventory } = await collect(dir);
     const nic = inventory.nics.find((n) => n.mac === mac);
@@ -66,6 +67,73 @@ test("a peer's copy shows the peer's MAC on its boot NIC, in every source", asyn
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("a peer's copy is coherent: the simulated firmware's boot mode, the recorded disks' size and model", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-machine-'));
+  try {
+    const machines = await listMachines();
+    const disks: Record<string, string[]> = {};
+    for (const [i, m] of machines.entries()) {
+      const firmware = i % 2 === 0 ? 'uefi' : 'bios';
+      const copy = join(dir, m.name);
+      await instantiateMachine(m, i, copy, firmware);
+      const { inventory } = await collect(copy);
+      assert.ok(validateInventory(inventory).ok, m.name);
+      assert.equal(inventory.boot.mode, firmware, m.name);
+      assert.equal(inventory.firmware.bootMode, firmware, m.name);
+      assert.equal(inventory.tools['efi']?.status, 'ok', m.name);
+      disks[m.name] = inventory.disks.map(
+        (d) =>
+          `${d.name} ${d.sizeBytes} ${d.model ?? '-'} ${d.rotational === true ? 'hdd' : 'ssd'} ${d.smart?.health ?? '-'}`,
+      );
+    }
+    assert.deepEqual(disks, {
+      // a SAS hard disk under its SCSI name, with its SMART record
+      'dell-r440': ['sda 4000787030016 SEAGATE ST4000NM0043 hdd passed'],
+      // the KVM guest keeps its virtio disk: its smartctl record is a failure, not a disk
+      'kvm-guest': ['vda 274877906944 - hdd -'],
+      // two NVMe disks, in the order of the block list they replace
+      'supermicro-sys-1029p': [
+        'nvme0n1 1024209543168 INTEL SSDPEKNW010T8 ssd passed',
+        'nvme1n1 500107862016 Samsung SSD 970 EVO 500GB ssd passed',
+      ],
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('presentRecordedDisks: a disk with a SMART record takes its identity, partitions follow, others stay', () => {
+  const lsblk = JSON.stringify({
+    blockdevices: [
+      { name: 'vda', type: 'disk', size: 1, children: [{ name: 'vda1', type: 'part' }] },
+      { name: 'vdb', type: 'disk', size: 2 },
+      { name: 'vdc', type: 'disk', size: 3 },
+    ],
+  });
+  const smart = new Map([
+    ['vda', { protocol: 'NVMe', model: 'M', serial: 'S', sizeBytes: 10, health: 'passed' as const }],
+    ['vdb', { protocol: 'SCSI', model: 'D', sizeBytes: 20, rotationRpm: 7200, health: 'passed' as const }],
+  ]);
+  const { lsblk: out, renames } = presentRecordedDisks(lsblk, smart);
+  const doc = JSON.parse(out) as { blockdevices: Record<string, unknown>[] };
+  assert.deepEqual(
+    [...renames],
+    [
+      ['vda', 'nvme0n1'],
+      ['vdb', 'sda'],
+    ],
+  );
+  assert.deepEqual(
+    doc.blockdevices.map((d) => [d.name, d.path, d.size, d.model ?? null, d.rota ?? null, d.tran ?? null]),
+    [
+      ['nvme0n1', '/dev/nvme0n1', 10, 'M', false, 'nvme'],
+      ['sda', '/dev/sda', 20, 'D', true, 'sas'],
+      ['vdc', undefined, 3, null, null, null],
+    ],
+  );
+  assert.equal((doc.blockdevices[0]!.children as { name: string }[])[0]!.name, 'nvme0n1p1');
 });
 
 test('MAC helpers: recorded boot NIC, substitution keeps case', () => {
