@@ -54,7 +54,21 @@ const broken: [string, unknown, RegExp[]][] = [
   ['lease longer than max', { ipv4: { leaseSeconds: 900 } }, [/^ipv4\.leaseSeconds: 900 is more than/]],
   ['port out of range', { ports: { http: 70000 } }, [/^ports\.http:/]],
   ['port is a string', { ports: { dns: '53' } }, [/^ports\.dns:.*number/]],
-  ['unknown key', { bogus: true }, [/Unrecognized key.*bogus/]],
+  ['unknown key', { bogus: true }, [/^bogus: unknown key$/]],
+  ['misspelt key', { interfce: 'eth0' }, [/^interfce: unknown key \(did you mean `interface`\?\)$/]],
+  [
+    'misspelt nested keys, one line each',
+    { ipv4: { adress: '10.0.0.1', leaseSecond: 60 } },
+    [
+      /^ipv4\.adress: unknown key \(did you mean `address`\?\)$/,
+      /^ipv4\.leaseSecond: unknown key \(did you mean `leaseSeconds`\?\)$/,
+    ],
+  ],
+  [
+    'misspelt key inside a list',
+    { ipv4: { reservations: [{ mac: '52:54:00:00:00:01', hostnme: 'a' }] } },
+    [/^ipv4\.reservations\.0\.hostnme: unknown key \(did you mean `hostname`\?\)$/],
+  ],
   ['relative data dir', { dataDir: 'data' }, [/^dataDir: expected an absolute path/]],
   [
     'bad MAC in reservation',
