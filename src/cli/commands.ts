@@ -48,7 +48,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'recon console [--socket PATH | --config FILE] [--read-only] [--headless] [--ascii]',
     help: [
       ...locate,
-      ['--read-only', 'show everything, change nothing'],
+      ['--read-only', "show everything, change nothing (uses the master's view-only socket)"],
       ['--headless', 'no screen drawing: one plain line per event (automatic when stdout is not a terminal)'],
       ['--ascii', 'ASCII borders, no wide glyphs (automatic for vt100/vt220/linux terminals)'],
     ],

@@ -4,6 +4,7 @@ import type { ReconConfig } from '../model/config/schema.js';
 import { StateStore } from '../model/store.js';
 import { UploadRegistry } from '../model/inflight.js';
 import { ControlServer } from './control/server.js';
+import { readOnlySocketOf } from '../model/config/locate.js';
 import { masterLogger } from '../model/logger.js';
 import { startServices, stopServices } from './services.js';
 import type { MasterFlags, RunningService, ServiceContext } from '../model/service.js';
@@ -18,6 +19,8 @@ export class Master {
   private constructor(
     readonly ctx: ServiceContext,
     readonly control: ControlServer,
+    /** the read-only consoles' socket: the same state, every action refused */
+    private readonly view: ControlServer,
   ) {}
 
   get store(): StateStore {
@@ -56,7 +59,8 @@ export class Master {
     const uploads = new UploadRegistry();
     const ctx: ServiceContext = { config, store, log, flags, version: VERSION, uploads };
     const control = new ControlServer(config.controlSocket, store, VERSION, log);
-    const master = new Master(ctx, control);
+    const view = new ControlServer(readOnlySocketOf(config), store, VERSION, log, 'view-only');
+    const master = new Master(ctx, control, view);
     registerPowerActions(master, { uploads });
     await store.emit({
       type: 'master.started',
@@ -71,9 +75,14 @@ export class Master {
       },
     });
     await control.start();
+    await view.start();
     await store.emit({
       type: 'service',
-      data: { service: 'control', state: 'up', detail: config.controlSocket },
+      data: {
+        service: 'control',
+        state: 'up',
+        detail: `${config.controlSocket}; view-only ${readOnlySocketOf(config)}`,
+      },
     });
     master.running = await startServices(ctx);
     return master;
@@ -94,6 +103,7 @@ export class Master {
       await this.store.emit({ type: 'master.stopping', data: { reason } }).catch(() => undefined);
       await this.stopNetworkServices();
       await this.control.stop();
+      await this.view.stop();
       await this.store.close();
       await new Promise<void>((r) => this.log.flush(() => r()));
     })();

@@ -3,6 +3,7 @@ import { pino, destination, multistream, type Logger, type StreamEntry } from 'p
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ReconConfig } from './config/schema.js';
+import { REDACTED, SECRET_LOG_PATHS } from './config/secrets.js';
 
 export function masterLogger(config: ReconConfig, opts: { stderr?: boolean } = {}): Logger {
   const file = config.log.file ?? join(config.dataDir, 'recon.log');
@@ -10,5 +11,8 @@ export function masterLogger(config: ReconConfig, opts: { stderr?: boolean } = {
   const level = config.log.level;
   const streams: StreamEntry[] = [{ level, stream: destination({ dest: file, sync: false, mkdir: true }) }];
   if (opts.stderr) streams.push({ level, stream: destination(2) });
-  return pino({ level, base: { pid: process.pid } }, multistream(streams));
+  return pino(
+    { level, base: { pid: process.pid }, redact: { paths: SECRET_LOG_PATHS, censor: REDACTED } },
+    multistream(streams),
+  );
 }

@@ -1,5 +1,7 @@
 // The control socket on the master: streams the state to consoles and runs their actions.
 // A slow or vanished console never blocks the master: its socket is dropped when it falls behind.
+// A view-only server (the read-only consoles' socket) streams the same state and refuses every action,
+// whatever a client sends: read-only is the master's rule, not the console's promise.
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -35,9 +37,12 @@ export class ControlServer {
     private readonly store: StateStore,
     private readonly version: string,
     private readonly log: Logger,
+    private readonly access: 'full' | 'view-only' = 'full',
   ) {}
 
   registerAction(name: ActionName, handler: ActionHandler): void {
+    if (this.access === 'view-only')
+      throw new Error(`${this.path} is view-only: no action can be registered`);
     this.handlers.set(name, handler);
   }
 
@@ -121,6 +126,15 @@ export class ControlServer {
         this.send(sock, { kind: 'reply', id: msg.id, ok: true, data: this.store.eventsFor(msg.mac) });
         return;
       case 'action':
+        if (this.access === 'view-only') {
+          this.send(sock, {
+            kind: 'reply',
+            id: msg.id,
+            ok: false,
+            message: `${msg.action.name} refused: this control socket is view-only (${this.path})`,
+          });
+          return;
+        }
         void this.runAction(sock, msg.id, msg.action, msg.by ?? 'console');
         return;
     }

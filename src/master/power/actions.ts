@@ -1,6 +1,5 @@
 // The power actions of the control socket: shutdown / shutdown-all (peers), recollect, poweroff (the
 // final power-down) and export (the fleet report). `registerPowerActions(master)` wires them in.
-import { isAbsolute } from 'node:path';
 import type { ControlServer } from '../control/server.js';
 import type { ActionOutcome } from '../control/protocol.js';
 import type { Mac } from '../../model/events.js';
@@ -10,6 +9,7 @@ import type { UploadRegistry } from '../../model/inflight.js';
 import { shutdownAllTargets, shutdownPeers, type PeerShutdownResult } from './peer-shutdown.js';
 import { finalPowerDown, type PowerDownHost } from './final.js';
 import { systemSeam, type PowerDownSeam } from './seam.js';
+import { resolveExportTarget } from '../export-target.js';
 
 export interface PowerActionHost extends PowerDownHost {
   control: ControlServer;
@@ -79,10 +79,10 @@ export function registerPowerActions(master: PowerActionHost, opts: PowerActionO
     });
     if (action.out === undefined)
       return { ok: true, message: `${action.format} report, ${text.length} bytes`, data: { text } };
-    if (!isAbsolute(action.out))
-      return { ok: false, message: `export: ${action.out} is not an absolute path` };
-    await writeFileDurable(action.out, text);
-    return { ok: true, message: `wrote ${action.out}` };
+    const target = await resolveExportTarget(master.config.dataDir, action.out, action.format);
+    if ('error' in target) return { ok: false, message: target.error };
+    await writeFileDurable(target.path, text, { mkdir: false });
+    return { ok: true, message: `wrote ${target.path}` };
   });
 
   master.control.registerAction('poweroff', async (action, { by, progress }) => {

@@ -64,7 +64,8 @@ export const configSchema = z.strictObject({
           z.string().regex(/^\/[a-z0-9._-]+$/i, { message: 'expected a URL prefix like /install' }),
           absPath,
         )
-        .default({ '/install': '/export/install', '/isos': '/export/isos', '/export': '/export' }),
+        // never a tree that holds the data dir: the log, events and state are nobody's to download
+        .default({ '/install': '/export/install', '/isos': '/export/isos' }),
       /** the largest inventory upload accepted, in bytes */
       maxInventoryBytes: z
         .number()
@@ -145,6 +146,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   controlSocket: absPath.default('/run/recon/control.sock'),
+  /** the view-only control socket (state and events, every action refused); default: beside controlSocket */
+  controlSocketReadOnly: absPath.optional(),
   consoles: z
     .record(z.string(), z.enum(['interactive', 'read-only']))
     .default({ tty1: 'interactive', ttyS0: 'interactive', ttyS1: 'read-only' }),

@@ -31,11 +31,13 @@ export interface HttpDeps {
   uploads: UploadRegistry;
 }
 
-/** The static trees: config.http.roots plus /nodes (the data dir's per-node files, read-only). */
+/**
+ * The static trees: config.http.roots, nothing more. The data dir is never one of them (config validation
+ * refuses an overlap): a peer needs nothing of it, and another peer's inventory, the log, the events and the
+ * state are not a peer's to read. Peers write there only through the peer API.
+ */
 export function treesOf(config: ReconConfig): Tree[] {
-  const trees = Object.entries(config.http.roots).map(([prefix, dir]) => ({ prefix, dir }));
-  if (!config.http.roots['/nodes']) trees.push({ prefix: '/nodes', dir: `${config.dataDir}/nodes` });
-  return trees;
+  return Object.entries(config.http.roots).map(([prefix, dir]) => ({ prefix, dir }));
 }
 
 function isApi(ctx: Context): boolean {

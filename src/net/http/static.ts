@@ -1,4 +1,4 @@
-// Read-only static trees (config.http.roots plus /nodes → <dataDir>/nodes): files through pillarjs
+// Read-only static trees (config.http.roots): files through pillarjs
 // `send` (Range, ETag, Last-Modified, HEAD), directories as a small HTML or JSON index. A path is
 // served only if its real path (symlinks resolved) stays inside the tree's real root; anything else
 // is "not found", so a symlink pointing out of the tree reveals nothing.
