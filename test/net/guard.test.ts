@@ -4,65 +4,17 @@
 // server it starts; a server appearing later is detected by the re-probe, and cleared when it goes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { needs } from '../helpers/needs.js';
 import { NetnsRig } from '../helpers/netns.js';
+import { ROGUE_MAC, rogueDhcp } from '../helpers/rogue-dhcp.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { rigConfig } from './dhcp6-rig.js';
 import type { ReconEvent } from '../../src/model/events.js';
 
-const ROGUE_MAC = '52:54:00:aa:bb:cc';
 const skip = needs({ root: true, tools: ['dnsmasq', 'ip'] });
-
-async function rogueDhcp(
-  rig: NetnsRig,
-  dir: string,
-): Promise<{ ns: string; start(): Promise<ChildProcess> }> {
-  const peer = await rig.addPeer(ROGUE_MAC);
-  const r = await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
-  assert.equal(r.code, 0, r.stderr);
-  const leases = join(dir, 'rogue.leases');
-  return {
-    ns: peer.ns,
-    async start() {
-      await writeFile(leases, '');
-      const p = rig.spawn(peer.ns, [
-        'dnsmasq',
-        '--no-daemon',
-        '--conf-file=/dev/null',
-        '--port=0',
-        '--user=root',
-        '--interface=eth0',
-        '--bind-interfaces',
-        '--except-interface=lo',
-        '--dhcp-range=10.99.0.150,10.99.0.160,255.255.255.0,1h',
-        `--dhcp-leasefile=${leases}`,
-        '--no-ping',
-        '--log-dhcp',
-        '--log-facility=-',
-      ]);
-      // dnsmasq prints its start-up lines once the DHCP socket is open
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`dnsmasq did not start: ${out}`)), 10_000);
-        const on = (c: Buffer) => {
-          out += c.toString();
-          if (/DHCP, IP range/.test(out)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        p.stdout!.on('data', on);
-        p.stderr!.on('data', on);
-        p.once('exit', (code) => reject(new Error(`dnsmasq exited ${code}: ${out}`)));
-      });
-      return p;
-    },
-  };
-}
 
 const guardConfig = (dir: string) =>
   rigConfig(dir, { guard: { enabled: true, probeTries: 3, probeSeconds: 1.5, reprobeSeconds: 5 } });
