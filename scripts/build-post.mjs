@@ -12,7 +12,7 @@ const stage = join(root, 'dist', 'post');
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
-await build({
+const bundle = await build({
   entryPoints: [join(root, 'src/collect/bundle-entry.ts')],
   outfile: join(stage, 'collect.mjs'),
   bundle: true,
@@ -27,7 +27,10 @@ await build({
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   logLevel: 'warning',
+  // which modules went in: a test checks that nothing of the master's did
+  metafile: true,
 });
+writeFileSync(join(root, 'dist', 'post.meta.json'), JSON.stringify(bundle.metafile));
 copyFileSync(join(root, 'src/collect/post.sh'), join(stage, 'post.sh'));
 chmodSync(join(stage, 'post.sh'), 0o755);
 writeFileSync(join(stage, 'VERSION'), `${version}\n`);

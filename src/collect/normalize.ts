@@ -1,7 +1,7 @@
 // Pure: the raw outputs of every source → one schema-valid inventory. Each source's fate (ok, missing, failed,
 // timeout, unparsable, skipped) is written to `tools`, so an absent field is never mistaken for data.
 import type { Dimm, DiskInfo, Inventory, NicInfo, ToolRun } from '../shared/inventory/schema.js';
-import { INVENTORY_SCHEMA_VERSION } from '../shared/inventory/schema.js';
+import { INVENTORY_SCHEMA_VERSION } from '../shared/inventory/version.js';
 import type { RawRun } from './run-tools.js';
 import { parseDmidecode } from './parsers/dmidecode.js';
 import { parseEthtoolDriver, parseEthtoolLink, parseEthtoolPermanent } from './parsers/ethtool.js';

@@ -17,6 +17,17 @@ void test(
   { skip: needs({ tools: ['tar'] }) },
   () => {
     execFileSync(process.execPath, [join(root, 'scripts/build-post.mjs')], { cwd: root, stdio: 'pipe' });
+    // the bundle is the collector and the ground floor (and libraries): nothing of the master's
+    const meta = JSON.parse(readFileSync(join(root, 'dist/post.meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
+    const ours = Object.keys(meta.inputs).filter((f) => f.startsWith('src/'));
+    assert.ok(
+      ours.some((f) => f.startsWith('src/collect/')),
+      'the collector is in the bundle',
+    );
+    const foreign = ours.filter((f) => !/^src\/(collect|shared)\//.test(f));
+    assert.deepEqual(foreign, [], 'modules from above the ground floor in post.tgz');
     const tgz = join(root, 'dist/post.tgz');
     assert.ok(statSync(tgz).size < 2 * 1024 * 1024, 'post.tgz must stay under 2 MB');
     const dir = mkdtempSync(join(tmpdir(), 'recon-post-test-'));

@@ -7,8 +7,9 @@
 // ~200 DIMM slots and ~1,000 PCI functions with its VFs; a storage server ~100 disks): an inventory is
 // written by an untrusted peer, and the master must reject a hostile one in milliseconds.
 import { z } from 'zod';
+import { INVENTORY_SCHEMA_VERSION } from './version.js';
 
-export const INVENTORY_SCHEMA_VERSION = 1;
+export { INVENTORY_SCHEMA_VERSION };
 
 /** Bounds of the document; docs/inventory.md lists them. */
 export const INVENTORY_LIMITS = {
