@@ -21,6 +21,13 @@ const ZERO = '0.0.0.0';
 const OFFER_HOLD_MS = 30_000;
 /** A retransmitted DISCOVER (or the same OFFER again) is recorded again only after this long. */
 const REPEAT_EVENT_MS = 30_000;
+/**
+ * New boot clients recorded per second after a burst (a boot storm of a few hundred machines fits the
+ * burst). Past it a new MAC is still answered but recorded only when it asks again: a flood of random
+ * MACs with a PXE vendor class cannot grow the event log faster than this.
+ */
+const NEW_NODES_PER_SECOND = 50;
+const NEW_NODES_BURST = 500;
 
 export type SendFn = (buf: Buffer, to: Destination) => void;
 
@@ -45,6 +52,8 @@ export class Dhcp4Server implements Dhcp4Handler {
   private readonly now: () => number;
   private readonly hostnames: Map<string, string>;
   private readonly reserved: Set<string>;
+  /** the token bucket of new boot clients that may be recorded (see NEW_NODES_PER_SECOND) */
+  private readonly newNodes: { tokens: number; at: number };
   /** per MAC and event kind: what was last recorded and when, so retransmissions do not flood the log */
   private readonly lastRecorded = new Map<string, { what: string; at: number }>();
 
@@ -60,6 +69,7 @@ export class Dhcp4Server implements Dhcp4Handler {
     });
     this.hostnames = new Map(c.ipv4.reservations.flatMap((r) => (r.hostname ? [[r.mac, r.hostname]] : [])));
     this.reserved = new Set(c.ipv4.reservations.map((r) => r.mac));
+    this.newNodes = { tokens: NEW_NODES_BURST, at: this.now() };
     this.restore();
   }
 
@@ -122,9 +132,9 @@ export class Dhcp4Server implements Dhcp4Handler {
   }
 
   /**
-   * DISCOVER: recorded only for boot clients, reserved MACs and known nodes (any other client gets an
-   * OFFER like everyone, but no event and so no node: a flood of random MACs leaves no trace in the
-   * state). No OFFER while the guard blocks.
+   * DISCOVER: recorded only for known nodes and for new boot clients or reserved MACs within the
+   * new-node budget (any other client gets an OFFER like everyone, but no event and so no node: a
+   * flood of random MACs leaves no trace in the state). No OFFER while the guard blocks.
    */
   private discover(req: Dhcp4Packet, client: Dhcp4Client): void {
     const boot = decideBoot(client.boot, this.s.boot);
@@ -139,7 +149,8 @@ export class Dhcp4Server implements Dhcp4Handler {
       relay: req.giaddr !== ZERO ? req.giaddr : undefined,
       reserved: this.reserved.has(client.mac) || undefined,
     };
-    const tracked = showsBootClient(discover) || this.deps.store.state.nodes[client.mac] !== undefined;
+    const known = this.deps.store.state.nodes[client.mac] !== undefined;
+    const tracked = known || (showsBootClient(discover) && this.newNodeAllowed(now));
     const seen = `${client.firmware}|${client.arch}|${client.vendorClass}|${client.userClass}|${req.giaddr}`;
     if (tracked && this.isNews(`d${client.mac}`, seen, now))
       this.record({ type: 'dhcp.discover', data: discover });
@@ -266,6 +277,16 @@ export class Dhcp4Server implements Dhcp4Handler {
   private reply(req: Dhcp4Packet, client: Dhcp4Client, params: ReplyParams): void {
     const reply = buildReply(req, client, params);
     this.deps.send(encode(reply, maxReplySize(client)), replyDestination(req, reply, this.s.ports));
+  }
+
+  /** Takes one token of the new-node budget if there is one. */
+  private newNodeAllowed(now: number): boolean {
+    const b = this.newNodes;
+    b.tokens = Math.min(NEW_NODES_BURST, b.tokens + ((now - b.at) / 1000) * NEW_NODES_PER_SECOND);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   /** Whether `what` differs from the last recorded value under `key`, or that is old; remembers it. */
