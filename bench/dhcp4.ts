@@ -2,7 +2,10 @@
 // on), dnsmasq and Kea (memfile, persist=true), on the same netns rig, broadcast and unicast.
 // Writes the table into docs/BENCHMARKS.md under "## DHCPv4".
 // usage: node --import tsx bench/dhcp4.ts [--seconds 10] [--rates 1000,6000] [--clients 140]
-//        [--servers recon,kea,dnsmasq] [--modes broadcast,unicast] [--no-doc] [--verbose]
+//        [--servers recon,kea,dnsmasq] [--modes broadcast,unicast] [--storm-macs 100000]
+//        [--storm-rates 3000,6000] [--storm-servers recon,kea] [--no-doc] [--verbose]
+// The storm rows are a flood of new machines: perfdhcp draws from --storm-macs distinct client MACs, so
+// nearly every exchange is a client the server has never seen (unicast, the mode every server answers).
 // Each row also says where lost packets went: the kernel's UDP receive-buffer overflow counters of the
 // server's namespace and of perfdhcp's (each namespace counts its own sockets).
 // --no-doc prints the table without touching the docs; --verbose also prints perfdhcp's own report
@@ -22,18 +25,29 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '140' },
     servers: { type: 'string', default: 'recon,kea,dnsmasq' },
     modes: { type: 'string', default: 'broadcast,unicast' },
+    'storm-macs': { type: 'string', default: '100000' },
+    'storm-rates': { type: 'string', default: '3000,6000' },
+    'storm-servers': { type: 'string', default: 'recon,kea' },
     'no-doc': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
-const rates = values.rates.split(',').map(Number);
+const rates = values.rates ? values.rates.split(',').map(Number) : [];
 const clients = Number(values.clients);
 const modes = values.modes.split(',') as ('broadcast' | 'unicast')[];
-const RANGE = ['10.99.0.100', '10.99.0.250'] as const;
+const stormMacs = Number(values['storm-macs']);
+const stormRates = values['storm-rates'] ? values['storm-rates'].split(',').map(Number) : [];
+const stormServers = values['storm-servers'].split(',');
+// a /16 pool: room for every new machine of a storm row (6000/s for 10 s) without reusing an address
+const PREFIX = 16;
+const RANGE = ['10.99.0.100', '10.99.255.250'] as const;
+const POOL_SIZE = 65_179;
 
 interface Row {
   server: string;
+  /** distinct client MACs perfdhcp draws from */
+  macs: number;
   mode: 'broadcast' | 'unicast';
   target: number;
   rate: number;
@@ -71,7 +85,7 @@ async function startRecon(rig: NetnsRig): Promise<Stop> {
   const r = await ReconDhcp4.start(
     rig,
     rigConfig(tempDir('bench-recon'), {
-      ipv4: { range: [...RANGE], leaseSeconds: 3600, maxLeaseSeconds: 7200 },
+      ipv4: { prefix: PREFIX, range: [...RANGE], leaseSeconds: 3600, maxLeaseSeconds: 7200 },
     }),
     [],
     { RECON_TEST_QUIET_EVENTS: '1' },
@@ -94,7 +108,7 @@ async function startDnsmasq(rig: NetnsRig): Promise<Stop> {
     '--no-resolv',
     '--no-hosts',
     '--port=0',
-    `--dhcp-range=${RANGE[0]},${RANGE[1]},255.255.255.0,1h`,
+    `--dhcp-range=${RANGE[0]},${RANGE[1]},255.255.0.0,1h`,
     `--dhcp-leasefile=${join(dir, 'leases')}`,
     '--dhcp-authoritative',
     '--no-ping',
@@ -119,7 +133,7 @@ async function startKea(rig: NetnsRig): Promise<Stop> {
           'lfc-interval': 0,
         },
         'valid-lifetime': 3600,
-        subnet4: [{ id: 1, subnet: '10.99.0.0/24', pools: [{ pool: `${RANGE[0]} - ${RANGE[1]}` }] }],
+        subnet4: [{ id: 1, subnet: `10.99.0.0/${PREFIX}`, pools: [{ pool: `${RANGE[0]} - ${RANGE[1]}` }] }],
         loggers: [
           { name: 'kea-dhcp4', severity: 'WARN', output_options: [{ output: join(dir, 'kea.log') }] },
         ],
@@ -146,7 +160,7 @@ const SERVERS: Record<string, (rig: NetnsRig) => Promise<Stop>> = {
 
 function parse(
   out: string,
-): Omit<Row, 'server' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows'> | undefined {
+): Omit<Row, 'server' | 'macs' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows'> | undefined {
   const m =
     /DISCOVER-OFFER[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms[\s\S]*?REQUEST-ACK[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms/.exec(
       out,
@@ -173,48 +187,39 @@ async function measure(server: string): Promise<Row[]> {
     await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
     const stop = await SERVERS[server]!(rig);
     try {
-      for (const mode of modes) {
-        for (const target of rates) {
-          const argv = [
-            'perfdhcp',
-            '-4',
-            '-l',
-            'eth0',
-            '-r',
-            `${target}`,
-            '-R',
-            `${clients}`,
-            '-p',
-            `${seconds}`,
-          ];
-          argv.push('-W', '2000000', ...(mode === 'unicast' ? ['10.99.0.1'] : []));
-          const before = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
-          const r = await rig.exec(peer.ns, argv, { timeoutMs: (seconds + 30) * 1000 });
-          const after = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
-          if (values.verbose) {
-            process.stderr.write(
-              `${r.stdout}${r.stderr}\nserver ns UDP: ${counterDelta(before[0]!, after[0]!)}\n` +
-                `perfdhcp ns UDP: ${counterDelta(before[1]!, after[1]!)}\n`,
-            );
-          }
-          const res = parse(r.stdout + r.stderr);
-          if (!res) {
-            process.stderr.write(`${server} ${mode} ${target}: no result\n${r.stdout}${r.stderr}\n`);
-            continue;
-          }
-          const overflows = (i: number): number =>
-            (after[i]!.RcvbufErrors ?? 0) - (before[i]!.RcvbufErrors ?? 0);
-          const row = {
-            server,
-            mode,
-            target,
-            ...res,
-            serverOverflows: overflows(0),
-            clientOverflows: overflows(1),
-          };
-          process.stderr.write(`${JSON.stringify(row)}\n`);
-          rows.push(row);
+      const runs = modes.flatMap((mode) => rates.map((target) => ({ mode, target, macs: clients })));
+      if (stormServers.includes(server))
+        runs.push(...stormRates.map((target) => ({ mode: 'unicast' as const, target, macs: stormMacs })));
+      for (const { mode, target, macs } of runs) {
+        const argv = ['perfdhcp', '-4', '-l', 'eth0', '-r', `${target}`, '-R', `${macs}`, '-p', `${seconds}`];
+        argv.push('-W', '2000000', ...(mode === 'unicast' ? ['10.99.0.1'] : []));
+        const before = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
+        const r = await rig.exec(peer.ns, argv, { timeoutMs: (seconds + 30) * 1000 });
+        const after = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
+        if (values.verbose) {
+          process.stderr.write(
+            `${r.stdout}${r.stderr}\nserver ns UDP: ${counterDelta(before[0]!, after[0]!)}\n` +
+              `perfdhcp ns UDP: ${counterDelta(before[1]!, after[1]!)}\n`,
+          );
         }
+        const res = parse(r.stdout + r.stderr);
+        if (!res) {
+          process.stderr.write(`${server} ${mode} ${target}: no result\n${r.stdout}${r.stderr}\n`);
+          continue;
+        }
+        const overflows = (i: number): number =>
+          (after[i]!.RcvbufErrors ?? 0) - (before[i]!.RcvbufErrors ?? 0);
+        const row = {
+          server,
+          macs,
+          mode,
+          target,
+          ...res,
+          serverOverflows: overflows(0),
+          clientOverflows: overflows(1),
+        };
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+        rows.push(row);
       }
     } finally {
       await stop();
@@ -227,10 +232,10 @@ async function measure(server: string): Promise<Row[]> {
 
 function table(rows: Row[]): string {
   const head =
-    '| server | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | client MACs | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (r) =>
-      `| ${r.server} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} |`,
+      `| ${r.server} | ${r.macs} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} |`,
   );
   return [head, ...lines].join('\n');
 }
@@ -241,10 +246,12 @@ const dnsmasqV = (await run(['dnsmasq', '--version'])).stdout.split('\n')[0]!.tr
 const keaV = (await run(['kea-dhcp4', '-v'])).stdout.trim();
 const section = `## DHCPv4
 
-\`node --import tsx bench/dhcp4.ts --seconds ${seconds} --rates ${rates.join(',')} --clients ${clients}\` (root), ${new Date().toISOString().slice(0, 10)},
-${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${dnsmasqV}, Kea ${keaV}.
-perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row with ${clients} client MACs against a pool of 151
-addresses on the netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255.
+\`node --import tsx bench/dhcp4.ts --seconds ${seconds} --rates ${rates.join(',')} --clients ${clients} --storm-macs ${stormMacs} --storm-rates ${stormRates.join(',')}\` (root),
+${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${dnsmasqV}, Kea ${keaV}.
+perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row against a pool of ${POOL_SIZE} addresses (a /16) on the
+netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255. Rows with ${clients} client
+MACs are machines renewing; rows with ${stormMacs} are a storm of new machines (${stormServers.join(' and ')} in the same run,
+unicast): nearly every exchange is a MAC the server has never seen, and each needs a fresh address.
 recon runs with lease persistence on: every ACK waits until its \`lease.granted\` event is on stable storage
 (group commit: one O_DSYNC write per batch).
 Kea uses memfile with \`persist: true\`; dnsmasq writes its lease file. Drops = unanswered DISCOVERs + REQUESTs.
