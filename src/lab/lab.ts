@@ -32,6 +32,8 @@ export interface LabOptions {
   /** where the distribution's iPXE binaries are looked for (default: Debian's and openSUSE's places) */
   ipxeDirs?: readonly string[];
   out?: NodeJS.WritableStream;
+  /** runs once the master answers, before the first peer starts (the attack bench adds its attacker here) */
+  beforePeers?: (place: LabPlace, dir: string) => Promise<void>;
 }
 
 export interface LabOutcome {
@@ -49,7 +51,8 @@ const IS_TS = import.meta.url.endsWith('.ts');
 function nodeArgv(file: string, ...args: string[]): string[] {
   return [
     process.execPath,
-    ...(IS_TS ? ['--import', 'tsx'] : []),
+    // tsx by its path: the lab's processes run from wherever the lab was started, where `tsx` may not resolve
+    ...(IS_TS ? ['--import', import.meta.resolve('tsx')] : []),
     join(HERE, IS_TS ? `${file}.ts` : `${file}.js`),
     ...args,
   ];
@@ -266,6 +269,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     };
     master = start(net.wrapMaster(nodeArgv('../cli', 'master', '--config', configPath)), 'master.log');
     await waitForSocket(join(dir, 'control.sock'), master, 20_000);
+    await o.beforePeers?.(net, dir);
 
     // peers: machines round-robin, firmware alternating BIOS/UEFI, starts spread over the stagger window
     const macs: string[] = [];

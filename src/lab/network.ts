@@ -183,7 +183,10 @@ export class LabNetwork implements LabPlace {
     await ip('-n', this.masterNs, 'link', 'set', port, 'master', 'br0');
     await ip('-n', this.masterNs, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', 'eth0', 'up');
-    return { wrap: (argv) => ['ip', 'netns', 'exec', ns, ...argv], simPeerFlags: ['--ifname', 'eth0'] };
+    return {
+      wrap: (argv) => ['ip', 'netns', 'exec', ns, ...argv],
+      simPeerFlags: ['--ifname', 'eth0', '--dhcp6'],
+    };
   }
 
   /** Kills what runs inside, then deletes the namespaces (their veths go with them). */

@@ -7,6 +7,14 @@ import { bootRequest, FLAG_BROADCAST, decode, encode, type Dhcp4Packet } from '.
 import { MessageType, Opt, ipv4Bytes, readIpv4, readText, readU8 } from '../net/dhcp4/options.js';
 import { OP, decode as decodeTftp, encodeAck, encodeRequest } from '../net/tftp/codec.js';
 import { openDeviceSocket } from '../net/bind-device.js';
+import {
+  MessageType as Dhcp6Type,
+  decodeDhcp6,
+  encodeDhcp6,
+  isRelay,
+  type Dhcp6ClientServerMessage,
+} from '../net/dhcp6/codec.js';
+import { findOption, type Dhcp6Option } from '../net/dhcp6/options.js';
 
 /** The firmware a simulated peer pretends to be on its first DHCP round. */
 export type PxeFirmware = 'bios' | 'uefi';
@@ -118,6 +126,97 @@ export async function dhcpDora(r: DhcpRound): Promise<DhcpLease> {
       };
     }
     throw new Error(`no DHCP answer after ${r.tries ?? 5} tries`);
+  } finally {
+    sock.close();
+  }
+}
+
+/** DUID-LL (RFC 8415 §11.4) of an Ethernet MAC: what iPXE sends as its client identifier. Pure. */
+export function duidLl(mac: string): Buffer {
+  return Buffer.concat([Buffer.from([0, 3, 0, 1]), Buffer.from(mac.split(':').map((h) => parseInt(h, 16)))]);
+}
+
+/** The client's DHCPv6 message: SOLICIT for any address, REQUEST for the one advertised. Pure. */
+export function dhcp6Request(
+  mac: string,
+  transactionId: number,
+  advertised?: { serverId: Buffer; iaid: number; address: string },
+): Dhcp6ClientServerMessage {
+  const iaOptions: Dhcp6Option[] = advertised
+    ? [{ kind: 'iaAddr', address: advertised.address, preferred: 0, valid: 0, options: [] }]
+    : [];
+  return {
+    type: advertised ? Dhcp6Type.REQUEST : Dhcp6Type.SOLICIT,
+    transactionId,
+    options: [
+      { kind: 'clientId', duid: duidLl(mac) },
+      ...(advertised ? [{ kind: 'serverId' as const, duid: advertised.serverId }] : []),
+      { kind: 'elapsedTime', centiseconds: 0 },
+      { kind: 'oro', codes: [23, 24, 59] },
+      { kind: 'iaNa', iaid: advertised?.iaid ?? 1, t1: 0, t2: 0, options: iaOptions },
+    ],
+  };
+}
+
+/** The address and server of an ADVERTISE or REPLY for this transaction, if it carries one. Pure. */
+export function dhcp6Answer(
+  buf: Buffer,
+  transactionId: number,
+  type: number,
+): { serverId: Buffer; iaid: number; address: string } | undefined {
+  let m;
+  try {
+    m = decodeDhcp6(buf);
+  } catch {
+    return undefined;
+  }
+  if (isRelay(m) || m.type !== type || m.transactionId !== transactionId) return undefined;
+  const server = findOption(m.options, 'serverId');
+  const ia = findOption(m.options, 'iaNa');
+  const addr = ia && findOption(ia.options, 'iaAddr');
+  return server && ia && addr ? { serverId: server.duid, iaid: ia.iaid, address: addr.address } : undefined;
+}
+
+/**
+ * iPXE's DHCPv6 when the router advertisement sets the M flag: SOLICIT → ADVERTISE → REQUEST → REPLY to
+ * All_DHCP_Relay_Agents_and_Servers on the NIC; returns the address bound. Throws when no server answers.
+ */
+export async function dhcp6Lease(r: {
+  ifname: string;
+  mac: string;
+  timeoutMs?: number;
+  tries?: number;
+}): Promise<string> {
+  const sock = await openDeviceSocket({ family: 6, ifname: r.ifname, port: 546 });
+  const exchange = (msg: Dhcp6ClientServerMessage, want: number, timeoutMs: number) =>
+    new Promise<ReturnType<typeof dhcp6Answer>>((resolve) => {
+      const onMessage = (buf: Buffer) => {
+        const a = dhcp6Answer(buf, msg.transactionId, want);
+        if (a) done(a);
+      };
+      const done = (a: ReturnType<typeof dhcp6Answer>) => {
+        clearTimeout(timer);
+        sock.off('message', onMessage);
+        resolve(a);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      sock.on('message', onMessage);
+      // a link-local address still in duplicate address detection cannot send yet: the next try will
+      sock.send(encodeDhcp6(msg), 547, `ff02::1:2%${r.ifname}`, () => undefined);
+    });
+  try {
+    for (let attempt = 0; attempt < (r.tries ?? 6); attempt++) {
+      const xid = randomInt(1, 0xffffff);
+      const advertised = await exchange(dhcp6Request(r.mac, xid), Dhcp6Type.ADVERTISE, r.timeoutMs ?? 1500);
+      if (!advertised) continue;
+      const bound = await exchange(
+        dhcp6Request(r.mac, xid, advertised),
+        Dhcp6Type.REPLY,
+        r.timeoutMs ?? 1500,
+      );
+      if (bound) return bound.address;
+    }
+    throw new Error(`no DHCPv6 answer after ${r.tries ?? 6} tries`);
   } finally {
     sock.close();
   }

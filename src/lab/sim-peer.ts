@@ -2,8 +2,9 @@
 // TFTP, iPXE's second DHCP round and HTTP menu + kernel + initrd, then the real collector against a
 // recorded machine. Its "power-off" is this process exiting after the master has been told.
 // Usage: node sim-peer.js --ifname eth0 --mac M --firmware bios|uefi --machine DIR --work DIR
-//          [--dhcp-port 67 --dhcp-client-port 68 --tftp-port 69] [--loopback]
+//          [--dhcp-port 67 --dhcp-client-port 68 --tftp-port 69] [--loopback] [--dhcp6]
 // --loopback: the NIC is `lo`, where every leased 127/8 address is already local, so none is configured.
+// --dhcp6: the lab sends router advertisements with the M flag, so iPXE also takes a DHCPv6 address.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { parseArgs, promisify } from 'node:util';
 import { runCollect } from '../collect/agent.js';
 import { reportStage } from '../collect/upload.js';
 import { VERSION } from '../version.js';
-import { dhcpDora, tftpFetch, type PxeFirmware } from './pxe-client.js';
+import { dhcp6Lease, dhcpDora, tftpFetch, type PxeFirmware } from './pxe-client.js';
 
 const execFileP = promisify(execFile);
 
@@ -45,6 +46,7 @@ export async function simPeer(argv: string[]): Promise<number> {
       'dhcp-client-port': { type: 'string', default: '68' },
       'tftp-port': { type: 'string', default: '69' },
       loopback: { type: 'boolean', default: false },
+      dhcp6: { type: 'boolean', default: false },
     },
   });
   const mac = v.mac ?? '';
@@ -69,6 +71,11 @@ export async function simPeer(argv: string[]): Promise<number> {
   // 2. iPXE: DHCP again, as iPXE, and the menu it is given
   const second = await dhcpDora({ ifname, mac, firmware: v.firmware as PxeFirmware, ipxe: true, ports });
   if (second.ip !== first.ip) await configure(second);
+  if (v.dhcp6) {
+    const ip6 = await dhcp6Lease({ ifname, mac });
+    await execFileP('ip', ['-6', 'addr', 'replace', `${ip6}/128`, 'dev', ifname, 'nodad']);
+    say(`dhcp6: ${ip6}`);
+  }
   if (!/^https?:\/\//.test(second.bootFile))
     throw new Error(`iPXE was not given an HTTP menu: ${second.bootFile}`);
   const menuUrl = `${second.bootFile}${second.bootFile.includes('?') ? '&' : '?'}mac=${mac}`;

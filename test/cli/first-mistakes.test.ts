@@ -11,9 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { joinNegativeValues, wholeNumber } from '../../src/cli/option-values.js';
 import { startFailureLine } from '../../src/cli/run-master.js';
 import { DEFAULT_CONFIG_PATH } from '../../src/model/config/load.js';
-import { AS_USER_TOOLS, asUserPrefix } from '../helpers/as-user.js';
+import { unprivileged } from '../helpers/as-user.js';
 import { recon, reconArgv } from '../helpers/master.js';
-import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
 
 test('a negative number after a string option is its value, not an option', () => {
@@ -79,16 +78,18 @@ test('startFailureLine: the defaults and the way on are named only when no confi
   );
 });
 
+const user = unprivileged(reconArgv().at(-1)!);
+
 test(
   'recon master as a user with no config: which file, that the defaults apply, what failed, the way on',
   {
     skip:
-      needs({ tools: AS_USER_TOOLS }) ||
+      user.skip ||
       (existsSync(DEFAULT_CONFIG_PATH) && `skipped: ${DEFAULT_CONFIG_PATH} exists on this machine`) ||
       (existsSync('/export/nodes') && 'skipped: /export/nodes exists on this machine'),
   },
   async () => {
-    const r = await run([...asUserPrefix(), ...reconArgv(), 'master'], { timeoutMs: 60_000 });
+    const r = await run([...user.prefix, ...reconArgv(), 'master'], { timeoutMs: 60_000 });
     assert.equal(r.code, 1, r.stderr);
     assert.equal(
       r.stderr,

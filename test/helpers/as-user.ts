@@ -1,15 +1,38 @@
 // Runs a command as an unprivileged user, as a new user of recon would: as root through setpriv as
-// `nobody` (uid/gid 65534, no supplementary groups), as anyone else unchanged.
+// `nobody`, as anyone else unchanged.
+import { execFileSync } from 'node:child_process';
 import { isRoot } from './needs.js';
 
-export const NOBODY = 65534;
-
-/** The argv prefix that drops to `nobody` when this process is root; empty otherwise. */
-export function asUserPrefix(): string[] {
-  return isRoot()
-    ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--inh-caps=-all']
-    : [];
+/**
+ * How to run a command as an unprivileged user: as root, through setpriv as `nobody`; otherwise as
+ * this (already unprivileged) user. `skip` says why it cannot be done.
+ */
+export function unprivileged(readable: string): {
+  prefix: string[];
+  uid: number;
+  gid: number;
+  skip: string | false;
+} {
+  if (!isRoot())
+    return { prefix: [], uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, skip: false };
+  let uid: number;
+  let gid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    gid = Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim());
+  } catch {
+    return { prefix: [], uid: -1, gid: -1, skip: 'skipped: no user nobody to drop privileges to' };
+  }
+  const prefix = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
+  try {
+    execFileSync(prefix[0]!, [...prefix.slice(1), 'test', '-r', readable], { stdio: 'ignore' });
+  } catch {
+    return {
+      prefix,
+      uid,
+      gid,
+      skip: `skipped: cannot run as nobody (setpriv) or nobody cannot read ${readable}`,
+    };
+  }
+  return { prefix, uid, gid, skip: false };
 }
-
-/** Tools asUserPrefix() needs, for needs(). */
-export const AS_USER_TOOLS = isRoot() ? ['setpriv'] : [];

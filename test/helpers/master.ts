@@ -18,7 +18,7 @@ export function reconArgv(): string[] {
   // RECON_TEST_FROM_SOURCE=1 runs the source even when dist/ exists (a build may be stale or in progress)
   return existsSync(dist) && process.env.RECON_TEST_FROM_SOURCE !== '1'
     ? [process.execPath, dist]
-    : [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli.ts')];
+    : [process.execPath, '--import', import.meta.resolve('tsx'), join(ROOT, 'src', 'cli.ts')];
 }
 
 export function recon(args: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {

@@ -1,6 +1,7 @@
 // `recon lab --peers 20 --headless` to its end as root: every peer walks DHCP → TFTP → iPXE DHCP → menu →
 // kernel/initrd → collector → upload → power-off, then the lab's final power-down. Afterwards the data dir
-// holds 20 schema-valid inventories and the report, and no namespace, link or process of the lab is left.
+// holds 20 schema-valid inventories and the report, each peer's record agrees with what it simulated (boot
+// mode, recorded disks, a system line, the DHCPv6 address it took), and nothing of the lab is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
 import { runLab } from '../../src/lab/lab.js';
-import { assertInventoriesAndReport, assertLabGone, peerLogs, textSink } from './lab-checks.js';
+import {
+  assertCoherentPeers,
+  assertInventoriesAndReport,
+  assertLabGone,
+  peerLogs,
+  textSink,
+} from './lab-checks.js';
 
 test(
   'lab: 20 simulated peers to the final power-down',
@@ -25,6 +32,7 @@ test(
       assertInventoriesAndReport(join(r.dir, 'data'), 20, written());
       const report = JSON.parse(readFileSync(join(r.dir, 'data', 'report.json'), 'utf8')) as unknown;
       assert.ok(JSON.stringify(report).includes('PowerEdge R440'));
+      assertCoherentPeers(join(r.dir, 'data'), written());
       assert.match(written(), /power-down: powering off: true/);
       assert.match(written(), /namespace rlab\d+m/);
       await assertLabGone(written(), r.dir);

@@ -12,13 +12,8 @@ import { dirname, join } from 'node:path';
 import { reconArgv } from '../helpers/master.js';
 import { ROOT_ADDS, runLab } from '../../src/lab/lab.js';
 import { MACHINES_DIR } from '../../src/lab/machine-instance.js';
-import {
-  assertInventoriesAndReport,
-  assertLabGone,
-  labDataDir,
-  textSink,
-  unprivileged,
-} from './lab-checks.js';
+import { assertInventoriesAndReport, assertLabGone, labDataDir, textSink } from './lab-checks.js';
+import { unprivileged } from '../helpers/as-user.js';
 
 const recon = reconArgv();
 const user = unprivileged(recon[recon.length - 1]!);

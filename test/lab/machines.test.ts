@@ -69,11 +69,12 @@ test("a peer's copy shows the peer's MAC on its boot NIC, in every source", asyn
   }
 });
 
-test("a peer's copy is coherent: the simulated firmware's boot mode, the recorded disks' size and model", async () => {
+test("a peer's copy is coherent: the simulated firmware's boot mode, a system line, the recorded disks", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'recon-machine-'));
   try {
     const machines = await listMachines();
     const disks: Record<string, string[]> = {};
+    const systems: Record<string, string> = {};
     for (const [i, m] of machines.entries()) {
       const firmware = i % 2 === 0 ? 'uefi' : 'bios';
       const copy = join(dir, m.name);
@@ -83,11 +84,19 @@ test("a peer's copy is coherent: the simulated firmware's boot mode, the recorde
       assert.equal(inventory.boot.mode, firmware, m.name);
       assert.equal(inventory.firmware.bootMode, firmware, m.name);
       assert.equal(inventory.tools['efi']?.status, 'ok', m.name);
+      systems[m.name] =
+        `${inventory.system.vendor} | ${inventory.system.product} | ${inventory.system.uuid ?? '-'}`;
       disks[m.name] = inventory.disks.map(
         (d) =>
           `${d.name} ${d.sizeBytes} ${d.model ?? '-'} ${d.rotational === true ? 'hdd' : 'ssd'} ${d.smart?.health ?? '-'}`,
       );
     }
+    // every machine has a system line; a UUID dmidecode calls "Not Settable" is no UUID
+    assert.deepEqual(systems, {
+      'dell-r440': 'Dell Inc. | PowerEdge R440 | -',
+      'kvm-guest': 'QEMU | Standard PC (Q35 + ICH9, 2009) | -',
+      'supermicro-sys-1029p': 'Supermicro | SYS-1029P-WTR | -',
+    });
     assert.deepEqual(disks, {
       // a SAS hard disk under its SCSI name, with its SMART record
       'dell-r440': ['sda 4000787030016 SEAGATE ST4000NM0043 hdd passed'],

@@ -39,6 +39,7 @@ const PLACEHOLDERS = new Set(
     'not specified',
     'not provided',
     'not present',
+    'not settable', // dmidecode's word for an all-zero UUID
     'not available',
     'unknown',
     'none',
