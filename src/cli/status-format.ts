@@ -11,6 +11,8 @@ export interface StatusSummary {
   stages: Record<string, number>;
   inventories: number;
   rogueDhcp: { serverId: string; serverMac?: string; offeredIp?: string }[];
+  /** nodes whose power state is unknown after a power action, and why (a refused BMC, a failed IPMI call) */
+  powerUnknown: { mac: string; detail: string }[];
 }
 
 export function summarize(state: ReconState, version: string): StatusSummary {
@@ -40,6 +42,10 @@ export function summarize(state: ReconState, version: string): StatusSummary {
       serverMac: r.serverMac,
       offeredIp: r.offeredIp,
     })),
+    powerUnknown: Object.values(state.nodes)
+      .filter((n) => n.power === 'unknown')
+      .map((n) => ({ mac: n.mac, detail: n.powerDetail ?? 'no detail' }))
+      .sort((a, b) => a.mac.localeCompare(b.mac)),
   };
 }
 
@@ -64,5 +70,6 @@ export function formatStatus(s: StatusSummary): string {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   lines.push(`nodes: ${s.nodes}${st ? ` (${st})` : ''}; inventories: ${s.inventories}`);
+  for (const p of s.powerUnknown) lines.push(`power unknown ${p.mac}: ${p.detail}`);
   return lines.join('\n') + '\n';
 }

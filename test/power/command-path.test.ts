@@ -24,6 +24,7 @@ const A = '52:54:00:c0:22:0a';
 const B = '52:54:00:c0:22:0b';
 const C = '52:54:00:c0:22:0c';
 const PASSWORD = 'Cmd-Path-Bmc-93';
+const BMC = '127.0.0.2';
 
 function collectorArgs(dir: string, mac: string, master: string, extra: string[]): string[] {
   return [
@@ -69,24 +70,13 @@ test(
     let master: RunningMaster | undefined;
     let peerA: ChildProcess | undefined;
     try {
-      sim = await startIpmiSim({ password: PASSWORD, softOffWorks: true });
-      const lan = [
-        '-I',
-        'lanplus',
-        '-C',
-        '3',
-        '-H',
-        '127.0.0.1',
-        '-p',
-        String(sim.port),
-        '-U',
-        'admin',
-        '-E',
-      ];
+      // the BMC is on 127.0.0.2 (not the master's 127.0.0.1), a loopback block listed in power.bmcNetworks
+      sim = await startIpmiSim({ password: PASSWORD, softOffWorks: true, address: BMC });
+      const lan = ['-I', 'lanplus', '-C', '3', '-H', BMC, '-p', String(sim.port), '-U', 'admin', '-E'];
       const bmcEnv = { ...process.env, IPMI_PASSWORD: PASSWORD };
       for (const set of [
         ['ipsrc', 'static'],
-        ['ipaddr', '127.0.0.1'],
+        ['ipaddr', BMC],
         ['macaddr', '52:54:00:c0:22:bb'],
       ])
         await execFileP('ipmitool', [...lan, 'lan', 'set', '1', ...set], { env: bmcEnv, timeout: 20_000 });
@@ -98,6 +88,7 @@ test(
         http: { roots: {}, trustAnySource: true },
         power: {
           peerAckSeconds: 3,
+          bmcNetworks: [`${BMC}/32`],
           ipmi: {
             username: 'admin',
             passwordFile: pwFile,
@@ -135,11 +126,7 @@ test(
         (s) => s.nodes[A]?.stage === 'waiting' && s.nodes[B]?.inventory !== undefined,
         'A waiting and B inventoried',
       );
-      assert.equal(
-        state.nodes[B]?.inventory?.summary.bmc?.ipv4,
-        '127.0.0.1',
-        'the BMC as the collector read it',
-      );
+      assert.equal(state.nodes[B]?.inventory?.summary.bmc?.ipv4, BMC, 'the BMC as the collector read it');
       assert.equal(state.nodes[A]?.inventory?.summary.bmc, undefined);
 
       // C has a BMC and the default policy (if-bmc): it powers itself off right after its upload

@@ -1,4 +1,4 @@
-// ipmi_sim (OpenIPMI's BMC simulator) on 127.0.0.1 for the power tests: a lan.conf with an admin user,
+// ipmi_sim (OpenIPMI's BMC simulator) on 127.0.0.1 (or another address) for the power tests: a lan.conf with an admin user,
 // a chassis-control script that keeps the power state in a file and records every change, and an
 // option for a guest OS that ignores ACPI soft-off (so soft-off then hard off can be observed).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,18 +9,21 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface IpmiSim {
+  address: string;
   port: number;
   dir: string;
-  /** the chassis-control log: one line per get/set, "POWER -> 0" when the power changes */
+  /** the chassis-control log: one line per set, "POWER -> 0" when the power changes */
   events(): Promise<string[]>;
+  /** one line per chassis status read ("GET power"): what any session that asked for the power state leaves */
+  reads(): Promise<string[]>;
   power(): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** A free UDP port on 127.0.0.1 (bound, read, released). */
-export async function freeUdpPort(): Promise<number> {
+/** A free UDP port on an address of this namespace (bound, read, released). */
+export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
   const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => s.bind(0, address, () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
@@ -66,9 +69,16 @@ export async function startIpmiSim(opts: {
   softOffWorks: boolean;
   /** builtin FRU device contents (see fruImage); none: the BMC has no FRU data */
   fru?: number[];
+  /** where it listens (default 127.0.0.1:<a free port>) */
+  address?: string;
+  port?: number;
+  /** run it inside this network namespace (`ip netns exec`) */
+  netns?: string;
 }): Promise<IpmiSim> {
   const dir = await mkdtemp(join(tmpdir(), 'recon-ipmi-'));
-  const port = await freeUdpPort();
+  const address = opts.address ?? '127.0.0.1';
+  // inside a namespace the port cannot be probed from here: the standard one, unless given
+  const port = opts.port ?? (opts.netns ? 623 : await freeUdpPort(address));
   await mkdir(join(dir, 'state'));
   await writeFile(join(dir, 'power'), '1\n');
   await writeFile(
@@ -76,7 +86,7 @@ export async function startIpmiSim(opts: {
     `name "testbmc"
 set_working_mc 0x20
   startlan 1
-    addr 127.0.0.1 ${port}
+    addr ${address} ${port}
     priv_limit admin
     allowed_auths_callback none md2 md5 straight
     allowed_auths_user none md2 md5 straight
@@ -102,7 +112,8 @@ set_working_mc 0x20
     `#!/bin/sh
 D='${dir}'; op=$2; shift 2
 case $op in
-  get) for p in "$@"; do case $p in power) echo "power:$(cat "$D/power")";; *) echo "$p:0";; esac; done ;;
+  get) echo "GET $*" >> "$D/calls.log"
+       for p in "$@"; do case $p in power) echo "power:$(cat "$D/power")";; *) echo "$p:0";; esac; done ;;
   set) while [ $# -ge 2 ]; do p=$1; v=$2; shift 2
          echo "SET $p $v" >> "$D/events.log"
          case $p in
@@ -114,18 +125,28 @@ exit 0
 `,
   );
   await chmod(join(dir, 'chassis.sh'), 0o755);
-  const child: ChildProcess = spawn(
+  const argv = [
     'ipmi_sim',
-    ['-c', join(dir, 'lan.conf'), '-f', join(dir, 'sim.emu'), '-s', join(dir, 'state'), '-n'],
-    { stdio: 'ignore' },
-  );
+    '-c',
+    join(dir, 'lan.conf'),
+    '-f',
+    join(dir, 'sim.emu'),
+    '-s',
+    join(dir, 'state'),
+    '-n',
+  ];
+  const full = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+  const child: ChildProcess = spawn(full[0]!, full.slice(1), { stdio: 'ignore' });
   await sleep(500);
   if (child.exitCode !== null) throw new Error(`ipmi_sim exited ${child.exitCode}`);
   return {
+    address,
     port,
     dir,
     events: async () =>
       (await readFile(join(dir, 'events.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
+    reads: async () =>
+      (await readFile(join(dir, 'calls.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
     power: async () => (await readFile(join(dir, 'power'), 'utf8')).trim(),
     stop: async () => {
       if (child.exitCode === null) {

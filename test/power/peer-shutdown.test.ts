@@ -1,6 +1,7 @@
 // Peer shutdown through the state store: a peer that acknowledges (command delivered) is left to power
-// itself off; a silent one is powered off through the BMC its inventory names (ipmi_sim), with the
-// password read from a 0600 file; a group-readable password file is refused.
+// itself off; a silent one is powered off through the BMC its inventory names (ipmi_sim on 127.0.0.2, a
+// loopback block listed in power.bmcNetworks), with the password read from a 0600 file; a group-readable
+// password file is refused; a BMC address recon cannot tie to the peer is refused before anything is sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,11 +16,14 @@ import { freeUdpPort, startIpmiSim } from './ipmi-sim.js';
 
 const MAC = '52:54:00:00:00:21';
 const PASSWORD = 'Bmc-Pass-551';
+/** the simulated BMC's address: loopback, but not the master's own 127.0.0.1 */
+const BMC = '127.0.0.2';
 
 async function withStore(
   bmcPort: number,
   pwMode: number,
   body: (store: StateStore, cfg: ReturnType<typeof parseConfig>) => Promise<void>,
+  bmcIpv4 = BMC,
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'recon-peer-'));
   const pwFile = join(dir, 'bmc.pw');
@@ -29,11 +33,12 @@ async function withStore(
   try {
     await store.emit({
       type: 'inventory.stored',
-      data: { mac: MAC, sha256: 'x', bytes: 1, summary: { bmc: { ipv4: '127.0.0.1' } } },
+      data: { mac: MAC, sha256: 'x', bytes: 1, summary: { bmc: { ipv4: bmcIpv4 } } },
     });
     const cfg = parseConfig({
       power: {
         peerAckSeconds: 1,
+        bmcNetworks: [`${BMC}/32`],
         ipmi: {
           username: 'admin',
           passwordFile: pwFile,
@@ -74,7 +79,7 @@ test(
   'a silent peer is powered off through its BMC (soft, then off)',
   { skip: needs({ tools: ['ipmi_sim', 'ipmitool'] }) },
   async () => {
-    const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: false });
+    const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: false, address: BMC });
     try {
       await withStore(sim.port, 0o600, async (store, config) => {
         const lines: string[] = [];
@@ -113,18 +118,18 @@ test(
   'a silent peer whose BMC refuses the password or is unreachable: the reason is the result and an event',
   { skip: needs({ tools: ['ipmi_sim', 'ipmitool'] }) },
   async () => {
-    const sim = await startIpmiSim({ password: 'another-password', softOffWorks: true });
+    const sim = await startIpmiSim({ password: 'another-password', softOffWorks: true, address: BMC });
     try {
       const cases: [string, number, RegExp][] = [
         [
           'wrong password',
           sim.port,
-          /^authentication failed: 127\.0\.0\.1:\d+ chassis power status: RAKP 2 HMAC is invalid/,
+          /^authentication failed: 127\.0\.0\.2:\d+ chassis power status: RAKP 2 HMAC is invalid/,
         ],
         [
           'closed port',
-          await freeUdpPort(),
-          /^BMC unreachable: 127\.0\.0\.1:\d+ chassis power status: .*presence ping: refused/,
+          await freeUdpPort(BMC),
+          /^BMC unreachable: 127\.0\.0\.2:\d+ chassis power status: .*presence ping: refused/,
         ],
       ];
       for (const [name, port, why] of cases)
@@ -148,6 +153,36 @@ test(
           assert.equal(store.node(MAC)?.power, 'unknown', name);
         });
       assert.equal(await sim.power(), '1', 'nothing was switched');
+    } finally {
+      await sim.stop();
+    }
+  },
+);
+
+test(
+  "a silent peer naming the master's own address as its BMC: refused by name, nothing sent",
+  { skip: needs({ tools: ['ipmi_sim', 'ipmitool'] }) },
+  async () => {
+    // a BMC that answers on the master's address: it must hear nothing
+    const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: true });
+    try {
+      await withStore(
+        sim.port,
+        0o600,
+        async (store, config) => {
+          const lines: string[] = [];
+          const r = await shutdownPeer({ store, config, log }, MAC, 'test', (m) => lines.push(m));
+          const why = `BMC 127.0.0.1 not tied to ${MAC}: it is an address of the master itself`;
+          assert.deepEqual(r, { mac: MAC, ok: false, reason: `${why}: power it off by hand` });
+          assert.ok(lines.includes(`${MAC}: bmc refused FAILED — ${why}`), lines.join('\n'));
+          assert.equal(store.node(MAC)?.power, 'unknown');
+          assert.equal(store.node(MAC)?.powerDetail, why);
+        },
+        '127.0.0.1',
+      );
+      assert.deepEqual(await sim.reads(), [], 'no session reached the BMC on the master address');
+      assert.deepEqual(await sim.events(), []);
+      assert.equal(await sim.power(), '1');
     } finally {
       await sim.stop();
     }

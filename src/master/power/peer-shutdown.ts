@@ -1,15 +1,18 @@
 // Shutting peers down: queue `shutdown` for the peer's command long-poll and wait for it to answer
 // (command delivered, or the peer reporting powering-off/powered-off). A peer that stays silent past
-// power.peerAckSeconds is powered off through the BMC its inventory names (IPMI over LAN), when it has one.
+// power.peerAckSeconds is powered off through the BMC its inventory names (IPMI over LAN), when it has one
+// and recon can tie that BMC's address to the peer (bmc-target.ts); an untied BMC is refused, by name.
 // Every step is a `power.step` / `power.state` event, so consoles show what happened and why.
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
 import type { Mac, ReconEvent } from '../../model/events.js';
-import type { NodeRecord, ReconState } from '../../model/reducer.js';
+import type { ReconState } from '../../model/reducer.js';
 import { IpmiClient } from './ipmi.js';
 import { ipmiPowerOff } from './ipmi-poweroff.js';
 import { CredentialsError, loadIpmiCredentials } from './credentials.js';
+import { bmcFacts, decideBmcTarget } from './bmc-target.js';
 
 export interface PeerShutdownContext {
   store: StateStore;
@@ -52,10 +55,9 @@ export function isShutdownAck(ev: ReconEvent, mac: Mac): boolean {
   }
 }
 
-/** The BMC address to use for a node, from its inventory summary (IPv4 preferred). Pure. */
-export function bmcAddress(node: NodeRecord | undefined): string | undefined {
-  const bmc = node?.inventory?.summary.bmc;
-  return bmc?.ipv4 ?? bmc?.ipv6;
+/** Every address of this host's interfaces: a peer naming one of them as its BMC is refused. */
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
 /** Resolves true when the peer acknowledges within `ms`, false otherwise. Subscribe before queueing. */
@@ -106,12 +108,28 @@ export async function shutdownPeer(
   }
   step('peer did not answer', false, `no acknowledgement within ${ackSeconds} s`);
 
-  const host = bmcAddress(store.node(mac));
-  if (!host) {
+  const target = decideBmcTarget(
+    mac,
+    store.node(mac)?.inventory?.summary.bmc,
+    bmcFacts(store.state, config, hostAddresses(), Date.now()),
+  );
+  if (target.kind === 'none') {
     const reason = 'no answer and no BMC in its inventory: power it off by hand';
     step('ipmi fallback', false, reason);
     return { mac, ok: false, reason };
   }
+  if (target.kind === 'refused') {
+    // nothing is sent to an address recon cannot tie to this peer: not even a presence ping
+    ctx.log.warn({ mac, reason: target.reason }, 'BMC refused');
+    step('bmc refused', false, target.reason);
+    await store.emit({
+      type: 'power.state',
+      data: { mac, state: 'unknown', via: 'ipmi', detail: target.reason },
+    });
+    return { mac, ok: false, reason: `${target.reason}: power it off by hand` };
+  }
+  const host = target.address;
+  step('bmc tied', true, `BMC ${host} ${target.tie}`);
   const ipmi = config.power.ipmi;
   let creds;
   try {

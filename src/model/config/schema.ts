@@ -3,6 +3,7 @@
 // prefix: a ULA (fd00::/8) instead of the recipe's 3210: global space.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseCidr } from '../../shared/cidr.js';
 
 const ipv4 = z
   .string()
@@ -11,6 +12,13 @@ const ipv6 = z
   .string()
   .refine((s) => isIP(s) === 6, { message: 'expected an IPv6 address like fd52:ec0e:d1a8::1' });
 const port = z.number().int().min(0).max(65535);
+const ipAddress = z
+  .string()
+  .refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address like 10.0.0.5' });
+const cidr = z.string().superRefine((s, ctx) => {
+  const c = parseCidr(s);
+  if ('error' in c) ctx.addIssue({ code: 'custom', message: c.error });
+});
 const mac = z
   .string()
   .regex(/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/, {
@@ -173,6 +181,12 @@ export const configSchema = z.strictObject({
       peerAckSeconds: z.number().min(1).default(60),
       /** how long the final power-down waits for uploads in flight */
       uploadWaitSeconds: z.number().min(0).default(30),
+      /** address blocks (CIDR) whose every address is a BMC of this fleet; others need a lease from recon */
+      bmcNetworks: z.array(cidr).default([]),
+      /** the master's own BMC: never a target, whatever a peer reports */
+      masterBmc: z
+        .strictObject({ addresses: z.array(ipAddress).default([]), macs: z.array(mac).default([]) })
+        .prefault({}),
       ipmi: z
         .strictObject({
           username: z.string().default('ADMIN'),
