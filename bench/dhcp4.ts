@@ -12,6 +12,7 @@
 // and all UDP counters of both namespaces for each row.
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NetnsRig, run } from '../test/helpers/netns.js';
@@ -60,6 +61,8 @@ interface Row {
   serverOverflows: number;
   /** the same on perfdhcp's side: replies that arrived but perfdhcp did not read in time */
   clientOverflows: number;
+  /** the machine's 1-minute load average when the row ended */
+  load: number;
 }
 
 type Stop = () => Promise<void>;
@@ -160,7 +163,9 @@ const SERVERS: Record<string, (rig: NetnsRig) => Promise<Stop>> = {
 
 function parse(
   out: string,
-): Omit<Row, 'server' | 'macs' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows'> | undefined {
+):
+  | Omit<Row, 'server' | 'macs' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows' | 'load'>
+  | undefined {
   const m =
     /DISCOVER-OFFER[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms[\s\S]*?REQUEST-ACK[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms/.exec(
       out,
@@ -179,7 +184,19 @@ function parse(
   };
 }
 
-async function measure(server: string): Promise<Row[]> {
+interface Run {
+  mode: 'broadcast' | 'unicast';
+  target: number;
+  macs: number;
+}
+
+/** The 1-minute load average: the machine is shared, and its load decides these rows as much as a server. */
+async function loadAverage(): Promise<number> {
+  return Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+}
+
+/** Starts `server` on a fresh rig and runs `runs` against it, one perfdhcp row each. */
+async function measure(server: string, runs: Run[]): Promise<Row[]> {
   const rows: Row[] = [];
   const rig = await NetnsRig.create('bn');
   try {
@@ -187,9 +204,6 @@ async function measure(server: string): Promise<Row[]> {
     await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
     const stop = await SERVERS[server]!(rig);
     try {
-      const runs = modes.flatMap((mode) => rates.map((target) => ({ mode, target, macs: clients })));
-      if (stormServers.includes(server))
-        runs.push(...stormRates.map((target) => ({ mode: 'unicast' as const, target, macs: stormMacs })));
       for (const { mode, target, macs } of runs) {
         const argv = ['perfdhcp', '-4', '-l', 'eth0', '-r', `${target}`, '-R', `${macs}`, '-p', `${seconds}`];
         argv.push('-W', '2000000', ...(mode === 'unicast' ? ['10.99.0.1'] : []));
@@ -217,6 +231,7 @@ async function measure(server: string): Promise<Row[]> {
           ...res,
           serverOverflows: overflows(0),
           clientOverflows: overflows(1),
+          load: await loadAverage(),
         };
         process.stderr.write(`${JSON.stringify(row)}\n`);
         rows.push(row);
@@ -232,16 +247,22 @@ async function measure(server: string): Promise<Row[]> {
 
 function table(rows: Row[]): string {
   const head =
-    '| server | client MACs | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | client MACs | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp | load |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (r) =>
-      `| ${r.server} | ${r.macs} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} |`,
+      `| ${r.server} | ${r.macs} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} | ${r.load.toFixed(1)} |`,
   );
   return [head, ...lines].join('\n');
 }
 
 const rows: Row[] = [];
-for (const s of values.servers.split(',')) rows.push(...(await measure(s)));
+const renewing: Run[] = modes.flatMap((mode) => rates.map((target) => ({ mode, target, macs: clients })));
+for (const s of values.servers.split(',')) if (renewing.length) rows.push(...(await measure(s, renewing)));
+// storm rows: each on a fresh server (a row uses up to 60,000 addresses of the pool), the servers taking
+// turns rate by rate so a change in the machine's load falls on both alike
+for (const target of stormRates)
+  for (const s of stormServers)
+    rows.push(...(await measure(s, [{ mode: 'unicast', target, macs: stormMacs }])));
 const dnsmasqV = (await run(['dnsmasq', '--version'])).stdout.split('\n')[0]!.trim();
 const keaV = (await run(['kea-dhcp4', '-v'])).stdout.trim();
 const section = `## DHCPv4
@@ -251,7 +272,8 @@ ${new Date().toISOString().slice(0, 10)}, ${cpus().length} CPUs (${cpus()[0]?.mo
 perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row against a pool of ${POOL_SIZE} addresses (a /16) on the
 netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255. Rows with ${clients} client
 MACs are machines renewing; rows with ${stormMacs} are a storm of new machines (${stormServers.join(' and ')} in the same run,
-unicast): nearly every exchange is a MAC the server has never seen, and each needs a fresh address.
+unicast, a fresh server per row, taking turns): nearly every exchange is a MAC the server has never seen, and each
+needs a fresh address. "Load" is the machine's 1-minute load average as the row ended (2 CPUs, shared).
 recon runs with lease persistence on: every ACK waits until its \`lease.granted\` event is on stable storage
 (group commit: one O_DSYNC write per batch).
 Kea uses memfile with \`persist: true\`; dnsmasq writes its lease file. Drops = unanswered DISCOVERs + REQUESTs.
