@@ -109,10 +109,24 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'export',
-    summary: 'write the fleet report (one row per node)',
-    usage: 'recon export --format json|csv|html [--out FILE] [--socket PATH | --config FILE]',
-    help: [...locate, ['--format F', 'json, csv or html'], ['--out FILE', 'write here instead of stdout']],
-    options: { ...locateOpts, format: { type: 'string' }, out: { type: 'string' } },
+    summary: 'write the fleet report (one row per node), from a running master or from data dirs',
+    usage:
+      'recon export --format json|csv|html [--out FILE] [--socket PATH | --config FILE | --data DIR [--data DIR]...]',
+    help: [
+      ...locate,
+      [
+        '--data DIR',
+        'no master needed: read this data dir (a stick); repeat to merge several, nodes merged by MAC',
+      ],
+      ['--format F', 'json, csv or html'],
+      ['--out FILE', 'write here instead of stdout (html: links to node files are relative to it)'],
+    ],
+    options: {
+      ...locateOpts,
+      data: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    },
   },
 ];
 

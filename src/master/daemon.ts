@@ -10,6 +10,7 @@ import { startServices, stopServices } from './services.js';
 import type { MasterFlags, RunningService, ServiceContext } from '../model/service.js';
 import { VERSION } from '../version.js';
 import { registerPowerActions } from './power/actions.js';
+import { applyConfiguredExpectation, registerFleetActions } from './fleet-actions.js';
 
 export class Master {
   private running: RunningService[] = [];
@@ -62,6 +63,7 @@ export class Master {
     const view = new ControlServer(readOnlySocketOf(config), store, VERSION, log, 'view-only');
     const master = new Master(ctx, control, view);
     registerPowerActions(master, { uploads });
+    registerFleetActions(control, store);
     await store.emit({
       type: 'master.started',
       data: {
@@ -74,6 +76,7 @@ export class Master {
         maxNodes: config.state.maxNodes,
       },
     });
+    await applyConfiguredExpectation(store, config);
     await control.start();
     await view.start();
     await store.emit({

@@ -86,6 +86,8 @@ export interface EventPayloads {
   'power.state': { mac: Mac; state: PowerState; via?: 'agent' | 'ipmi' | 'operator'; detail?: string };
   'power.step': { mac?: Mac; step: string; ok: boolean; detail?: string };
   'action.result': { action: string; ok: boolean; message: string; by?: string };
+  /** how many nodes the operator expects in this fleet (0: no expectation), from the config or a console */
+  'fleet.expected': { count: number; by: string };
 }
 
 export type EventType = keyof EventPayloads;

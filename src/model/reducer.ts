@@ -97,6 +97,8 @@ export interface ReconState {
   /** addresses out of the pool after a DECLINE, until the given time */
   declined: Record<string, string>;
   lastAction?: EventPayloads['action.result'] & { at: string };
+  /** nodes the operator expects (config `expectedNodes` or set from a console) */
+  expectedNodes?: number;
 }
 
 export const MAX_STAGE_HISTORY = 40;
@@ -466,13 +468,17 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     case 'action.result':
       state.lastAction = { ...ev.data, at };
       return undefined;
+    case 'fleet.expected':
+      state.expectedNodes = ev.data.count > 0 ? ev.data.count : undefined;
+      return undefined;
   }
 }
 
-/** Folds a whole event list into a fresh state (pure). */
+/** Folds an event list into a copy of `from` (default: an empty state); `from` is left as it was. Pure. */
 export function reduceAll(events: Iterable<ReconEvent>, from: ReconState = initialState()): ReconState {
-  for (const ev of events) applyEvent(from, ev);
-  return from;
+  const state = structuredClone(from);
+  for (const ev of events) applyEvent(state, ev);
+  return state;
 }
 
 /** Counts of nodes per stage, for headers and `recon status`. */

@@ -1,5 +1,6 @@
-// The fleet report as CSV (RFC 4180): a header line, then one line per node. Cells that a spreadsheet
-// would run as a formula (=, +, -, @ first) are prefixed with ' so a file from the field is safe to open.
+// The fleet report as CSV (RFC 4180): a header line, then one line per node; the columns are documented
+// in docs/report.md and only ever added at the end. Cells that a spreadsheet would run as a formula
+// (=, +, -, @ first) are prefixed with ' so a file from the field is safe to open.
 import type { FleetReport, FleetRow } from './rows.js';
 
 /** The CSV columns, in order: header name and the row field. */
@@ -33,11 +34,17 @@ export const CSV_COLUMNS: [string, keyof FleetRow][] = [
   ['inventory_at', 'inventoryAt'],
   ['first_seen', 'firstSeen'],
   ['last_seen', 'lastSeen'],
+  // added with report format 2, after every earlier column so that column positions stay put
+  ['model', 'model'],
+  ['cpu_summary', 'cpuSummary'],
+  ['problems', 'problems'],
+  ['source', 'source'],
 ];
 
 /** One CSV cell. Pure. */
 export function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return csvCell(v.join('; '));
   let s =
     typeof v === 'string'
       ? v

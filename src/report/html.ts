@@ -1,6 +1,13 @@
-// The fleet report as one self-contained HTML page: inline CSS, no scripts, no fonts or images to
-// fetch, so it reads the same offline, from the stick, years later. Every value is escaped.
-import { humanBytes, memorySize, type FleetReport, type FleetRow } from './rows.js';
+// The fleet report as one self-contained HTML page: inline CSS and a small inline script, no fonts,
+// images or anything else to fetch, so it reads the same offline, from the stick, years later, from
+// file://. With scripts off it is still the whole report: every row, every detail (as <details>), in
+// the report's order (problems first). With scripts on, the columns sort, a filter and a "problems
+// only" switch narrow the rows, and a click on a row opens its detail. Every value is escaped.
+import { STAGE_ORDER } from '../model/events.js';
+import { humanBytes, memorySize } from '../shared/units.js';
+import type { DetailSection } from '../shared/inventory/sections.js';
+import type { Mac } from '../model/events.js';
+import type { FleetReport, FleetRow } from './rows.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(
@@ -17,83 +24,220 @@ const e = (v: unknown): string =>
 const STYLE = `
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1b1f24;background:#fff}
 h1{font-size:20px;margin:0 0 4px}
+h2{font-size:15px;margin:20px 0 6px}
 .meta{color:#57606a;margin:0 0 16px}
-.totals{display:flex;gap:12px;flex-wrap:wrap;margin:0 0 16px;padding:0;list-style:none}
+.totals{display:flex;gap:10px;flex-wrap:wrap;margin:0 0 12px;padding:0;list-style:none}
 .totals li{border:1px solid #d0d7de;border-radius:6px;padding:6px 12px;background:#f6f8fa}
 .totals b{font-size:18px;margin-right:6px}
+.totals li.bad{border-color:#cf222e;background:#fff5f5}
+.side{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.side table{width:auto}
 table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eaeef2;position:sticky;top:0}
-tbody tr:nth-child(even){background:#f6f8fa}
+th{background:#eaeef2;position:sticky;top:0;white-space:nowrap}
+th[data-sort]{cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+#fleet tbody tr.row:hover{background:#f0f6ff;cursor:pointer}
+#fleet tbody.problem tr.row{background:#fff8f0}
 td.num{text-align:right;white-space:nowrap}
-td.mono,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .small{font-size:12px;color:#57606a}
 .off{color:#1a7f37;font-weight:600}.on{color:#9a6700;font-weight:600}.unknown{color:#cf222e;font-weight:600}
 .none{color:#8c959f}
-@media print{body{margin:8mm}th{position:static}}
+.bad{color:#cf222e}
+tr.more td{padding:0 8px;border-top:none}
+tr.more summary{font-size:12px;color:#57606a;cursor:pointer;padding:2px 0}
+.sections{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:4px 24px;padding:4px 0 10px}
+.sections h3{font-size:13px;margin:6px 0 2px}
+.sections ul{margin:0;padding-left:16px;font-size:12px}
+.sections li.warn{color:#cf222e}
+#controls{display:flex;gap:16px;align-items:center;margin:12px 0 8px}
+#controls[hidden]{display:none}
+#controls input[type=search]{font:inherit;padding:4px 8px;width:24em}
+@media print{
+body{margin:8mm;font-size:10px}
+#controls{display:none}
+th{position:static}
+th[aria-sort]::after{content:""}
+tbody{break-inside:avoid}
+tr.more:not(:has(details[open])){display:none}
+a{color:inherit;text-decoration:none}
+.sections{grid-template-columns:1fr 1fr}
+}
 `;
 
-const HEADERS = [
-  '#',
-  'MAC',
-  'Host / IP',
-  'Stage',
-  'Power',
-  'System',
-  'Serial',
-  'CPU',
-  'Memory',
-  'Disks',
-  'NICs',
-  'BMC',
-  'Notes',
+// Sorting moves whole <tbody> elements (a node's row and its detail row); the values to sort on are in
+// data- attributes, so no cell text is parsed. Unknown numbers sort last either way.
+const SCRIPT = `
+(function () {
+  var t = document.getElementById('fleet'), q = document.getElementById('q'), p = document.getElementById('p');
+  var shown = document.getElementById('shown'), bodies = [].slice.call(t.tBodies), key = 'i', dir = 1;
+  document.getElementById('controls').hidden = false;
+  function filter() {
+    var words = q.value.toLowerCase().split(/\\s+/).filter(Boolean), only = p.checked, n = 0;
+    bodies.forEach(function (b) {
+      var ok = (!only || b.dataset.problems !== '0') && words.every(function (w) { return b.dataset.search.indexOf(w) >= 0; });
+      b.hidden = !ok;
+      if (ok) n++;
+    });
+    shown.textContent = 'showing ' + n + ' of ' + bodies.length;
+  }
+  function value(b, k, num) {
+    var v = b.dataset[k] || '';
+    return num ? (v === '' ? Infinity : Number(v)) : v;
+  }
+  function sort(k, num) {
+    dir = key === k ? -dir : 1;
+    key = k;
+    bodies.sort(function (a, b) {
+      var x = value(a, k, num), y = value(b, k, num);
+      var unknown = (x === Infinity || x === '') - (y === Infinity || y === '');
+      return unknown || dir * (x < y ? -1 : x > y ? 1 : 0) || a.dataset.i - b.dataset.i;
+    });
+    var f = document.createDocumentFragment();
+    bodies.forEach(function (b) { f.appendChild(b); });
+    t.appendChild(f);
+    [].forEach.call(t.tHead.querySelectorAll('th[data-sort]'), function (th) {
+      th.setAttribute('aria-sort', th.dataset.sort === k ? (dir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+  }
+  t.tHead.addEventListener('click', function (ev) {
+    var th = ev.target.closest('th[data-sort]');
+    if (th) sort(th.dataset.sort, th.dataset.num === '1');
+  });
+  t.addEventListener('click', function (ev) {
+    var tr = ev.target.closest('tr.row');
+    if (!tr || ev.target.closest('a')) return;
+    var d = tr.parentNode.querySelector('details');
+    if (d) d.open = !d.open;
+  });
+  q.addEventListener('input', filter);
+  p.addEventListener('change', filter);
+  filter();
+})();
+`;
+
+/** The table's columns: title, the data- attribute it sorts on, and whether that is a number. */
+const COLUMNS: { title: string; sort?: string; num?: boolean }[] = [
+  { title: '#', sort: 'i', num: true },
+  { title: 'MAC / host', sort: 'mac' },
+  { title: 'IP', sort: 'ip' },
+  { title: 'Stage', sort: 'stage', num: true },
+  { title: 'Problems', sort: 'problems', num: true },
+  { title: 'System', sort: 'model' },
+  { title: 'CPU', sort: 'cores', num: true },
+  { title: 'Memory', sort: 'mem', num: true },
+  { title: 'Disks', sort: 'disk', num: true },
+  { title: 'Health' },
+  { title: 'NICs', sort: 'nics', num: true },
+  { title: 'BMC', sort: 'bmc' },
+  { title: 'Serial', sort: 'serial' },
+  { title: 'Power', sort: 'power' },
+  { title: 'Files' },
 ];
+
+const NONE = '<span class="none">—</span>';
+const or = (s: string): string => s || NONE;
+const ipKey = (ip?: string): string =>
+  ip
+    ? ip
+        .split('.')
+        .map((p) => p.padStart(3, '0'))
+        .join('.')
+    : '';
 
 function powerCell(r: FleetRow): string {
   const cls = r.power === 'off' ? 'off' : r.power === 'unknown' ? 'unknown' : 'on';
   return `<span class="${cls}">${e(r.power)}</span>${r.powerDetail ? `<div class="small">${e(r.powerDetail)}</div>` : ''}`;
 }
 
-function row(r: FleetRow, i: number): string {
-  const none = '<span class="none">—</span>';
-  const or = (s: string) => (s ? s : none);
-  const system = [r.vendor, r.product].filter(Boolean).join(' ');
-  const cpu = r.cpu
-    ? `${e(r.cpu)}${r.cpuCount ? `<div class="small">${e(r.cpuCount)} × ${e(r.cores ?? '?')} cores</div>` : ''}`
+function sectionsHtml(sections: readonly DetailSection[]): string {
+  if (!sections.length) return '<p class="small">no inventory uploaded</p>';
+  return `<div class="sections">${sections
+    .map(
+      (s) =>
+        `<div><h3>${e(s.title)}</h3><ul>${s.lines
+          .map((l) => `<li${l.warn ? ' class="warn"' : ''}>${e(l.text)}</li>`)
+          .join('')}</ul></div>`,
+    )
+    .join('')}</div>`;
+}
+
+function nodeBody(r: FleetRow, i: number, sections: readonly DetailSection[]): string {
+  const search = [r.mac, r.hostname, r.ip4, r.ip6, r.stage, r.model, r.serial, r.cpu, r.bmcIp, r.source]
+    .concat(r.problems)
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+  const data: Record<string, string | number | undefined> = {
+    i: i + 1,
+    mac: r.mac,
+    ip: ipKey(r.ip4),
+    stage: STAGE_ORDER.indexOf(r.stage),
+    problems: r.problems.length,
+    model: r.model,
+    cores: r.cores,
+    mem: r.memoryBytes,
+    disk: r.diskBytes,
+    nics: r.nicCount,
+    bmc: r.bmcIp,
+    serial: r.serial,
+    power: r.power,
+    search,
+  };
+  const attrs = Object.entries(data)
+    .map(([k, v]) => ` data-${k}="${e(v ?? '')}"`)
+    .join('');
+  const cpu = r.cpuSummary
+    ? `${e(r.cpuSummary)}${r.cores !== undefined ? `<div class="small">${e(r.cores)} cores</div>` : ''}`
     : '';
   const mem = r.memoryBytes
     ? `${e(memorySize(r.memoryBytes))}${r.dimms ? `<div class="small">${e(r.dimms)} DIMMs</div>` : ''}`
     : '';
-  const disks = r.diskCount
-    ? `${e(r.diskCount)} · ${e(humanBytes(r.diskBytes))}<div class="small">${e(r.disks)}</div>`
-    : '';
-  const nics = r.nicCount ? `${e(r.nicCount)}<div class="small mono">${e(r.nics)}</div>` : '';
+  // the cells stay short (a fleet is wide enough already); every disk and NIC is in the detail
+  const disks = r.diskCount ? `${e(r.diskCount)} · ${e(humanBytes(r.diskBytes))}` : '';
+  const nics = r.nicCount ? e(r.nicCount) : '';
   const bmc =
     r.bmcIp || r.bmcMac
       ? `<span class="mono">${e(r.bmcIp)}</span><div class="small mono">${e(r.bmcMac)}</div>`
       : '';
-  const notes = [r.inventory ? '' : 'no inventory', r.toolsFailed ? `tools failed: ${r.toolsFailed}` : '']
+  const files = [
+    r.inventoryLink ? `<a href="${e(r.inventoryLink)}">inventory.json</a>` : '',
+    r.rawLink ? `<a href="${e(r.rawLink)}">raw.tar.gz</a>` : '',
+  ]
     .filter(Boolean)
-    .join('; ');
+    .join('<br>');
+  const problems = r.problems.length
+    ? `<ul class="small bad" style="margin:0;padding-left:14px">${r.problems.map((p) => `<li>${e(p)}</li>`).join('')}</ul>`
+    : r.inventory
+      ? ''
+      : '<span class="small">no inventory yet</span>';
   const cells = [
     `<td class="num">${i + 1}</td>`,
-    `<td class="mono">${e(r.mac)}</td>`,
-    `<td>${or(e(r.hostname))}<div class="small mono">${e(r.ip4)}${r.ip6 ? `<br>${e(r.ip6)}` : ''}</div></td>`,
+    `<td><span class="mono">${e(r.mac)}</span>${r.hostname ? `<div>${e(r.hostname)}</div>` : ''}${r.source ? `<div class="small">${e(r.source)}</div>` : ''}</td>`,
+    `<td class="mono">${or(e(r.ip4))}${r.ip6 ? `<div>${e(r.ip6)}</div>` : ''}</td>`,
     `<td>${e(r.stage)}${r.firmware ? `<div class="small">${e(r.firmware)}${r.bootMode ? ` / ${e(r.bootMode)}` : ''}</div>` : ''}</td>`,
-    `<td>${powerCell(r)}</td>`,
-    `<td>${or(e(system))}${r.uuid ? `<div class="small mono">${e(r.uuid)}</div>` : ''}</td>`,
-    `<td class="mono">${or(e(r.serial))}</td>`,
+    `<td>${problems}</td>`,
+    `<td>${or(e(r.model))}</td>`,
     `<td>${or(cpu)}</td>`,
     `<td class="num">${or(mem)}</td>`,
-    `<td>${or(disks)}</td>`,
-    `<td>${or(nics)}</td>`,
+    `<td class="num">${or(disks)}</td>`,
+    // the health verdict is not computed yet: a dash, never a blank that reads as "fine"
+    `<td>${NONE}</td>`,
+    `<td class="num">${or(nics)}</td>`,
     `<td>${or(bmc)}</td>`,
-    `<td class="small">${e(notes)}</td>`,
+    `<td class="mono">${or(e(r.serial))}</td>`,
+    `<td>${powerCell(r)}</td>`,
+    `<td class="small">${or(files)}</td>`,
   ];
-  return `<tr>${cells.join('')}</tr>`;
+  const titles = sections.map((s) => s.title.replace(/ .*/, '')).join(', ');
+  return `<tbody class="node${r.problems.length ? ' problem' : ''}"${attrs}>
+<tr class="row">${cells.join('')}</tr>
+<tr class="more"><td colspan="${COLUMNS.length}"><details><summary>details${titles ? `: ${e(titles)}` : ''}</summary>${sectionsHtml(sections)}</details></td></tr>
+</tbody>`;
 }
 
-export function renderHtml(report: FleetReport): string {
+export function renderHtml(report: FleetReport, details: ReadonlyMap<Mac, readonly DetailSection[]>): string {
   const t = report.totals;
   const stages = Object.entries(t.byStage)
     .map(([s, n]) => `${e(s)} ${e(n)}`)
@@ -105,12 +249,39 @@ export function renderHtml(report: FleetReport): string {
     m
       ? `master ${e(m.names.join(', '))} ${e(m.ipv4)}${m.ipv6 ? ` / ${e(m.ipv6)}` : ''}, data ${e(m.dataDir)}`
       : '',
+    `report format ${report.schemaVersion}`,
   ]
     .filter(Boolean)
     .join(' · ');
+  const card = (value: string | number, label: string, bad = false) =>
+    `<li${bad ? ' class="bad"' : ''}><b>${e(value)}</b>${e(label)}</li>`;
   const body = report.rows.length
-    ? report.rows.map(row).join('\n')
-    : `<tr><td colspan="${HEADERS.length}" class="none">no nodes seen</td></tr>`;
+    ? report.rows.map((r, i) => nodeBody(r, i, details.get(r.mac) ?? [])).join('\n')
+    : `<tbody><tr><td colspan="${COLUMNS.length}" class="none">no nodes seen</td></tr></tbody>`;
+  const models = report.byModel.length
+    ? `<table id="models"><thead><tr><th>Model</th><th>Nodes</th></tr></thead><tbody>${report.byModel
+        .map((x) => `<tr><td>${e(x.model)}</td><td class="num">${e(x.count)}</td></tr>`)
+        .join('')}</tbody></table>`
+    : '<p class="small">no inventory yet</p>';
+  const sources =
+    report.sources.length > 1
+      ? `<div><h2>Data dirs</h2><ul id="sources">${report.sources
+          .map(
+            (s) =>
+              `<li><span class="mono">${e(s.dir)}</span> — ${e(s.master ?? 'no master recorded')}, ${e(s.nodes)} nodes</li>`,
+          )
+          .join('')}</ul></div>`
+      : '';
+  const conflicts = report.conflicts.length
+    ? `<div><h2>Nodes seen by more than one master (${e(report.conflicts.length)})</h2><ul id="conflicts">${report.conflicts
+        .map(
+          (c) =>
+            `<li><span class="mono">${e(c.mac)}</span>: shown from <span class="mono">${e(c.chosen)}</span>, also in ${c.others
+              .map((o) => `<span class="mono">${e(o)}</span>`)
+              .join(', ')} — ${e(c.reason)}</li>`,
+        )
+        .join('')}</ul></div>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -122,18 +293,28 @@ export function renderHtml(report: FleetReport): string {
 <body>
 <h1>${e(report.title)}</h1>
 <p class="meta">${meta}</p>
-<ul class="totals">
-<li><b>${e(t.nodes)}</b>nodes</li>
-<li><b>${e(t.inventoried)}</b>inventoried</li>
-<li><b>${e(t.poweredOff)}</b>powered off</li>
-<li class="small">${stages || 'no stages yet'}</li>
+<ul class="totals" id="totals">
+${card(t.expected !== undefined ? `${t.nodes} / ${t.expected}` : t.nodes, t.expected !== undefined ? 'nodes / expected' : 'nodes')}
+${card(t.inventoried, 'inventoried')}
+${card(t.problems, t.problems === 1 ? 'problem' : 'problems', t.problems > 0)}
+${card(t.poweredOff, 'powered off')}
+${card(t.cores, 'cores')}
+${card(memorySize(t.memoryBytes) || '0 B', 'memory')}
+${card(humanBytes(t.diskBytes) || '0 B', 'raw disk')}
 </ul>
+<p class="small">${stages || 'no stages yet'}</p>
+<div class="side">
+<div><h2>Counts by model</h2>${models}</div>
+${sources}
+${conflicts}
+</div>
+<h2>Nodes</h2>
+<div id="controls" hidden><input type="search" id="q" placeholder="filter: MAC, IP, model, serial, problem…" aria-label="filter"><label><input type="checkbox" id="p"> problems only</label><span id="shown" class="small"></span></div>
 <table id="fleet">
-<thead><tr>${HEADERS.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
-<tbody>
+<thead><tr>${COLUMNS.map((c) => `<th${c.sort ? ` data-sort="${c.sort}"${c.num ? ' data-num="1"' : ''}` : ''}>${e(c.title)}</th>`).join('')}</tr></thead>
 ${body}
-</tbody>
 </table>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;

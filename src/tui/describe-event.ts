@@ -2,7 +2,8 @@
 // the headless line printer, so both say the same thing about the same event. Pure.
 import type { ReconEvent } from '../model/events.js';
 import type { ReconState } from '../model/reducer.js';
-import { fmtBytes, fmtTimeOf } from './format.js';
+import { humanBytes } from '../shared/units.js';
+import { fmtTimeOf } from './format.js';
 
 export interface EventLine {
   seq: number;
@@ -43,26 +44,26 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
     case 'rogue.cleared':
       return `rogue DHCP server ${ev.data.serverId} gone`;
     case 'transfer.start':
-      return `${ev.data.proto} ${ev.data.file} start${ev.data.size !== undefined ? ` ${fmtBytes(ev.data.size)}` : ''}`;
+      return `${ev.data.proto} ${ev.data.file} start${ev.data.size !== undefined ? ` ${humanBytes(ev.data.size)}` : ''}`;
     case 'transfer.progress':
     case 'transfer.done':
     case 'transfer.failed': {
       const t = state.transfers[ev.data.id];
       const what = t ? `${t.proto} ${t.file}` : `transfer ${ev.data.id}`;
-      if (ev.type === 'transfer.progress') return `${what} ${fmtBytes(ev.data.bytes)}`;
+      if (ev.type === 'transfer.progress') return `${what} ${humanBytes(ev.data.bytes)}`;
       if (ev.type === 'transfer.done')
-        return `${what} done ${fmtBytes(ev.data.bytes)} in ${(ev.data.ms / 1000).toFixed(1)}s`;
-      return `${what} FAILED after ${fmtBytes(ev.data.bytes)}: ${ev.data.reason}`;
+        return `${what} done ${humanBytes(ev.data.bytes)} in ${(ev.data.ms / 1000).toFixed(1)}s`;
+      return `${what} FAILED after ${humanBytes(ev.data.bytes)}: ${ev.data.reason}`;
     }
     case 'node.stage':
       return `stage ${ev.data.stage}${ev.data.detail ? `: ${ev.data.detail}` : ''}`;
     case 'inventory.stored': {
       const s = ev.data.summary;
       const sys = [s.vendor, s.product, s.serial].filter(Boolean).join(' ');
-      return `inventory stored ${fmtBytes(ev.data.bytes)}${sys ? ` ${sys}` : ''}`;
+      return `inventory stored ${humanBytes(ev.data.bytes)}${sys ? ` ${sys}` : ''}`;
     }
     case 'raw.stored':
-      return `raw tool output stored ${fmtBytes(ev.data.bytes)}`;
+      return `raw tool output stored ${humanBytes(ev.data.bytes)}`;
     case 'command.queued':
       return `command ${ev.data.command} queued by ${ev.data.by}`;
     case 'command.delivered':
@@ -73,6 +74,8 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
       return `power-down ${ev.data.step} ${ev.data.ok ? 'ok' : 'FAILED'}${ev.data.detail ? `: ${ev.data.detail}` : ''}`;
     case 'action.result':
       return `action ${ev.data.action} ${ev.data.ok ? 'ok' : 'refused'}: ${ev.data.message}${ev.data.by ? ` (by ${ev.data.by})` : ''}`;
+    case 'fleet.expected':
+      return `${ev.data.count > 0 ? `expecting ${ev.data.count} nodes` : 'no expected node count'} (by ${ev.data.by})`;
   }
 }
 

@@ -10,6 +10,9 @@ export interface Glyphs {
   barFull: string;
   barEmpty: string;
   dash: string;
+  /** "2×16" cores, and the separator of a list of counts */
+  times: string;
+  dot: string;
 }
 
 export const UNICODE_GLYPHS: Glyphs = {
@@ -20,6 +23,8 @@ export const UNICODE_GLYPHS: Glyphs = {
   barFull: '█',
   barEmpty: '·',
   dash: '—',
+  times: '×',
+  dot: '·',
 };
 export const ASCII_GLYPHS: Glyphs = {
   rule: '-',
@@ -29,22 +34,9 @@ export const ASCII_GLYPHS: Glyphs = {
   barFull: '#',
   barEmpty: '.',
   dash: '-',
+  times: 'x',
+  dot: '|',
 };
-
-const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
-
-/** 1536 → "1.5K", 3_000_000_000 → "2.8G": binary units, at most 4 characters of number. */
-export function fmtBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n) || n < 0) return '?';
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const digits = u === 0 || v >= 10 ? 0 : 1;
-  return `${v.toFixed(digits)}${UNITS[u]}`;
-}
 
 /** Elapsed time, coarse on purpose (a long row does not change every second): 42s, 12m, 3h05, 2d04. */
 export function fmtElapsed(ms: number): string {

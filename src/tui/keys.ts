@@ -17,6 +17,10 @@ export type Command =
   | 'filter'
   | 'sort'
   | 'reverse'
+  | 'problems'
+  | 'waiting'
+  | 'noInventory'
+  | 'expect'
   | 'shutdown'
   | 'shutdownAll'
   | 'powerOff'
@@ -100,10 +104,37 @@ export const BINDINGS: readonly Binding[] = [
     keys: 'o',
     footer: 'sort',
     priority: 0,
-    help: 'sort by the next column',
+    help: 'sort: then the column letter (m mac, s stage, i ip, y system, c cpu, r ram, d disks, ...); again reverses',
     matches: (i) => i === 'o',
   },
   { command: 'reverse', keys: 'O', help: 'reverse the sort order', matches: (i) => i === 'O' },
+  {
+    command: 'problems',
+    keys: '!',
+    footer: 'problems',
+    priority: 1,
+    help: 'only nodes with a problem (failed tools, failed disk, unknown power); again shows all',
+    matches: (i) => i === '!',
+  },
+  {
+    command: 'waiting',
+    keys: 'w',
+    help: 'only nodes waiting for their shutdown; again shows all',
+    matches: (i) => i === 'w',
+  },
+  {
+    command: 'noInventory',
+    keys: 'n',
+    help: 'only nodes without an inventory yet; again shows all',
+    matches: (i) => i === 'n',
+  },
+  {
+    command: 'expect',
+    keys: 'E',
+    help: 'set the expected node count (progress in the header; empty clears it)',
+    action: true,
+    matches: (i) => i === 'E',
+  },
   {
     command: 'shutdown',
     keys: 's',

@@ -3,17 +3,11 @@
 import type { Mac, ReconEvent } from '../model/events.js';
 import type { NodeRecord, ReconState } from '../model/reducer.js';
 import { describeEvent, eventLineText, type EventLine } from './describe-event.js';
-import {
-  bar,
-  clean,
-  fit,
-  fitTail,
-  fmtBytes,
-  fmtElapsed,
-  fmtTimeOf,
-  ipSortKey,
-  type Glyphs,
-} from './format.js';
+import { bar, clean, fit, fitTail, fmtElapsed, fmtTimeOf, ipSortKey, type Glyphs } from './format.js';
+import { nodeProblems } from '../model/fleet.js';
+import { humanBytes } from '../shared/units.js';
+import { inventorySections } from '../shared/inventory/sections.js';
+import type { Inventory } from '../shared/inventory/index.js';
 import { toneOf, type Tone } from './node-table.js';
 import { applyEvent, initialState } from '../model/reducer.js';
 
@@ -100,7 +94,7 @@ export function transferLines(
     ].join(' ');
   const lines = all.map((t) => {
     const frac = t.size ? t.bytes / t.size : undefined;
-    const amount = `${fmtBytes(t.bytes)}/${t.size !== undefined ? fmtBytes(t.size) : '?'}`;
+    const amount = `${humanBytes(t.bytes)}/${t.size !== undefined ? humanBytes(t.size) : '?'}`;
     const progress = t.state === 'failed' ? 'FAILED' : frac !== undefined ? bar(frac, 10, g) : t.state;
     const time =
       t.state === 'active'
@@ -128,14 +122,14 @@ export function logLines(log: readonly EventLine[], ascii: boolean): Line[] {
   return out;
 }
 
-function gib(n: number | undefined): string {
-  return n === undefined ? '?' : fmtBytes(n);
-}
-
-/** The node detail: identity, stage, inventory summary, then the node's own events (newest first). */
+/**
+ * The node detail: identity, stage, problems, the inventory's sections (from inventory.json when the
+ * console could read it, else from the summary), then the node's own events (newest first).
+ */
 export function detailLines(
   node: NodeRecord | undefined,
   mac: Mac,
+  inventory: Inventory | undefined,
   events: readonly ReconEvent[],
   now: number,
   ascii: boolean,
@@ -149,32 +143,18 @@ export function detailLines(
       `firmware ${node.firmware ?? '?'}${node.chainloaded ? ' + iPXE' : ''}  power ${node.power}${node.pendingCommand ? `  pending: ${node.pendingCommand}` : ''}`,
     toneOf(node.stage),
   );
+  for (const p of nodeProblems(node)) push(`problem: ${p}`, 'warn');
   const inv = node.inventory;
   if (!inv) push('inventory: not uploaded yet');
   else {
-    const s = inv.summary;
     push(
-      `system  ${[s.vendor, s.product].filter(Boolean).join(' ') || '?'}  serial ${s.serial ?? '?'}  uuid ${s.uuid ?? '?'}`,
+      `inventory ${humanBytes(inv.bytes)} stored ${fmtTimeOf(inv.at)} sha256 ${inv.sha256.slice(0, 16)}` +
+        (inventory ? '' : '  (summary only: inventory.json not readable here)'),
     );
-    push(`cpu     ${s.cpus ?? '?'}  sockets ${s.cpuCount ?? '?'}  cores ${s.cores ?? '?'}`);
-    push(
-      `memory  ${gib(s.memoryBytes)}${s.dimms !== undefined ? ` in ${s.dimms} DIMM(s)` : ''}  boot ${s.bootMode ?? '?'}`,
-    );
-    for (const d of s.disks ?? [])
-      push(
-        `disk    ${d.name} ${d.model ?? ''} ${gib(d.sizeBytes)}${d.health ? ` SMART ${d.health}` : ''}`,
-        d.health && d.health !== 'passed' ? 'warn' : undefined,
-      );
-    for (const n of s.nics ?? [])
-      push(
-        `nic     ${n.name} ${n.mac} ${n.speedMbps !== undefined ? `${n.speedMbps}Mb/s` : ''} ${n.link === false ? 'no link' : n.link ? 'link' : ''}` +
-          (n.switchName || n.switchPort ? `  switch ${n.switchName ?? '?'} port ${n.switchPort ?? '?'}` : ''),
-      );
-    if (s.bmc)
-      push(`bmc     ${s.bmc.ipv4 ?? '-'} ${s.bmc.ipv6 ?? ''} ${s.bmc.mac ?? ''} fw ${s.bmc.firmware ?? '?'}`);
-    else push('bmc     none found');
-    if (s.toolsFailed?.length) push(`tools failed: ${s.toolsFailed.join(', ')}`, 'warn');
-    push(`inventory ${fmtBytes(inv.bytes)} stored ${fmtTimeOf(inv.at)} sha256 ${inv.sha256.slice(0, 16)}`);
+    for (const sec of inventorySections(inventory, inv.summary)) {
+      push(`${sec.title}`, 'ok');
+      for (const l of sec.lines) push(`  ${l.text}`, l.warn ? 'warn' : undefined);
+    }
   }
   push(`events (${events.length}, newest first):`);
   // describe each event against a scratch state rebuilt from the node's own history

@@ -2,10 +2,31 @@
 // Pure; the component only slices the visible window and colours it, which keeps 1 000 nodes cheap.
 import { STAGE_ORDER, type Firmware, type Mac, type Stage } from '../model/events.js';
 import type { NodeRecord, ReconState, Transfer } from '../model/reducer.js';
-import { clean, fit, fmtBytes, fmtElapsed, ipSortKey, type Glyphs } from './format.js';
+import { cpuText, diskBytes, disksText, memoryText, modelText, nodeProblems } from '../model/fleet.js';
+import { humanBytes } from '../shared/units.js';
+import { clean, fit, fmtElapsed, ipSortKey, type Glyphs } from './format.js';
 
-export type SortKey = 'ip' | 'mac' | 'stage' | 'name' | 'system' | 'seen';
-export const SORT_KEYS: readonly SortKey[] = ['ip', 'mac', 'stage', 'name', 'system', 'seen'];
+export type SortKey =
+  | 'ip'
+  | 'mac'
+  | 'stage'
+  | 'name'
+  | 'system'
+  | 'cpu'
+  | 'ram'
+  | 'disks'
+  | 'failed'
+  | 'power'
+  | 'bmc'
+  | 'serial';
+
+/** The quick filters: one key each, shown in the tab bar while on. */
+export type QuickFilter = 'problems' | 'waiting' | 'noInventory';
+export const QUICK_FILTER_LABEL: Record<QuickFilter, string> = {
+  problems: 'problems only',
+  waiting: 'waiting for shutdown',
+  noInventory: 'no inventory yet',
+};
 
 export type Tone = 'busy' | 'ok' | 'done' | 'warn' | 'idle';
 
@@ -33,10 +54,7 @@ const POWER_LABEL: Record<NodeRecord['power'], string> = {
   unknown: '?',
 };
 
-function systemText(n: NodeRecord): string {
-  const s = n.inventory?.summary;
-  return s ? [s.vendor, s.product].filter(Boolean).join(' ') : '';
-}
+const systemText = (n: NodeRecord): string => modelText(n.inventory?.summary);
 
 /** The active transfer of each node (by MAC, else by the node's IPv4), newest wins. */
 export function activeTransfers(state: ReconState): Map<Mac, Transfer> {
@@ -57,7 +75,7 @@ export function activeTransfers(state: ReconState): Map<Mac, Transfer> {
 export function stageCell(n: NodeRecord, t: Transfer | undefined, now: number): string {
   const elapsed = fmtElapsed(now - Date.parse(n.stageAt));
   if (t && TRANSFER_STAGES.has(n.stage)) {
-    const amount = t.size ? `${Math.floor((100 * t.bytes) / t.size)}%` : fmtBytes(t.bytes);
+    const amount = t.size ? `${Math.floor((100 * t.bytes) / t.size)}%` : humanBytes(t.bytes);
     return `${n.stage} ${amount} ${elapsed}`;
   }
   return `${n.stage} ${elapsed}`;
@@ -74,6 +92,7 @@ function haystack(n: NodeRecord): string {
     s?.vendor,
     s?.product,
     s?.serial,
+    s?.cpus,
     s?.bmc?.ipv4,
     s?.bmc?.ipv6,
   ]
@@ -82,52 +101,98 @@ function haystack(n: NodeRecord): string {
     .toLowerCase();
 }
 
-/** Keeps nodes matching every word of the filter (case-insensitive substrings). */
-export function filterNodes(nodes: NodeRecord[], filter: string): NodeRecord[] {
+const QUICK: Record<QuickFilter, (n: NodeRecord) => boolean> = {
+  problems: (n) => nodeProblems(n).length > 0,
+  waiting: (n) => n.stage === 'waiting',
+  noInventory: (n) => n.inventory === undefined,
+};
+
+/** Keeps nodes matching the quick filter, if any, and every word of the filter (case-insensitive substrings). */
+export function filterNodes(nodes: NodeRecord[], filter: string, quick?: QuickFilter): NodeRecord[] {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return nodes;
+  const keep = quick ? QUICK[quick] : undefined;
+  if (words.length === 0 && !keep) return nodes;
   return nodes.filter((n) => {
-    const h = haystack(n);
+    if (keep && !keep(n)) return false;
+    const h = words.length ? haystack(n) : '';
     return words.every((w) => h.includes(w));
   });
 }
 
-const COMPARE: Record<SortKey, (a: NodeRecord, b: NodeRecord) => number> = {
-  ip: (a, b) => ipSortKey(a.ip4) - ipSortKey(b.ip4),
+const failedCount = (n: NodeRecord): number => n.inventory?.summary.toolsFailed?.length ?? 0;
+
+/** What each sort key orders by; undefined (not known yet) sorts last in either direction. */
+const SORT_VALUE: Record<SortKey, (n: NodeRecord) => number | string | undefined> = {
+  ip: (n) => (n.ip4 ? ipSortKey(n.ip4) : undefined),
   mac: () => 0,
-  stage: (a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage),
-  name: (a, b) => (a.hostname ?? '\uffff').localeCompare(b.hostname ?? '\uffff'),
-  system: (a, b) => (systemText(a) || '\uffff').localeCompare(systemText(b) || '\uffff'),
-  seen: (a, b) => b.lastSeen.localeCompare(a.lastSeen),
+  stage: (n) => STAGE_ORDER.indexOf(n.stage),
+  name: (n) => n.hostname?.toLowerCase(),
+  system: (n) => systemText(n).toLowerCase() || undefined,
+  cpu: (n) => n.inventory?.summary.cores,
+  ram: (n) => n.inventory?.summary.memoryBytes,
+  disks: (n) => (n.inventory ? diskBytes(n.inventory.summary) : undefined),
+  // most failures first
+  failed: (n) => -failedCount(n),
+  power: (n) => n.power,
+  bmc: (n) => (n.inventory?.summary.bmc?.ipv4 ? ipSortKey(n.inventory.summary.bmc.ipv4) : undefined),
+  serial: (n) => n.inventory?.summary.serial,
 };
 
 /** Sorted copy; ties (and the `mac` key) fall back to MAC order so rows never jump around. */
 export function sortNodes(nodes: NodeRecord[], key: SortKey, reverse: boolean): NodeRecord[] {
-  const cmp = COMPARE[key];
+  const value = SORT_VALUE[key];
   const sign = reverse ? -1 : 1;
-  return [...nodes].sort((a, b) => sign * (cmp(a, b) || (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0)));
+  return nodes
+    .map((n) => ({ n, v: value(n) }))
+    .sort((a, b) => {
+      if ((a.v === undefined) !== (b.v === undefined)) return a.v === undefined ? 1 : -1;
+      const c = a.v === undefined || b.v === undefined || a.v === b.v ? 0 : a.v < b.v ? -1 : 1;
+      return sign * c || (a.n.mac < b.n.mac ? -1 : a.n.mac > b.n.mac ? 1 : 0);
+    })
+    .map((x) => x.n);
 }
 
-export type ColumnId = 'mac' | 'ip' | 'name' | 'fw' | 'stage' | 'system' | 'serial' | 'bmc' | 'power';
+export type ColumnId =
+  | 'mac'
+  | 'ip'
+  | 'name'
+  | 'fw'
+  | 'stage'
+  | 'system'
+  | 'cpu'
+  | 'ram'
+  | 'disks'
+  | 'health'
+  | 'failed'
+  | 'serial'
+  | 'bmc'
+  | 'power';
 
 export interface Column {
   id: ColumnId;
   title: string;
   width: number;
   sort?: SortKey;
+  /** the letter that sorts by this column after `o` */
+  letter?: string;
 }
 
 /** Columns by importance; `system` takes whatever width is left. */
 const CANDIDATES: readonly Column[] = [
-  { id: 'mac', title: 'MAC', width: 17, sort: 'mac' },
-  { id: 'stage', title: 'STAGE', width: 17, sort: 'stage' },
-  { id: 'ip', title: 'IP', width: 15, sort: 'ip' },
-  { id: 'system', title: 'SYSTEM', width: 12, sort: 'system' },
+  { id: 'mac', title: 'MAC', width: 17, sort: 'mac', letter: 'm' },
+  { id: 'stage', title: 'STAGE', width: 17, sort: 'stage', letter: 's' },
+  { id: 'ip', title: 'IP', width: 15, sort: 'ip', letter: 'i' },
+  { id: 'system', title: 'SYSTEM', width: 12, sort: 'system', letter: 'y' },
+  { id: 'ram', title: 'RAM', width: 7, sort: 'ram', letter: 'r' },
+  { id: 'disks', title: 'DISKS', width: 10, sort: 'disks', letter: 'd' },
+  { id: 'health', title: 'HEALTH', width: 6 },
+  { id: 'cpu', title: 'CPU', width: 22, sort: 'cpu', letter: 'c' },
+  { id: 'failed', title: 'FAILED', width: 12, sort: 'failed', letter: 'f' },
   { id: 'fw', title: 'FW', width: 5 },
-  { id: 'power', title: 'PWR', width: 4 },
-  { id: 'name', title: 'NAME', width: 12, sort: 'name' },
-  { id: 'bmc', title: 'BMC', width: 15 },
-  { id: 'serial', title: 'SERIAL', width: 12 },
+  { id: 'power', title: 'PWR', width: 4, sort: 'power', letter: 'p' },
+  { id: 'name', title: 'NAME', width: 12, sort: 'name', letter: 'n' },
+  { id: 'bmc', title: 'BMC', width: 15, sort: 'bmc', letter: 'b' },
+  { id: 'serial', title: 'SERIAL', width: 12, sort: 'serial', letter: 'e' },
 ];
 const DISPLAY_ORDER: readonly ColumnId[] = [
   'mac',
@@ -136,16 +201,37 @@ const DISPLAY_ORDER: readonly ColumnId[] = [
   'fw',
   'stage',
   'system',
+  'cpu',
+  'ram',
+  'disks',
+  'health',
+  'failed',
   'serial',
   'bmc',
   'power',
 ];
 
-/** The columns that fit in `width`, in display order, separated by one space. */
-export function layoutColumns(width: number): Column[] {
+/** The sort key a letter picks after `o`, among every column that can sort. */
+export function sortKeyForLetter(letter: string): SortKey | undefined {
+  return CANDIDATES.find((c) => c.letter === letter)?.sort;
+}
+
+/** "m mac  s stage  i ip ...": the letters `o` waits for. */
+export function sortLettersText(): string {
+  return CANDIDATES.filter((c) => c.letter)
+    .map((c) => `${c.letter} ${c.sort}`)
+    .join('  ');
+}
+
+/**
+ * The columns that fit in `width`, in display order, separated by one space. NAME only when some
+ * node has one (`withNames`): an always-empty column would only take room.
+ */
+export function layoutColumns(width: number, withNames = true): Column[] {
   const chosen: Column[] = [];
   let used = -1;
   for (const c of CANDIDATES) {
+    if (c.id === 'name' && !withNames) continue;
     if (used + 1 + c.width > width) continue;
     chosen.push({ ...c });
     used += 1 + c.width;
@@ -163,7 +249,7 @@ export function headerText(cols: Column[], sort: SortKey, reverse: boolean, g: G
     .join(' ');
 }
 
-function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number): string {
+function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number, g: Glyphs): string {
   const s = n.inventory?.summary;
   switch (id) {
     case 'mac':
@@ -179,6 +265,17 @@ function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number)
       return stageCell(n, t, now);
     case 'system':
       return systemText(n);
+    case 'cpu':
+      return cpuText(s, g.times);
+    case 'ram':
+      return memoryText(s);
+    case 'disks':
+      return disksText(s);
+    case 'health':
+      // the health verdict is not computed yet: say so rather than leave a blank that reads as "fine"
+      return g.dash;
+    case 'failed':
+      return s?.toolsFailed?.join(',') ?? '';
     case 'serial':
       return s?.serial ?? '';
     case 'bmc':
@@ -196,5 +293,5 @@ export function rowText(
   g: Glyphs,
   ascii: boolean,
 ): string {
-  return cols.map((c) => fit(clean(cell(n, c.id, t, now), ascii), c.width, g)).join(' ');
+  return cols.map((c) => fit(clean(cell(n, c.id, t, now, g), ascii), c.width, g)).join(' ');
 }

@@ -3,7 +3,7 @@
 import type { Action } from '../master/control/protocol.js';
 import type { Mac } from '../model/events.js';
 import type { Command } from './keys.js';
-import { SORT_KEYS, type SortKey } from './node-table.js';
+import { sortKeyForLetter, type QuickFilter, type SortKey } from './node-table.js';
 
 export const SCREENS = ['nodes', 'leases', 'boots', 'log'] as const;
 export type Screen = (typeof SCREENS)[number];
@@ -16,6 +16,10 @@ export const SCREEN_TITLES: Record<Screen, string> = {
 
 export type Prompt =
   | { kind: 'filter'; text: string }
+  /** `o` was pressed: the next letter picks the sort column */
+  | { kind: 'sort' }
+  /** the expected node count being typed */
+  | { kind: 'expect'; text: string }
   | { kind: 'confirm'; action: Action; question: string }
   | { kind: 'typed'; action: Action; question: string; word: string; typed: string }
   | { kind: 'running'; label: string; progress?: string };
@@ -26,6 +30,7 @@ export interface UiState {
   sort: SortKey;
   reverse: boolean;
   filter: string;
+  quick?: QuickFilter;
   detail?: { mac: Mac; scroll: number };
   help: boolean;
   /** first help line shown (the help scrolls on small terminals) */
@@ -61,10 +66,7 @@ export interface ViewFacts {
 }
 
 /** An action the App must run after the state change. */
-export type Effect =
-  | { kind: 'quit' }
-  | { kind: 'loadDetail'; mac: Mac }
-  | { kind: 'run'; action: Action; label: string };
+export type Effect = { kind: 'quit' } | { kind: 'run'; action: Action; label: string };
 
 export function moveCursor(cursor: number, c: Command, count: number, page: number): number {
   const last = Math.max(0, count - 1);
@@ -96,7 +98,8 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
   if (c === 'back') {
     if (ui.help) return { ui: { ...s, help: false } };
     if (ui.detail) return { ui: { ...s, detail: undefined } };
-    if (ui.filter) return { ui: { ...s, filter: '', cursor: { ...ui.cursor, [ui.screen]: 0 } } };
+    if (ui.filter || ui.quick)
+      return { ui: { ...s, filter: '', quick: undefined, cursor: { ...ui.cursor, [ui.screen]: 0 } } };
     return { ui: s };
   }
   // text (help, detail) scrolls until its last line is at the bottom
@@ -117,6 +120,11 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
     };
   }
   if (c === 'shutdown' || c === 'shutdownAll' || c === 'powerOff') return askAction(s, c, v);
+  if (c === 'expect') {
+    if (v.readOnly)
+      return { ui: { ...s, status: { ok: false, text: 'read-only console: actions are disabled' } } };
+    return { ui: { ...s, prompt: { kind: 'expect', text: '' } } };
+  }
   if (ui.detail && c !== 'nextScreen' && c !== 'prevScreen') return { ui: s };
   switch (c) {
     case 'nextScreen':
@@ -126,15 +134,16 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
     }
     case 'open':
       if (!v.selectedMac) return { ui: s };
-      return {
-        ui: { ...s, detail: { mac: v.selectedMac, scroll: 0 } },
-        effect: { kind: 'loadDetail', mac: v.selectedMac },
-      };
+      return { ui: { ...s, detail: { mac: v.selectedMac, scroll: 0 } } };
     case 'filter':
       return { ui: { ...s, prompt: { kind: 'filter', text: ui.filter } } };
-    case 'sort': {
-      const next = SORT_KEYS[(SORT_KEYS.indexOf(ui.sort) + 1) % SORT_KEYS.length] ?? 'ip';
-      return { ui: { ...s, sort: next, screen: 'nodes' } };
+    case 'sort':
+      return { ui: { ...s, screen: 'nodes', prompt: { kind: 'sort' } } };
+    case 'problems':
+    case 'waiting':
+    case 'noInventory': {
+      const quick = ui.quick === c ? undefined : c;
+      return { ui: { ...s, quick, screen: 'nodes', cursor: { ...ui.cursor, nodes: 0 } } };
     }
     case 'reverse':
       return { ui: { ...s, reverse: !ui.reverse, screen: 'nodes' } };
@@ -210,6 +219,31 @@ export function applyPromptKey(
       },
     };
   }
+  if (p.kind === 'sort') {
+    const sort = sortKeyForLetter(key.text);
+    if (!sort)
+      return {
+        ui: {
+          ...ui,
+          prompt: undefined,
+          status: {
+            ok: false,
+            text: key.escape ? 'sort unchanged' : `sort: no column has the letter "${key.text}"`,
+          },
+        },
+      };
+    // the letter of the current column again turns the order round
+    return { ui: { ...ui, prompt: undefined, sort, reverse: sort === ui.sort ? !ui.reverse : false } };
+  }
+  if (p.kind === 'expect') {
+    if (key.escape) return { ui: { ...ui, prompt: undefined } };
+    if (key.enter) {
+      const count = p.text === '' ? 0 : Number(p.text);
+      return startRun(ui, { name: 'expect', count });
+    }
+    const text = key.backspace ? p.text.slice(0, -1) : (p.text + key.text.replace(/\D/g, '')).slice(0, 7);
+    return { ui: { ...ui, prompt: { ...p, text } } };
+  }
   if (p.kind === 'confirm') {
     if (key.text === 'y' || key.text === 'Y') return startRun(ui, p.action);
     return {
@@ -245,4 +279,37 @@ export function applyPromptKey(
 function startRun(ui: UiState, action: Action): { ui: UiState; effect: Effect } {
   const label = action.name;
   return { ui: { ...ui, prompt: { kind: 'running', label } }, effect: { kind: 'run', action, label } };
+}
+
+/** What the screen lists, as far as cursors and selection need to know. */
+export interface ListFacts {
+  /** the Nodes list as shown (filtered, sorted) */
+  nodes: readonly { mac: Mac }[];
+  /** rows per screen */
+  counts: Record<Screen, number>;
+  /** the MAC each row of the other screens is about, if any */
+  macAt: (screen: Exclude<Screen, 'nodes'>, row: number) => Mac | undefined;
+}
+
+const clamp = (c: number, n: number): number => Math.min(Math.max(0, n - 1), Math.max(0, c));
+
+/**
+ * The cursor of every screen: on Nodes it stays on the node it was on (`pinned`) while rows move
+ * under it (sorting, new nodes); elsewhere it is kept inside the list. Pure.
+ */
+export function resolveCursors(ui: UiState, pinned: Mac | undefined, f: ListFacts): Record<Screen, number> {
+  const at = pinned ? f.nodes.findIndex((n) => n.mac === pinned) : -1;
+  return {
+    nodes: at >= 0 ? at : clamp(ui.cursor.nodes, f.nodes.length),
+    leases: clamp(ui.cursor.leases, f.counts.leases),
+    boots: clamp(ui.cursor.boots, f.counts.boots),
+    log: clamp(ui.cursor.log, f.counts.log),
+  };
+}
+
+/** The node the selected row is about: the open detail's, the Nodes row's, or the row's MAC elsewhere. */
+export function selectedMac(ui: UiState, cursors: Record<Screen, number>, f: ListFacts): Mac | undefined {
+  if (ui.detail) return ui.detail.mac;
+  if (ui.screen === 'nodes') return f.nodes[cursors.nodes]?.mac;
+  return f.macAt(ui.screen, cursors[ui.screen]);
 }

@@ -3,15 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  ASCII_GLYPHS,
-  UNICODE_GLYPHS,
-  clean,
-  fit,
-  fmtBytes,
-  fmtElapsed,
-  ipSortKey,
-} from '../../src/tui/format.js';
+import { ASCII_GLYPHS, UNICODE_GLYPHS, clean, fit, fmtElapsed, ipSortKey } from '../../src/tui/format.js';
 import { decideTerminalMode } from '../../src/tui/terminal-mode.js';
 import { BINDINGS, commandFor, footerLine, helpLines, splitKeys } from '../../src/tui/keys.js';
 import { filterNodes, layoutColumns, rowText, sortNodes, stageCell } from '../../src/tui/node-table.js';
@@ -57,17 +49,7 @@ const noKey: Key = {
   numLock: false,
 };
 
-test('fmtBytes / fmtElapsed / fit / clean', () => {
-  for (const [n, s] of [
-    [0, '0B'],
-    [1023, '1023B'],
-    [1536, '1.5K'],
-    [12_345_678, '12M'],
-    [4000787030016, '3.6T'],
-    [undefined, '?'],
-    [-1, '?'],
-  ] as const)
-    assert.equal(fmtBytes(n), s);
+test('fmtElapsed / fit / clean', () => {
   for (const [ms, s] of [
     [0, '0s'],
     [59_999, '59s'],
@@ -154,7 +136,7 @@ test('node table: columns fit every width, filter and sort over the recorded fle
     assert.ok(cols.some((c) => c.id === 'mac'));
   }
   assert.ok(layoutColumns(80).some((c) => c.id === 'system'));
-  assert.ok(layoutColumns(132).some((c) => c.id === 'bmc'));
+  assert.ok(layoutColumns(170).some((c) => c.id === 'bmc'));
   const state = recordedState();
   const nodes = Object.values(state.nodes);
   assert.equal(nodes.length, 12);
@@ -180,7 +162,34 @@ test('node table: columns fit every width, filter and sort over the recorded fle
   assert.ok(n);
   const row = rowText(n, layoutColumns(80), undefined, Date.parse(n.stageAt) + 65_000, ASCII_GLYPHS, true);
   assert.equal(row.length, 80);
-  assert.match(row, /^52:54:00:00:00:00 10\.99\.0\.51 +UEFI\+ +powered-off 1m +Dell Inc\. PowerE~ off $/);
+  // 80 columns: what a node is and how much of it, before boot details
+  assert.match(row, /^52:54:00:00:00:00 10\.99\.0\.51 +powered-off 1m +Dell Inc\. Po~ 16 GiB +- +$/);
+  const wide = layoutColumns(200);
+  assert.deepEqual(
+    wide.map((c) => c.id),
+    [
+      'mac',
+      'ip',
+      'name',
+      'fw',
+      'stage',
+      'system',
+      'cpu',
+      'ram',
+      'disks',
+      'health',
+      'failed',
+      'serial',
+      'bmc',
+      'power',
+    ],
+  );
+  assert.ok(
+    !layoutColumns(200, false).some((c) => c.id === 'name'),
+    'no NAME column when no node has a name',
+  );
+  const wideRow = rowText(byIp[1]!, wide, undefined, Date.parse(n.stageAt), ASCII_GLYPHS, true);
+  assert.match(wideRow, /HPE ProLiant DL360 Gen10 +2x12 Xeon Silver 4214 +32 GiB +1 \/ 4\.0 TB +- /);
   assert.equal(
     stageCell(
       { ...n, stage: 'kernel' },

@@ -6,24 +6,39 @@ import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
 import { ConsoleApp } from '../../src/tui/app.js';
 import { MasterFeed } from '../../src/tui/master-feed.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ReplayMaster } from './replay-master.js';
+import { inventoryOf } from '../report/synthetic-data-dir.js';
 import { fleetEvents } from './fleet.js';
 import type { ActionName } from '../../src/master/control/protocol.js';
 
 const FIXTURE = new URL('../fixtures/tui/events.jsonl', import.meta.url).pathname;
 const KEY = { down: '\u001b[B', up: '\u001b[A', end: '\u001b[F', tab: '\t', enter: '\r', esc: '\u001b' };
 
-async function waitFor(what: string | (() => string), check: () => boolean, ms = 4000): Promise<void> {
+async function waitFor(
+  what: string | (() => string),
+  check: () => boolean,
+  ms = 4000,
+  /** done between two looks, e.g. press a key again */
+  poke?: () => void,
+): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until)
       throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 10));
+    poke?.();
+    await new Promise((r) => setTimeout(r, poke ? 100 : 10));
   }
 }
 
 async function withConsole(
-  opts: { readOnly?: boolean; actions?: ActionName[]; nodes?: number },
+  opts: {
+    readOnly?: boolean;
+    actions?: ActionName[];
+    nodes?: number;
+    size?: { columns: number; rows: number };
+  },
   body: (c: {
     master: ReplayMaster;
     feed: MasterFeed;
@@ -46,7 +61,7 @@ async function withConsole(
       ascii
       color={false}
       by="test"
-      size={{ columns: 80, rows: 24 }}
+      size={opts.size ?? { columns: 80, rows: 24 }}
       tickMs={50}
     />,
   );
@@ -78,10 +93,11 @@ async function withConsole(
   }
 }
 
-function assertFits(f: string): void {
+function assertFits(f: string, size = { columns: 80, rows: 24 }): void {
   const lines = f.split('\n');
-  assert.ok(lines.length <= 23, `frame has ${lines.length} lines`);
-  for (const l of lines) assert.ok(l.length <= 80, `line longer than 80: ${JSON.stringify(l)}`);
+  assert.ok(lines.length <= size.rows - 1, `frame has ${lines.length} lines`);
+  for (const l of lines)
+    assert.ok(l.length <= size.columns, `line longer than ${size.columns}: ${JSON.stringify(l)}`);
   assert.ok(/^[\x20-\x7e\n]*$/.test(f), 'ASCII mode prints only ASCII');
 }
 
@@ -92,7 +108,8 @@ test('every screen renders the recorded state inside 80x24', async () => {
     assert.match(f, /ALERT: another DHCP server answers on this network: 10\.99\.0\.254/);
     assert.match(f, /dhcp4 up {2}dhcp6 up {2}ra up {2}dns up {2}tftp up {2}http up/);
     assert.match(f, /12 nodes: leased 1, tftp 1, menu 1, kernel 1, initrd 1, collecting 1, upl/);
-    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +UEFI\+ +powered-off \S+ +Dell Inc\. Power\S*~ off/);
+    assert.match(f, /52:54:00:00:00:00 10\.99\.0\.51 +powered-off \S+ +Dell Inc\. P\S*~ 16 GiB +-$/m);
+    assert.match(f, /6 of 12 inventoried \| 6 booting \| 0 problems/);
     assert.match(f, /s:shut-down A:all P:power-down \?:help q:detach/);
     await press(KEY.tab);
     f = await waitText('ADDRESS');
@@ -111,7 +128,7 @@ test('every screen renders the recorded state inside 80x24', async () => {
     await press(KEY.tab);
     f = await waitText('vmlinuz');
     assertFits(f);
-    assert.match(f, /http active 52:54:00:00:00:06 ~\S*vmlinuz +500B\/1000B +#####\.\.\.\.\./);
+    assert.match(f, /http active 52:54:00:00:00:06 ~\S*vmlinuz +500 B\/1\.0 kB +#####\.\.\.\.\./);
     await press(KEY.tab);
     await master.emit({
       type: 'node.stage',
@@ -136,12 +153,21 @@ test('navigate, filter, detail: Enter shows the inventory and the node events', 
     await press(KEY.down);
     await press(KEY.down);
     await press(KEY.enter);
-    let f = await waitText('events (');
+    let f = await waitText('NICs');
     assertFits(f);
     assert.match(f, /Detail 52:54:00:00:00:02/);
-    assert.match(f, /system {2}Supermicro SYS-1029P-WTR {2}serial SN100002/);
-    assert.match(f, /nic {5}eno1 52:54:00:00:00:02 10000Mb\/s link {2}switch sw-a1 port Ethernet3/);
-    await waitText('inventory stored');
+    assert.match(f, /Supermicro SYS-1029P-WTR {2}serial SN100002/);
+    assert.match(f, /eno1 {2}52:54:00:00:00:02 {2}10000 Mb\/s {2}link {2}switch sw-a1 {2}port Ethernet3/);
+    // the node's events come after its hardware (they arrive from the master a moment later)
+    await waitFor(
+      () => `the node's events at the end of:\n${frame()}`,
+      () => frame().includes('inventory stored'),
+      4000,
+      () => void press(KEY.end),
+    );
+    f = frame();
+    assertFits(f);
+    assert.match(f, /events \(\d+, newest first\)/);
     await press(KEY.esc);
     await waitFor('detail closed', () => !frame().includes('events ('));
     await press('/');
@@ -259,3 +285,118 @@ test('the console survives a master restart: banner while away, live again after
     }
   });
 });
+
+for (const size of [
+  { columns: 80, rows: 24 },
+  { columns: 200, rows: 50 },
+]) {
+  test(`fleet view ${size.columns}x${size.rows}: hardware columns, progress, quick filters, sort by a letter, expected count, full detail`, async () => {
+    await withConsole({ size, actions: ['expect'] }, async ({ master, frame, press, waitText }) => {
+      const wide = size.columns >= 200;
+      let f = await waitText('6 of 12 inventoried | 6 booting | 0 problems');
+      assertFits(f, size);
+      const header = f.split('\n').find((l) => l.startsWith('MAC '))!;
+      if (wide) {
+        assert.match(
+          header,
+          /^MAC +IP\^ +NAME +FW +STAGE +SYSTEM +CPU +RAM +DISKS +HEALTH FAILED +SERIAL +BMC +PWR$/,
+        );
+        assert.match(
+          f,
+          /node-0002 +UEFI\+ +uploaded \S+ +Supermicro SYS-1029P-WTR +2x12 Xeon Gold 5118 +48 GiB +1 \/ 4\.0 TB +- /,
+        );
+      } else {
+        assert.match(header, /^MAC +IP\^ +STAGE +SYSTEM +RAM +HEALTH$/);
+        assert.match(f, /52:54:00:00:00:02 10\.99\.0\.53 +uploaded \S+ +Supermicro ~ 48 GiB +-$/m);
+      }
+
+      // n: no inventory yet; again: all
+      await press('n');
+      f = await waitText('Nodes 6 ');
+      assert.match(f, /no inventory yet/);
+      assert.doesNotMatch(f, /52:54:00:00:00:02/);
+      await press('n');
+      await waitText('Nodes 12 ');
+      // w: waiting for shutdown (none here)
+      await press('w');
+      f = await waitText('no node matches (waiting for shutdown)');
+      await press('w');
+      await waitText('Nodes 12 ');
+
+      // a node reports a failed tool: the progress counts it, ! shows only it
+      const summary = master.store.state.nodes['52:54:00:00:00:03']!.inventory!.summary;
+      await master.emit({
+        type: 'inventory.stored',
+        data: {
+          mac: '52:54:00:00:00:03',
+          sha256: 'ef'.repeat(32),
+          bytes: 1,
+          summary: { ...summary, toolsFailed: ['lldpcli'] },
+        },
+      });
+      await waitText('1 problem');
+      await press('!');
+      f = await waitText('Nodes 1 ');
+      assert.match(f, /problems only/);
+      assert.match(f, /52:54:00:00:00:03/);
+      if (wide) assert.match(f, /lldpcli/);
+      await press('!');
+      await waitText('Nodes 12 ');
+
+      // o then r: by RAM, smallest first; o r again: largest first
+      await press('o');
+      await waitText('sort by: m mac  s stage  i ip  y system  r ram');
+      await press('r');
+      f = await waitText(/RAM\^/);
+      assert.match(f, /sort ram/);
+      const firstRow = (text: string) => text.split('\n').find((l) => /^52:54/.test(l)) ?? '';
+      assert.match(firstRow(f), /16 GiB/);
+      await press('o');
+      await press('r');
+      f = await waitText(/RAMv/);
+      assert.match(f, /sort ram \(reversed\)/);
+      assert.match(firstRow(f), /64 GiB/);
+
+      // the expected count: from the master, then set from here
+      await master.emit({ type: 'fleet.expected', data: { count: 20, by: 'config' } });
+      f = await waitText('6 / 20 inventoried');
+      assert.match(f, /^[#.]+ 6 \/ 20 inventoried \| 6 booting \| 1 problem$/m);
+      await press('E');
+      for (const k of '24') await press(k);
+      await waitText('expected node count: 24_');
+      await press(KEY.enter);
+      await waitText('expect: expect accepted');
+      assert.deepEqual(master.actions.at(-1)?.action, { name: 'expect', count: 24 });
+
+      // the detail reads the node's inventory.json from the data dir: DIMMs, PCI, LLDP VLANs
+      const mac = '52:54:00:00:00:02';
+      await mkdir(join(master.dir, 'data', 'nodes', mac), { recursive: true });
+      await writeFile(
+        join(master.dir, 'data', 'nodes', mac, 'inventory.json'),
+        JSON.stringify(inventoryOf(2, '2026-03-01T09:00:00.000Z')),
+      );
+      await press('o');
+      await press('i');
+      await waitText(/IP\^/);
+      await press('g');
+      await press(KEY.down);
+      await press(KEY.down);
+      await press(KEY.enter);
+      f = await waitText('DIMM_A1');
+      assertFits(f, size);
+      assert.match(f, /Detail 52:54:00:00:00:02/);
+      assert.match(f, /Memory 96 GiB/);
+      if (wide) {
+        for (const want of [
+          /PCI/,
+          /E810-XXV/,
+          /switch leaf-1 {2}port Ethernet3 {2}VLAN 100,200/,
+          /SMART passed/,
+        ])
+          assert.match(f, want);
+      }
+      await press(KEY.esc);
+      await waitFor('detail closed', () => !frame().includes('DIMM_A1'));
+    });
+  });
+}

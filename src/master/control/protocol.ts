@@ -9,7 +9,8 @@ export type Action =
   | { name: 'shutdown-all' }
   | { name: 'recollect'; macs: Mac[] }
   | { name: 'poweroff'; confirm: 'poweroff'; waitSeconds?: number }
-  | { name: 'export'; format: 'json' | 'csv' | 'html'; out?: string };
+  | { name: 'export'; format: 'json' | 'csv' | 'html'; out?: string }
+  | { name: 'expect'; count: number };
 
 export type ActionName = Action['name'];
 
@@ -107,6 +108,10 @@ function parseAction(v: unknown): Action | { error: string } {
       if (a.format !== 'json' && a.format !== 'csv' && a.format !== 'html')
         return { error: 'export needs format json|csv|html' };
       return { name: 'export', format: a.format, out: typeof a.out === 'string' ? a.out : undefined };
+    case 'expect':
+      if (typeof a.count !== 'number' || !Number.isInteger(a.count) || a.count < 0 || a.count > 1_000_000)
+        return { error: 'expect needs count: a whole number 0..1000000 (0 clears it)' };
+      return { name: 'expect', count: a.count };
     default:
       return { error: `unknown action ${JSON.stringify(a.name)}` };
   }

@@ -154,6 +154,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   controlSocket: absPath.default('/run/recon/control.sock'),
+  /** how many nodes this segment should see: the consoles show progress against it (a console can change it) */
+  expectedNodes: z.number().int().min(1).optional(),
   /** the view-only control socket (state and events, every action refused); default: beside controlSocket */
   controlSocketReadOnly: absPath.optional(),
   consoles: z

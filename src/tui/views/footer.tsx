@@ -1,6 +1,7 @@
 // The two bottom lines: the prompt / progress / last result, and the key line from the key table.
 import { Text, Box } from 'ink';
 import { footerLine } from '../keys.js';
+import { sortLettersText } from '../node-table.js';
 import type { UiState } from '../ui-state.js';
 import { useTheme } from '../theme.js';
 import { clean, fit } from '../format.js';
@@ -11,6 +12,9 @@ export function Footer(props: { ui: UiState; readOnly: boolean; width: number })
   const p = ui.prompt;
   let line: { text: string; color?: string; inverse?: boolean; bold?: boolean } = { text: '' };
   if (p?.kind === 'filter') line = { text: `filter: ${p.text}_  (Enter keeps, Esc clears)` };
+  else if (p?.kind === 'sort') line = { text: `sort by: ${sortLettersText()}`, bold: true };
+  else if (p?.kind === 'expect')
+    line = { text: `expected node count: ${p.text}_  (Enter sets, empty clears, Esc cancels)`, bold: true };
   else if (p?.kind === 'confirm') line = { text: p.question, inverse: true, bold: true };
   else if (p?.kind === 'typed')
     line = { text: `${p.question} ${p.typed}_`, inverse: true, bold: true, color: theme.alert };

@@ -1,9 +1,12 @@
 // The top lines: who the master is, its services, a prominent rogue-DHCP alert, the data dir's free
-// space, counts by stage, the clock, and a banner while the master is not reachable.
+// space, counts by stage, the fleet's progress, the clock, and a banner while the master is not
+// reachable. Every line drawn here is counted in layout.ts (headerLines).
 import { Box, Text } from 'ink';
 import { STAGE_ORDER, type ServiceName } from '../../model/events.js';
 import { countByStage, type ReconState } from '../../model/reducer.js';
-import { clean, fit, fmtBytes, fmtClock, fmtElapsed } from '../format.js';
+import { fleetProgress, progressText } from '../../model/fleet.js';
+import { humanBytes } from '../../shared/units.js';
+import { bar, clean, fit, fmtClock, fmtElapsed, type Glyphs } from '../format.js';
 import type { LinkState } from '../master-feed.js';
 import { useTheme } from '../theme.js';
 
@@ -21,7 +24,7 @@ export function Header(props: {
   const m = state.master;
   const title =
     `recon ${m ? `${m.names[0] ?? 'master'} ${m.ipv4}${m.ipv6 ? ` ${m.ipv6}` : ''}` : '(no master yet)'}` +
-    `  data ${props.diskFree !== undefined ? `${fmtBytes(props.diskFree)} free` : '?'}`;
+    `  data ${props.diskFree !== undefined ? `${humanBytes(props.diskFree)} free` : '?'}`;
   const clock = fmtClock(new Date(now));
   const counts = countByStage(state);
   const total = Object.keys(state.nodes).length;
@@ -55,6 +58,9 @@ export function Header(props: {
         })}
       </Text>
       <Text wrap="truncate">{fit(countText, width, theme.glyphs)}</Text>
+      <Text wrap="truncate" bold>
+        {fit(progressLine(state, Math.min(30, Math.floor(width / 5)), theme.glyphs), width, theme.glyphs)}
+      </Text>
       {state.rogue.map((r) => (
         <Text key={r.serverId} inverse bold color={theme.alert} wrap="truncate">
           {fit(
@@ -88,7 +94,9 @@ export function Header(props: {
   );
 }
 
-/** How many lines the header takes for this state (the body gets the rest). */
-export function headerHeight(state: ReconState, link: LinkState): number {
-  return 3 + state.rogue.length + (state.stopping !== undefined ? 1 : 0) + (link.status !== 'live' ? 1 : 0);
+/** "[████····] 134 / 200 inventoried · 12 booting · 3 problems"; the bar only with an expected count. */
+export function progressLine(state: ReconState, barWidth: number, g: Glyphs): string {
+  const p = fleetProgress(state);
+  const text = progressText(p, g.dot);
+  return p.expected !== undefined ? `${bar(p.inventoried / p.expected, barWidth, g)} ${text}` : text;
 }
