@@ -33,11 +33,11 @@ test(
         [process.execPath, '--import', 'tsx', ENTRY, '--socket', master.socket, '--read-only'],
         env,
       );
-      let screen = await tmux.waitFor('rw', /data \S+ free[\s\S]*52:54:00:00:00:0b/, 20_000);
+      let screen = await tmux.waitFor('rw', /data [\d.]+ \S+ free[\s\S]*52:54:00:00:00:0b/, 20_000);
       const lines = screen.split('\n');
       for (const l of lines)
         assert.ok(l.length <= 80 && /^[\x20-\x7e]*$/.test(l), `ASCII only, 80 columns: ${JSON.stringify(l)}`);
-      assert.match(screen, /^recon bang 10\.99\.0\.1 fd99::1 +data \S+ free +\d\d:\d\d:\d\d$/m);
+      assert.match(screen, /^recon bang 10\.99\.0\.1 fd99::1 +data [\d.]+ [kMGT]?B free +\d\d:\d\d:\d\d$/m);
       assert.match(screen, /ALERT: another DHCP server answers on this network: 10\.99\.0\.254/);
       assert.match(screen, /s:shut-down A:all P:power-down \?:help q:detach/);
       const ro = await tmux.waitFor('ro', /READ-ONLY/, 20_000);
@@ -92,6 +92,70 @@ test(
     }
   },
 );
+
+for (const size of [
+  { columns: 80, rows: 24 },
+  { columns: 200, rows: 50 },
+]) {
+  test(
+    `tmux ${size.columns}x${size.rows}: hardware columns, progress, problems only, sort by RAM`,
+    { skip: needs({ tools: ['tmux'] }), timeout: 90_000 },
+    async () => {
+      const master = await ReplayMaster.start({ log: FIXTURE });
+      const tmux = new Tmux();
+      try {
+        const env = { TERM: 'xterm', NO_COLOR: '1', CI: 'true' };
+        tmux.start('c', [process.execPath, '--import', 'tsx', ENTRY, '--socket', master.socket], env, size);
+        let screen = await tmux.waitFor('c', /6 of 12 inventoried · 6 booting · 0 problems/, 20_000);
+        const lines = screen.trimEnd().split('\n');
+        assert.ok(lines.length <= size.rows, `${lines.length} lines`);
+        for (const l of lines) assert.ok([...l].length < size.columns, `fits: ${JSON.stringify(l)}`);
+        const header = lines.find((l) => l.startsWith('MAC '))!;
+        if (size.columns >= 200) {
+          assert.match(header, /CPU +RAM +DISKS +HEALTH FAILED/);
+          assert.match(screen, /Supermicro SYS-1029P-WTR +2×12 Xeon Gold 5118 +48 GiB +1 \/ 4\.0 TB +— /);
+        } else assert.match(header, /SYSTEM +RAM +HEALTH$/);
+
+        await master.emit({ type: 'fleet.expected', data: { count: 16, by: 'config' } });
+        const summary = master.store.state.nodes['52:54:00:00:00:02']!.inventory!.summary;
+        await master.emit({
+          type: 'inventory.stored',
+          data: {
+            mac: '52:54:00:00:00:02',
+            sha256: 'ef'.repeat(32),
+            bytes: 1,
+            summary: { ...summary, toolsFailed: ['ipmitool'] },
+          },
+        });
+        screen = await tmux.waitFor('c', /█+·+ 6 \/ 16 inventoried · 6 booting · 1 problem/);
+
+        tmux.keys('c', '!');
+        screen = await tmux.waitFor('c', / Nodes 1 .*problems only/);
+        assert.match(screen, /52:54:00:00:00:02/);
+        assert.doesNotMatch(screen, /52:54:00:00:00:03/);
+        tmux.keys('c', '!');
+        await tmux.waitFor('c', / Nodes 12 /);
+
+        tmux.keys('c', 'o');
+        await tmux.waitFor('c', /sort by: m mac {2}s stage/);
+        tmux.keys('c', 'r');
+        screen = await tmux.waitFor('c', /RAM▲/);
+        const rows = screen.split('\n').filter((l) => l.startsWith('52:54'));
+        assert.match(rows[0]!, /16 GiB/);
+        assert.match(rows[4]!, /64 GiB/);
+        assert.match(screen, /sort ram/);
+        tmux.keys('c', 'q');
+        await until(
+          () => 'console detached',
+          () => !tmux.alive('c') || undefined,
+        );
+      } finally {
+        tmux.kill();
+        await master.stop().catch(() => undefined);
+      }
+    },
+  );
+}
 
 test(
   'headless: stdout is a file, one plain line per event, summary, no escape codes',
