@@ -6,6 +6,7 @@ import { applyEvent, initialState, showsBootClient, type ReconState } from '../.
 import type { EventPayloads, NewEvent, ReconEvent, Stage } from '../../src/model/events.js';
 import { STAGE_ORDER } from '../../src/model/events.js';
 import { menuNode } from '../../src/net/http/boot-routes.js';
+import { addressesOf } from '../../src/net/http/source.js';
 
 let seq = 0;
 function ev(e: NewEvent, at = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ++seq)).toISOString()): ReconEvent {
@@ -201,4 +202,16 @@ void test('menuNode: a named MAC counts only from its leased address; else the a
   assert.equal(menuNode(s, mac(9), '10.0.0.99', false), undefined, 'an unknown MAC from anywhere: nobody');
   assert.equal(menuNode(s, 'junk', '10.0.0.5', false), mac(1));
   assert.equal(menuNode(s, mac(9), '10.0.0.99', true), mac(9), 'trustAnySource: the operator allowed it');
+});
+
+void test('a host’s lease counts for the peer API: a node dropped while it booted can still report, and becomes a node again', () => {
+  const s = apply(initialState(), {
+    type: 'lease.granted',
+    data: { mac: MAC, family: 4, ip: '10.0.0.5', expiresAt: 'x' },
+  });
+  assert.deepEqual(addressesOf(s, MAC), ['10.0.0.5']);
+  assert.deepEqual(addressesOf(s, mac(9)), []);
+  apply(s, { type: 'node.stage', data: { mac: MAC, stage: 'booted', ip: '10.0.0.5' } });
+  assert.equal(s.nodes[MAC]?.lease4?.ip, '10.0.0.5');
+  assert.equal(s.hosts?.[MAC], undefined);
 });

@@ -11,11 +11,18 @@ export function normalizeAddress(addr: string | undefined): string {
   return mapped?.[1] ?? plain;
 }
 
-/** The addresses the master handed to this node: its current leases and last known addresses. */
+/**
+ * The addresses the master handed to this MAC: a node's current leases and last known addresses, or
+ * the leases of a host (a client that is no node yet, e.g. one dropped from a full registry while it
+ * booted): its first word through the peer API makes it a node again.
+ */
 export function addressesOf(state: ReconState, mac: Mac): string[] {
-  const n = state.nodes[mac];
+  const node = state.nodes[mac];
+  const n = node ?? state.hosts?.[mac];
   if (!n) return [];
-  return [n.lease4?.ip, n.lease6?.ip, n.ip4, n.ip6].filter((a): a is string => !!a).map(normalizeAddress);
+  return [n.lease4?.ip, n.lease6?.ip, node?.ip4, node?.ip6]
+    .filter((a): a is string => !!a)
+    .map(normalizeAddress);
 }
 
 /** The node whose lease (or last known address) is `ip`; current leases win over stale addresses. */
