@@ -2,6 +2,9 @@
 // (10.99.0.1/24, fd99::1/64) and peers attached by veth pairs that never appear in the root namespace.
 // Everything is removed by teardown(), which also kills every process left inside the namespaces.
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -77,23 +80,7 @@ export class NetnsRig {
     try {
       await ip('netns', 'add', rig.masterNs);
       await ip('-n', rig.masterNs, 'link', 'set', 'lo', 'up');
-      await ip('-n', rig.masterNs, 'link', 'add', 'br0', 'address', rig.nextBridgeMac(), 'type', 'bridge');
-      await ip(
-        '-n',
-        rig.masterNs,
-        'link',
-        'set',
-        'br0',
-        'type',
-        'bridge',
-        'stp_state',
-        '0',
-        'forward_delay',
-        '0',
-      );
-      await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V4.master}/${RIG_V4.prefix}`, 'dev', 'br0');
-      await ip('-n', rig.masterNs, 'addr', 'add', `${RIG_V6.master}/${RIG_V6.prefix}`, 'dev', 'br0', 'nodad');
-      await ip('-n', rig.masterNs, 'link', 'set', 'br0', 'up');
+      await rig.addBridge('br0', `${RIG_V4.master}/${RIG_V4.prefix}`, `${RIG_V6.master}/${RIG_V6.prefix}`);
     } catch (e) {
       await rig.teardown();
       throw e;
@@ -101,8 +88,8 @@ export class NetnsRig {
     return rig;
   }
 
-  /** Adds another bridge in the master namespace (a second segment), optionally with an address. */
-  async addBridge(name: string, cidr?: string): Promise<void> {
+  /** Adds a bridge in the master namespace (br0 is made by create(); more make other segments), with addresses. */
+  async addBridge(name: string, ...cidrs: string[]): Promise<void> {
     await ip('-n', this.masterNs, 'link', 'add', name, 'address', this.nextBridgeMac(), 'type', 'bridge');
     await ip(
       '-n',
@@ -117,7 +104,17 @@ export class NetnsRig {
       'forward_delay',
       '0',
     );
-    if (cidr) await ip('-n', this.masterNs, 'addr', 'add', cidr, 'dev', name);
+    for (const cidr of cidrs)
+      await ip(
+        '-n',
+        this.masterNs,
+        'addr',
+        'add',
+        cidr,
+        'dev',
+        name,
+        ...(cidr.includes(':') ? ['nodad'] : []),
+      );
     await ip('-n', this.masterNs, 'link', 'set', name, 'up');
   }
 
@@ -197,5 +194,37 @@ export class NetnsRig {
     }
     for (const ns of all.reverse()) await run(['ip', 'netns', 'del', ns]);
     this.extraNs = [];
+  }
+}
+
+/** What a rig test works with: the rig, a temp dir of its own, and `defer` for its own cleanups. */
+export interface RigScope {
+  rig: NetnsRig;
+  dir: string;
+  /** runs `cleanup` when the test ends, pass or fail: last deferred first, then the rig and the dir go */
+  defer: (cleanup: () => unknown) => void;
+}
+
+/**
+ * Runs `body` on a fresh rig and temp dir and removes everything afterwards, also when `body` throws:
+ * the deferred cleanups (servers, masters), then every namespace and process of the rig, then the dir.
+ */
+export async function withRig<T>(tag: string, body: (scope: RigScope) => Promise<T>): Promise<T> {
+  const rig = await NetnsRig.create(tag);
+  const cleanups: (() => unknown)[] = [];
+  let dir: string | undefined;
+  try {
+    dir = await mkdtemp(join(tmpdir(), `recon-${tag}-`));
+    return await body({ rig, dir, defer: (c) => void cleanups.push(c) });
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (e) {
+        process.stderr.write(`rig ${tag}: a cleanup failed: ${(e as Error).message}\n`);
+      }
+    }
+    await rig.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

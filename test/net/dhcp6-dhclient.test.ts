@@ -3,11 +3,8 @@
 // iPXE gets the menu URL, rapid commit, and a second segment in the master namespace never answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig } from '../helpers/netns.js';
+import { withRig } from '../helpers/netns.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { dhclient6, rigConfig, waitLinkLocal } from './dhcp6-rig.js';
 import type { ReconEvent } from '../../src/model/events.js';
@@ -30,10 +27,9 @@ void test(
   'dhclient -6: lease + boot URL, durable, same address after a restart, release',
   { skip, timeout: 120_000 },
   async () => {
-    const rig = await NetnsRig.create('d6');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-dhcp6-'));
-    let server: ServiceProc | undefined;
-    try {
+    await withRig('d6', async ({ rig, dir, defer }) => {
+      let server: ServiceProc | undefined;
+      defer(() => server?.stop());
       const peer = await rig.addPeer(MAC);
       const config = rigConfig(dir);
       const start = () =>
@@ -96,11 +92,7 @@ void test(
         (e) => e.type === 'lease.released' && e.data.family === 6 && e.data.ip === ip,
         'lease.released',
       );
-    } finally {
-      await server?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
 
@@ -108,17 +100,15 @@ void test(
   'dhclient -6 as iPXE with rapid commit: menu URL in one round trip',
   { skip, timeout: 60_000 },
   async () => {
-    const rig = await NetnsRig.create('d6i');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-dhcp6-'));
-    let server: ServiceProc | undefined;
-    try {
+    await withRig('d6i', async ({ rig, dir, defer }) => {
       const peer = await rig.addPeer(MAC);
-      server = await startServiceIn(rig, rig.masterNs, {
+      const server = await startServiceIn(rig, rig.masterNs, {
         module: 'src/net/dhcp6/service.ts',
         exportName: 'startDhcp6',
         config: rigConfig(dir, { ports: { http: 8080 } }),
         dir,
       });
+      defer(() => server.stop());
       await waitLinkLocal(rig, peer.ns, 'eth0');
       const client = await dhclient6(rig, peer.ns, dir, 'ipxe', { userClass: 'iPXE', rapidCommit: true });
       assert.equal((await client.run(['-1'])).code, 0);
@@ -130,11 +120,7 @@ void test(
       assert.ok(!server.events.some((e) => e.type === 'dhcp.offer'), 'no ADVERTISE step');
       assert.ok(server.events.some((e) => e.type === 'dhcp.discover' && e.data.firmware === 'ipxe'));
       await client.run(['-r']);
-    } finally {
-      await server?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
 
@@ -142,10 +128,7 @@ void test(
   'a client on another interface of the master namespace gets no answer',
   { skip, timeout: 60_000 },
   async () => {
-    const rig = await NetnsRig.create('d6x');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-dhcp6-'));
-    let server: ServiceProc | undefined;
-    try {
+    await withRig('d6x', async ({ rig, dir, defer }) => {
       await rig.addPeer(MAC);
       // a second segment: veth x0 in the master namespace, its other end eth0 in an unbridged namespace
       const other = await rig.addNamespace('o');
@@ -155,12 +138,13 @@ void test(
       await ipc('addr', 'add', 'fd98::1/64', 'dev', 'x0', 'nodad');
       await ipc('link', 'set', 'x0', 'up');
       assert.equal((await rig.exec(other, ['ip', 'link', 'set', 'eth0', 'up'])).code, 0);
-      server = await startServiceIn(rig, rig.masterNs, {
+      const server = await startServiceIn(rig, rig.masterNs, {
         module: 'src/net/dhcp6/service.ts',
         exportName: 'startDhcp6',
         config: rigConfig(dir),
         dir,
       });
+      defer(() => server.stop());
       await waitLinkLocal(rig, other, 'eth0');
       const client = await dhclient6(rig, other, dir, 'other', { arch: 7 });
       // dhclient -1 retries SOLICIT until killed; 8 s is several retransmissions (1 s, 2 s, 4 s)
@@ -168,10 +152,6 @@ void test(
       assert.equal(await client.last('BOUND6'), undefined, 'no lease on the second segment');
       assert.ok(!server.events.some((e) => e.type === 'dhcp.discover'), 'the server never saw the SOLICITs');
       assert.ok(server.alive());
-    } finally {
-      await server?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

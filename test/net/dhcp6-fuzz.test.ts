@@ -2,12 +2,10 @@
 // bridge); it must still be alive afterwards and dhclient -6 must still get an address.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig } from '../helpers/netns.js';
-import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
+import { withRig } from '../helpers/netns.js';
+import { startServiceIn } from '../helpers/service-proc.js';
 import { dhclient6, rigConfig, waitLinkLocal } from './dhcp6-rig.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -18,20 +16,18 @@ void test(
   `fuzz: ${COUNT} random/mutated packets, the server survives and still leases`,
   { skip, timeout: 300_000 },
   async () => {
-    const rig = await NetnsRig.create('d6f');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-dhcp6-fuzz-'));
-    let server: ServiceProc | undefined;
-    try {
+    await withRig('d6f', async ({ rig, dir, defer }) => {
       const fuzzer = await rig.addPeer('52:54:00:66:66:01');
       const peer = await rig.addPeer('52:54:00:12:34:57');
       // a large range so fuzzed rapid-commit SOLICITs cannot use up the pool the real client needs afterwards
       const config = rigConfig(dir, { ipv6: { address: 'fd99::1', range: ['::1:0', '::ffff:ffff'] } });
-      server = await startServiceIn(rig, rig.masterNs, {
+      const server = await startServiceIn(rig, rig.masterNs, {
         module: 'src/net/dhcp6/service.ts',
         exportName: 'startDhcp6',
         config,
         dir,
       });
+      defer(() => server.stop());
       await waitLinkLocal(rig, fuzzer.ns, 'eth0');
       const t0 = Date.now();
       const r = await rig.exec(
@@ -71,10 +67,6 @@ void test(
       assert.ok(server.alive());
       assert.doesNotMatch(server.stderr(), /"level":(50|60)/, 'no error or fatal log lines');
       await client.run(['-x']);
-    } finally {
-      await server?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

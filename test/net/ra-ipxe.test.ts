@@ -4,11 +4,10 @@
 // the menu URL that DHCPv6 option 59 gave it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig } from '../helpers/netns.js';
+import { withRig } from '../helpers/netns.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { rigConfig } from './dhcp6-rig.js';
 
@@ -21,10 +20,11 @@ void test(
   'iPXE (SeaBIOS NIC ROM) configures IPv6 from the RA + DHCPv6 and fetches the menu URL',
   { skip, timeout: 180_000 },
   async () => {
-    const rig = await NetnsRig.create('ix');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-ipxe6-'));
-    const services: ServiceProc[] = [];
-    try {
+    await withRig('ix', async ({ rig, dir, defer }) => {
+      const services: ServiceProc[] = [];
+      defer(async () => {
+        for (const s of services) await s.stop();
+      });
       await rig.addPeer();
       const tap = await rig.addTap();
       // two services, two processes: each gets its own data dir (one state store per directory)
@@ -83,10 +83,6 @@ void test(
           (e) => e.type === 'dhcp.discover' && e.data.firmware === 'ipxe' && e.data.userClass === 'iPXE',
         ),
       );
-    } finally {
-      for (const s of services) await s.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

@@ -2,9 +2,7 @@
 // rig seen by a real client (rdisc6 from ndisc6) and by the peer kernel (on-link route, no SLAAC).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   decodeRouterAdvertisement,
   encodeRouterAdvertisement,
@@ -19,8 +17,8 @@ import {
 } from '../../src/net/ra/schedule.js';
 import { routerAdvertisement } from '../../src/net/ra/service.js';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig } from '../helpers/netns.js';
-import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
+import { withRig } from '../helpers/netns.js';
+import { startServiceIn } from '../helpers/service-proc.js';
 import { rigConfig, waitLinkLocal } from './dhcp6-rig.js';
 
 const fixture = JSON.parse(
@@ -109,17 +107,15 @@ void test(
   'rdisc6 in a peer sees M, O, the /64 (A off) and the DNS server; the peer kernel takes no SLAAC address',
   { skip, timeout: 60_000 },
   async () => {
-    const rig = await NetnsRig.create('ra');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-ra-'));
-    let server: ServiceProc | undefined;
-    try {
+    await withRig('ra', async ({ rig, dir, defer }) => {
       const peer = await rig.addPeer('52:54:00:12:34:70');
-      server = await startServiceIn(rig, rig.masterNs, {
+      const server = await startServiceIn(rig, rig.masterNs, {
         module: 'src/net/ra/service.ts',
         exportName: 'startRouterAdvertisements',
         config: rigConfig(dir),
         dir,
       });
+      defer(() => server.stop());
       const up = await server.waitFor(
         (e) => e.type === 'service' && e.data.service === 'ra',
         'ra service event',
@@ -158,10 +154,6 @@ void test(
       const addrs = await rig.exec(peer.ns, ['ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global']);
       assert.doesNotMatch(addrs.stdout, /fd99:/);
       assert.ok(server.alive());
-    } finally {
-      await server?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
