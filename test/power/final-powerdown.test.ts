@@ -15,7 +15,7 @@ import { sampleInventory } from '../collect/sample-inventory.js';
 
 const skip = needs({
   root: true,
-  tools: ['losetup', 'mkfs.ext4', 'fsck.ext4', 'mount', 'umount', 'unshare', 'nsenter'],
+  tools: ['losetup', 'mkfs.ext4', 'fsck.ext4', 'mount', 'umount', 'unshare', 'nsenter', 'ss'],
 });
 const REPO = process.cwd();
 // node --import tsx (not the tsx wrapper) so signals reach the process itself
