@@ -2,6 +2,7 @@
 import type { ReconState } from '../model/reducer.js';
 import { countByStage } from '../model/reducer.js';
 import { STAGE_ORDER } from '../model/events.js';
+import { describeStorage } from '../model/space.js';
 
 export interface StatusSummary {
   version: string;
@@ -11,6 +12,8 @@ export interface StatusSummary {
   stages: Record<string, number>;
   inventories: number;
   rogueDhcp: { serverId: string; serverMac?: string; offeredIp?: string }[];
+  /** the data partition as last measured (bytes); `full` when raw archives are refused */
+  storage?: { full: boolean; freeBytes: number; totalBytes: number; reserveBytes: number; detail?: string };
   /** nodes whose power state is unknown after a power action, and why (a refused BMC, a failed IPMI call) */
   powerUnknown: { mac: string; detail: string }[];
 }
@@ -42,6 +45,13 @@ export function summarize(state: ReconState, version: string): StatusSummary {
       serverMac: r.serverMac,
       offeredIp: r.offeredIp,
     })),
+    storage: state.storage && {
+      full: state.storage.full,
+      freeBytes: state.storage.freeBytes,
+      totalBytes: state.storage.totalBytes,
+      reserveBytes: state.storage.reserveBytes,
+      detail: state.storage.detail,
+    },
     powerUnknown: Object.values(state.nodes)
       .filter((n) => n.power === 'unknown')
       .map((n) => ({ mac: n.mac, detail: n.powerDetail ?? 'no detail' }))
@@ -57,7 +67,9 @@ export function formatStatus(s: StatusSummary): string {
       ? `recon master ${s.version} — ${m.names[0] ?? 'master'} ${m.ipv4}${m.ipv6 ? ` ${m.ipv6}` : ''}, up since ${m.startedAt}`
       : `recon master ${s.version}`,
   );
-  if (m) lines.push(`data: ${m.dataDir}`);
+  if (m)
+    lines.push(`data: ${m.dataDir}${s.storage && !s.storage.full ? ` — ${describeStorage(s.storage)}` : ''}`);
+  if (s.storage?.full) lines.push(`ALERT ${describeStorage(s.storage)}`);
   const svc = Object.entries(s.services)
     .map(([k, v]) => `${k} ${v.state}${v.detail && v.state !== 'up' ? ` (${v.detail})` : ''}`)
     .join(', ');

@@ -46,6 +46,7 @@ export class Master {
     const store = await StateStore.open(config.dataDir, {
       log,
       snapshotEverySeconds: config.state.snapshotEverySeconds,
+      reserveBytes: config.state.reserveBytes,
     });
     const r = store.recovery;
     log.info(

@@ -88,6 +88,8 @@ export interface EventPayloads {
   'action.result': { action: string; ok: boolean; message: string; by?: string };
   /** how many nodes the operator expects in this fleet (0: no expectation), from the config or a console */
   'fleet.expected': { count: number; by: string };
+  /** the data partition: full when free space is below the reserve or a write failed for lack of space */
+  storage: { full: boolean; freeBytes: number; totalBytes: number; reserveBytes: number; detail?: string };
 }
 
 export type EventType = keyof EventPayloads;
@@ -102,8 +104,12 @@ export type NewEvent = {
   [K in EventType]: { type: K; data: EventPayloads[K]; at?: string };
 }[EventType];
 
-/** Events too frequent to be worth a durable write; they update live state only. */
-export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['transfer.progress']);
+/**
+ * Events that update live state only, never written: too frequent (transfer progress), or about the
+ * disk itself (storage: it must reach the consoles when the log cannot take another line; measured anew
+ * at every start).
+ */
+export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['transfer.progress', 'storage']);
 
 /**
  * The most an inventory summary carries into an event: every upload appends one to events.jsonl, and a

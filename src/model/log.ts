@@ -1,9 +1,12 @@
 // The append-only event log (events.jsonl): group-committed appends and crash-tolerant recovery.
 // Many appends issued in the same turn of the event loop share one synchronous-data write (O_DSYNC),
 // so a DHCP server can wait for durability on every ACK and still answer thousands of clients a second.
-import { open, type FileHandle } from 'node:fs/promises';
+// An append is acknowledged only when every byte of it is written: a batch that fails part-way (a full
+// disk) rejects all its waiters and is cut off again, so the next batch starts on a clean line.
+import { open } from 'node:fs/promises';
 import { constants, createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { openFile, writeAll, type OpenFile, type WritableFile } from '../shared/durable.js';
 import type { ReconEvent } from './events.js';
 
 export interface SkippedLine {
@@ -101,17 +104,24 @@ export class EventLog {
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
+  /** set when a failed batch may have left bytes after `end` that could not be cut off yet */
+  private tornTail = false;
 
-  private constructor(private readonly fh: FileHandle) {}
+  private constructor(
+    private readonly fh: WritableFile,
+    /** the size of the file up to its last acknowledged line */
+    private end: number,
+  ) {}
 
-  static async open(path: string): Promise<EventLog> {
+  static async open(path: string, opts: { openFile?: OpenFile } = {}): Promise<EventLog> {
     // O_DSYNC: write() returns only once the data (and the size needed to read it back) is on stable
     // storage, as write + fdatasync would, but in one system call and one thread-pool round trip.
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC;
-    return new EventLog(await open(path, flags, 0o644));
+    const fh = await (opts.openFile ?? openFile)(path, flags, 0o644);
+    return new EventLog(fh, (await fh.stat()).size);
   }
 
-  /** Resolves once the event is on stable storage. */
+  /** Resolves once the event is on stable storage; rejects (ENOSPC, EIO, ...) when it could not be written. */
   append(ev: ReconEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error('event log is closed'));
     return new Promise<void>((resolve, reject) => {
@@ -136,12 +146,25 @@ export class EventLog {
     const batch = this.queue;
     this.queue = [];
     if (!batch.length) return;
+    const data = Buffer.from(batch.map((p) => p.line).join(''));
     try {
-      await this.fh.write(batch.map((p) => p.line).join(''));
-      for (const p of batch) p.resolve();
+      if (this.tornTail) await this.cutTornTail();
+      await writeAll(this.fh, data);
+      this.end += data.length;
     } catch (e) {
+      // part of the batch may be on disk without its end: cut it, or try again before the next batch
+      this.tornTail = true;
+      await this.cutTornTail().catch(() => undefined);
       for (const p of batch) p.reject(e as Error);
+      return;
     }
+    for (const p of batch) p.resolve();
+  }
+
+  private async cutTornTail(): Promise<void> {
+    await this.fh.truncate(this.end);
+    await this.fh.datasync();
+    this.tornTail = false;
   }
 
   /** Waits for everything appended so far to be durable. */

@@ -97,6 +97,8 @@ export interface ReconState {
   /** addresses out of the pool after a DECLINE, until the given time */
   declined: Record<string, string>;
   lastAction?: EventPayloads['action.result'] & { at: string };
+  /** the data partition's room as last measured by the master */
+  storage?: EventPayloads['storage'] & { at: string };
   /** nodes the operator expects (config `expectedNodes` or set from a console) */
   expectedNodes?: number;
 }
@@ -467,6 +469,9 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       return ev.data.mac ? seen(state, ev.data.mac, at) : undefined;
     case 'action.result':
       state.lastAction = { ...ev.data, at };
+      return undefined;
+    case 'storage':
+      state.storage = { ...ev.data, at };
       return undefined;
     case 'fleet.expected':
       state.expectedNodes = ev.data.count > 0 ? ev.data.count : undefined;

@@ -5,18 +5,32 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { EPHEMERAL_EVENTS, type Mac, type NewEvent, type ReconEvent } from './events.js';
+import { EPHEMERAL_EVENTS, type EventType, type Mac, type NewEvent, type ReconEvent } from './events.js';
 import { applyEvent, initialState, type NodeRecord, type ReconState } from './reducer.js';
 import { EventLog, readLog, type SkippedLine } from './log.js';
-import { writeFileDurable } from '../shared/durable.js';
+import { isOutOfSpace, writeFileDurable } from '../shared/durable.js';
+import { DataSpace } from './space.js';
 
 export type Listener = (ev: ReconEvent, state: ReconState) => void;
+
+/**
+ * Events about the master process itself: nobody is promised them, and a full stick must not keep the
+ * master from starting (and serving boots) or from stopping. When the log cannot take them they still
+ * apply; every other event fails its emitter.
+ */
+const PROCESS_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  'master.started',
+  'master.stopping',
+  'service',
+]);
 
 export interface StoreOptions {
   snapshotEverySeconds?: number;
   log?: Logger;
   /** how many recent events per node are kept in memory for consoles (node detail) */
   nodeHistory?: number;
+  /** bytes kept free on the data partition (config state.reserveBytes); 0: only a failed write is "full" */
+  reserveBytes?: number;
 }
 
 export interface RecoveryReport {
@@ -37,6 +51,8 @@ interface Snapshot {
 export class StateStore {
   readonly state: ReconState;
   readonly recovery: RecoveryReport;
+  /** room on the data partition; its changes arrive as `storage` events */
+  readonly space: DataSpace;
   private readonly listeners = new Set<Listener>();
   private readonly nodeEvents = new Map<Mac, ReconEvent[]>();
   private readonly dirtyNodes = new Set<Mac>();
@@ -57,6 +73,14 @@ export class StateStore {
     this.recovery = recovery;
     this.lastSnapshotSeq = recovery.fromSnapshotSeq;
     this.nodeHistory = opts.nodeHistory ?? 100;
+    this.space = new DataSpace(dataDir, opts.reserveBytes ?? 0, (status) => {
+      this.emit({ type: 'storage', data: status }).catch((e: unknown) =>
+        this.logger?.error({ err: e }, 'storage status not published'),
+      );
+      const figures = { freeBytes: status.freeBytes, totalBytes: status.totalBytes, detail: status.detail };
+      if (status.full) this.logger?.warn(figures, 'data partition full');
+      else this.logger?.info(figures, 'data partition has room');
+    });
   }
 
   static async open(dataDir: string, opts: StoreOptions = {}): Promise<StateStore> {
@@ -94,9 +118,12 @@ export class StateStore {
     for (const ev of rec.events) store.applyAndRemember(ev);
     if (snapshotProblem) opts.log?.warn({ problem: snapshotProblem }, 'snapshot ignored');
     for (const s of rec.skipped) opts.log?.warn({ line: s.line, reason: s.reason }, 'event log line skipped');
+    await store.space.check();
     const every = opts.snapshotEverySeconds ?? 30;
     store.snapshotTimer = setInterval(() => {
       store.snapshot().catch((e: unknown) => store.logger?.error({ err: e }, 'snapshot failed'));
+      // also clears "full" once the operator made room
+      store.space.check().catch((e: unknown) => store.logger?.error({ err: e }, 'statfs failed'));
     }, every * 1000);
     store.snapshotTimer.unref();
     return store;
@@ -126,7 +153,12 @@ export class StateStore {
       data: input.data,
     } as ReconEvent;
     this.applyAndRemember(ev);
-    if (!EPHEMERAL_EVENTS.has(ev.type)) await this.log.append(ev);
+    if (!EPHEMERAL_EVENTS.has(ev.type))
+      await this.log.append(ev).catch(async (e: unknown) => {
+        await this.space.noteFailure(e, 'event log');
+        if (!(isOutOfSpace(e) && PROCESS_EVENTS.has(ev.type))) throw e;
+        this.logger?.warn({ type: ev.type, err: e }, 'event not written: data partition full');
+      });
     for (const l of this.listeners) {
       try {
         l(ev, this.state);
@@ -162,11 +194,21 @@ export class StateStore {
     if (this.state.seq === this.lastSnapshotSeq && this.dirtyNodes.size === 0) return;
     const seq = this.state.seq;
     const snap: Snapshot = { version: 1, seq, savedAt: new Date().toISOString(), state: this.state };
-    await writeFileDurable(join(this.dataDir, 'state.json'), JSON.stringify(snap));
-    this.lastSnapshotSeq = seq;
-    const dirty = [...this.dirtyNodes];
-    this.dirtyNodes.clear();
-    for (const mac of dirty) await this.writeNodeEvents(mac);
+    try {
+      await writeFileDurable(join(this.dataDir, 'state.json'), JSON.stringify(snap));
+      this.lastSnapshotSeq = seq;
+      for (const mac of [...this.dirtyNodes]) {
+        this.dirtyNodes.delete(mac);
+        // a full disk leaves the node dirty for the next snapshot
+        await this.writeNodeEvents(mac).catch((e: unknown) => {
+          this.dirtyNodes.add(mac);
+          throw e;
+        });
+      }
+    } catch (e) {
+      await this.space.noteFailure(e, 'snapshot');
+      throw e;
+    }
   }
 
   /** Drops the in-memory history of nodes the registry no longer holds (it is bounded). */
@@ -205,7 +247,8 @@ export class StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.snapshotTimer) clearInterval(this.snapshotTimer);
-    await this.snapshot();
+    // the log is the truth: a snapshot that cannot be written (a full disk) only slows the next start
+    await this.snapshot().catch((e: unknown) => this.logger?.error({ err: e }, 'last snapshot failed'));
     this.closed = true;
     await this.log.close();
   }

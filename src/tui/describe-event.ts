@@ -2,6 +2,7 @@
 // the headless line printer, so both say the same thing about the same event. Pure.
 import type { ReconEvent } from '../model/events.js';
 import type { ReconState } from '../model/reducer.js';
+import { describeStorage } from '../model/space.js';
 import { humanBytes } from '../shared/units.js';
 import { fmtTimeOf } from './format.js';
 
@@ -76,6 +77,8 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
       return `action ${ev.data.action} ${ev.data.ok ? 'ok' : 'refused'}: ${ev.data.message}${ev.data.by ? ` (by ${ev.data.by})` : ''}`;
     case 'fleet.expected':
       return `${ev.data.count > 0 ? `expecting ${ev.data.count} nodes` : 'no expected node count'} (by ${ev.data.by})`;
+    case 'storage':
+      return describeStorage(ev.data);
   }
 }
 

@@ -18,6 +18,7 @@ export function headerLines(state: ReconState, link: LinkState): number {
   return (
     HEADER_FIXED_LINES +
     state.rogue.length +
+    (state.storage?.full ? 1 : 0) +
     (state.stopping !== undefined ? 1 : 0) +
     (link.status !== 'live' ? 1 : 0)
   );

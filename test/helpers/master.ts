@@ -75,6 +75,8 @@ export async function startMaster(
     netns?: string;
     args?: string[];
     env?: NodeJS.ProcessEnv;
+    /** how long the control socket may take to answer (a loaded machine running the source is slow) */
+    readyTimeoutMs?: number;
   } = {},
 ): Promise<RunningMaster> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'recon-master-')));
@@ -93,7 +95,7 @@ export async function startMaster(
   const socket = config.controlSocket ?? '/run/recon/control.sock';
   try {
     await Promise.race([
-      waitForSocket(socket),
+      waitForSocket(socket, opts.readyTimeoutMs),
       exited.then((code) => {
         throw new Error(`recon master exited with ${code}: ${err}`);
       }),

@@ -63,7 +63,7 @@ async function hostFile(path: string, source: string, mode = 0o755): Promise<Cpi
 }
 
 /** Module files (relative to the modules dir) for LAB_MODULES, dependencies first. */
-async function moduleFiles(k: LabKernel): Promise<string[]> {
+export async function moduleFiles(k: LabKernel): Promise<string[]> {
   const { stdout } = await execFileP('find', [k.modulesDir, '-name', '*.ko*'], { maxBuffer: 32 << 20 });
   const byName = new Map(
     stdout

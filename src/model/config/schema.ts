@@ -219,6 +219,15 @@ export const configSchema = z.strictObject({
        * room (then one that booted without an inventory; nodes with an inventory are never dropped)
        */
       maxNodes: z.number().int().min(1).default(5000),
+      /**
+       * bytes kept free on the data partition for inventories and events: a raw archive that would leave
+       * less is refused (507); inventories may use the reserve down to a quarter of it, the rest is the log's
+       */
+      reserveBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(16 * 1024 * 1024),
     })
     .prefault({}),
 });

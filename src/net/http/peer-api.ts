@@ -22,7 +22,7 @@ import { writeFileDurable } from '../../shared/durable.js';
 import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
 import { addressesOf, normalizeAddress } from './source.js';
 import { HttpFailure } from './static.js';
-import { readBody, streamToFileDurable } from './upload.js';
+import { admit, readBody, storing, streamToFileDurable } from './upload.js';
 import { BodyBudget, cutSlowBody, StartRateLimit } from './limits.js';
 
 export const API_VERSION = 1;
@@ -88,15 +88,17 @@ async function postEvent(ctx: Context, deps: PeerApiDeps): Promise<void> {
     throw new HttpFailure(400, `stage must be one of ${PEER_STAGES.join(', ')}`);
   if (body.detail !== undefined && typeof body.detail !== 'string')
     throw new HttpFailure(400, 'detail must be a string');
-  const ev = await deps.store.emit({
-    type: 'node.stage',
-    data: {
-      mac,
-      stage: stage as Stage,
-      detail: typeof body.detail === 'string' ? body.detail.slice(0, 500) : undefined,
-      ip: normalizeAddress(ctx.req.socket.remoteAddress),
-    },
-  });
+  const ev = await storing(() =>
+    deps.store.emit({
+      type: 'node.stage',
+      data: {
+        mac,
+        stage: stage as Stage,
+        detail: typeof body.detail === 'string' ? body.detail.slice(0, 500) : undefined,
+        ip: normalizeAddress(ctx.req.socket.remoteAddress),
+      },
+    }),
+  );
   ctx.body = { ok: true, seq: ev.seq };
 }
 
@@ -165,10 +167,13 @@ async function storeInventory(ctx: Context, deps: PeerApiDeps, mac: Mac, body: B
     return;
   }
   // the exact bytes received are stored, so the peer can compare the sha256 with its own
-  await writeFileDurable(join(deps.config.dataDir, 'nodes', mac, 'inventory.json'), body);
+  await admit(deps.store.space, 'inventory', body.length);
+  await storing(() => writeFileDurable(join(deps.config.dataDir, 'nodes', mac, 'inventory.json'), body));
   const sha256 = createHash('sha256').update(body).digest('hex');
   const summary = boundedSummary(summarizeInventory(checked.inventory));
-  await deps.store.emit({ type: 'inventory.stored', data: { mac, sha256, bytes: body.length, summary } });
+  await storing(() =>
+    deps.store.emit({ type: 'inventory.stored', data: { mac, sha256, bytes: body.length, summary } }),
+  );
   deps.log.info({ mac, bytes: body.length, sha256 }, 'inventory stored');
   ctx.body = { sha256, bytes: body.length };
 }
@@ -179,10 +184,13 @@ async function putRaw(ctx: Context, deps: PeerApiDeps): Promise<void> {
     ctx.req,
     join(deps.config.dataDir, 'nodes', mac, 'raw.tar.gz'),
     deps.config.http.maxRawBytes,
-    (first) =>
-      first[0] === 0x1f && first[1] === 0x8b ? undefined : 'not a gzip stream (expected a .tar.gz)',
+    {
+      firstBytes: (first) =>
+        first[0] === 0x1f && first[1] === 0x8b ? undefined : 'not a gzip stream (expected a .tar.gz)',
+      space: { gate: deps.store.space, kind: 'raw' },
+    },
   );
-  await deps.store.emit({ type: 'raw.stored', data: { mac, ...stored } });
+  await storing(() => deps.store.emit({ type: 'raw.stored', data: { mac, ...stored } }));
   deps.log.info({ mac, ...stored }, 'raw tool output stored');
   ctx.body = stored;
 }

@@ -2,13 +2,30 @@
 // the body goes to a hidden temp file next to its final name, is fsynced, renamed into place and the
 // directory fsynced — only then does the caller send its 2xx. Oversized bodies are refused from
 // Content-Length when possible and cut off at the limit otherwise; the temp file is removed on any failure.
+// A full data partition answers 507 Insufficient Storage: raw archives are refused before they cut into
+// the reserve kept for inventories and events, and a write that fails with ENOSPC/EDQUOT is never
+// acknowledged. The sha256 returned is of the bytes written: every chunk is written whole (writeAll).
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import getRawBody from 'raw-body';
-import { fsyncDir, tempPathFor } from '../../shared/durable.js';
+import type { DataSpace, StoredKind } from '../../model/space.js';
+import {
+  fsyncDir,
+  isOutOfSpace,
+  openFile,
+  tempPathFor,
+  writeAll,
+  type OpenFile,
+} from '../../shared/durable.js';
 import { HttpFailure } from './static.js';
+
+/** How often (in bytes received) a streamed upload asks again whether it still fits. */
+export const SPACE_CHECK_BYTES = 1024 * 1024;
+
+/** The part of the master's DataSpace an upload asks. */
+export type SpaceGate = Pick<DataSpace, 'refuse'>;
 
 export interface Stored {
   sha256: string;
@@ -31,40 +48,72 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
 }
 
+/** Refuses with 507 when `bytes` more of `kind` would not leave the floor free on the data partition. */
+export async function admit(space: SpaceGate, kind: StoredKind, bytes: number): Promise<void> {
+  const why = await space.refuse(kind, bytes);
+  if (why) throw new HttpFailure(507, why);
+}
+
 /**
- * Streams a body to `path` durably. `firstBytes` may veto the content from its first chunk
- * (e.g. a gzip magic check) before anything large is written.
+ * Runs a step that writes to the data partition (a file, an event): a full partition (ENOSPC, EDQUOT)
+ * becomes 507 for the peer; nothing was acknowledged. Other failures (EIO) stay errors (500, logged).
  */
+export async function storing<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (isOutOfSpace(e))
+      throw new HttpFailure(507, `data partition full (${(e as NodeJS.ErrnoException).code}): not stored`);
+    throw e;
+  }
+}
+
+export interface StreamOptions {
+  /** may veto the content from its first chunk (e.g. a gzip magic check) before anything large is written */
+  firstBytes?: (chunk: Buffer) => string | undefined;
+  /** asked before the body and every SPACE_CHECK_BYTES whether the rest of it still fits */
+  space?: { gate: SpaceGate; kind: StoredKind };
+  openFile?: OpenFile;
+}
+
+/** Streams a body to `path` durably; a full partition is 507 and leaves nothing behind. */
 export async function streamToFileDurable(
   req: IncomingMessage,
   path: string,
   limit: number,
-  firstBytes?: (chunk: Buffer) => string | undefined,
+  opts: StreamOptions = {},
 ): Promise<Stored> {
   const declared = declaredLength(req);
   if (declared !== undefined && declared > limit)
     throw new HttpFailure(413, `body larger than ${limit} bytes`);
+  const space = opts.space;
+  // the rest of a body of unknown length is taken as nothing: the checks on the way catch it
+  const fits = (received: number) =>
+    space ? admit(space.gate, space.kind, Math.max(0, (declared ?? 0) - received)) : Promise.resolve();
+  await fits(0);
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'wx', 0o644);
+  const fh = await (opts.openFile ?? openFile)(tmp, 'wx', 0o644);
   const hash = createHash('sha256');
   let bytes = 0;
   let ok = false;
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
-      if (bytes === 0 && firstBytes) {
-        const problem = firstBytes(chunk);
+      if (bytes === 0 && opts.firstBytes) {
+        const problem = opts.firstBytes(chunk);
         if (problem) throw new HttpFailure(400, problem);
       }
+      const before = bytes;
       bytes += chunk.length;
       if (bytes > limit) throw new HttpFailure(413, `body larger than ${limit} bytes`);
       hash.update(chunk);
-      await fh.write(chunk);
+      await storing(() => writeAll(fh, chunk));
+      if (Math.floor(bytes / SPACE_CHECK_BYTES) > Math.floor(before / SPACE_CHECK_BYTES)) await fits(bytes);
     }
     if (!req.complete) throw new HttpFailure(400, 'upload ended early');
     if (declared !== undefined && declared !== bytes)
       throw new HttpFailure(400, 'body shorter than Content-Length');
-    await fh.sync();
+    await storing(() => fh.sync());
     ok = true;
   } finally {
     await fh.close();

@@ -5,6 +5,7 @@ import { Box, Text } from 'ink';
 import { STAGE_ORDER, type ServiceName } from '../../model/events.js';
 import { countByStage, type ReconState } from '../../model/reducer.js';
 import { fleetProgress, progressText } from '../../model/fleet.js';
+import { describeStorage } from '../../model/space.js';
 import { humanBytes } from '../../shared/units.js';
 import { bar, clean, fit, fmtClock, fmtElapsed, type Glyphs } from '../format.js';
 import type { LinkState } from '../master-feed.js';
@@ -74,6 +75,11 @@ export function Header(props: {
           )}
         </Text>
       ))}
+      {state.storage?.full && (
+        <Text inverse bold color={theme.alert} wrap="truncate">
+          {fit(clean(` ALERT: ${describeStorage(state.storage)} `, theme.ascii), width, theme.glyphs)}
+        </Text>
+      )}
       {state.stopping !== undefined && (
         <Text bold color={theme.alert} wrap="truncate">
           {fit(clean(`master stopping: ${state.stopping}`, theme.ascii), width, theme.glyphs)}
