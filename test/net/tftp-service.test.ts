@@ -197,7 +197,8 @@ void test('a client that vanishes mid-transfer frees the only slot', { skip, tim
   killed.kill('SIGKILL');
   await waitFailures(1);
   assert.match((await failures())[0]?.reason ?? '', /went away/, 'killed client: port unreachable');
-  // unplugged: no ICMP, only the timeout (1 s, 2 retries) can free the slot
+  // unplugged: no ICMP; its slot goes once it has been a whole timeout (1 s) without an ACK and another
+  // client asks (evicted as stalled), or after its retries (1 s, 2 retries)
   const unplugged = rig.spawn(peer.ns, slowGet('unplugged'));
   await new Promise((r) => setTimeout(r, 300));
   await inPeer(['ip', 'link', 'set', 'eth0', 'down']);
@@ -212,7 +213,7 @@ void test('a client that vanishes mid-transfer frees the only slot', { skip, tim
     }
     assert.ok(ok, 'a new client is served once the vanished one timed out');
     const waited = Date.now() - downAt;
-    assert.ok(waited > 1500 && waited < 8000, `slot freed after ${waited} ms`);
+    assert.ok(waited > 500 && waited < 8000, `slot freed after ${waited} ms`);
     assert.equal(sha(await readFile(out('after'))), blobSha);
     await waitFailures(2);
     const failed = await failures();

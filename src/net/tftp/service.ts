@@ -99,6 +99,13 @@ export const startTftp: ServiceStarter = async (ctx) => {
     const mac = macForIp(store, address);
     const kind = bootNames.has(name) ? 'bootloader' : 'other';
     let announced = false;
+    const announce = () => {
+      announced = true;
+      emit({
+        type: 'transfer.start',
+        data: { id, proto: 'tftp', ip: address, mac, file: name, kind, size: resolved.size },
+      });
+    };
     let settle!: () => void;
     const entry: ActiveTransfer = {
       key,
@@ -111,10 +118,13 @@ export const startTftp: ServiceStarter = async (ctx) => {
       // an evicted transfer has left the map already, and its key may be taken again
       if (active.get(key) === entry) active.delete(key);
       settle();
+      // a one-block file is acknowledged only by the ACK that ends it
+      if (!announced && end.ok) announce();
       if (!announced) {
-        // no data went out: an EDK2 size probe (OACK, then "user aborted") or a client gone before ACK 0
-        const level = end.probeOnly ? 'debug' : 'info';
-        log[level]({ client: address, file: name, reason: end.reason }, 'tftp request ended before data');
+        // nothing acknowledged: an EDK2 size probe (OACK, then "user aborted"), a client gone before
+        // ACK 0, or one that never acknowledges (a flood of them must not fill the log or the events)
+        const level = end.probeOnly || end.bytes === 0 ? 'debug' : 'info';
+        log[level]({ client: address, file: name, reason: end.reason }, 'tftp request ended unacknowledged');
       } else if (end.ok) {
         log.info({ client: address, mac, file: name, bytes: end.bytes, ms: end.ms }, 'tftp transfer done');
         emit({ type: 'transfer.done', data: { id, bytes: end.bytes, ms: end.ms } });
@@ -126,16 +136,12 @@ export const startTftp: ServiceStarter = async (ctx) => {
     entry.abort = startTransfer(
       { local, client: { address, port }, file: resolved, negotiated, retries: config.tftp.retries },
       {
-        // announced with the first DATA block: an EDK2 size probe (OACK, then abort) is not a transfer
-        onData: () => {
-          announced = true;
-          emit({
-            type: 'transfer.start',
-            data: { id, proto: 'tftp', ip: address, mac, file: name, kind, size: resolved.size },
-          });
-        },
+        // announced with the first acknowledged block: an EDK2 size probe (OACK, then abort) is not a
+        // transfer, nor is a request whose client never acknowledges anything
+        onData: () => undefined,
         onProgress: (bytes) => {
           entry.lastProgressAt = performance.now();
+          if (!announced) announce();
           emit({ type: 'transfer.progress', data: { id, bytes } });
         },
         onEnd,
@@ -177,7 +183,8 @@ export const startTftp: ServiceStarter = async (ctx) => {
       const victim = active.get(slot.key);
       active.delete(slot.key);
       victim?.abort('no acknowledgement while the server was full');
-      log.info({ client: victim?.address, for: address }, 'tftp stalled transfer evicted');
+      // the client that stalls decides how often this happens: not worth a line of the log each time
+      log.debug({ client: victim?.address, for: address }, 'tftp stalled transfer evicted');
     }
     // netascii is served byte for byte: boot files are binary, and no PXE client asks for netascii
     try {
