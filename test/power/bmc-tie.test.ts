@@ -13,17 +13,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetnsRig, RIG_V4 } from '../helpers/netns.js';
+import { RIG_V4, withRig, type NetnsRig } from '../helpers/netns.js';
 import { needs } from '../helpers/needs.js';
 import { udhcpc } from '../helpers/dhcp4-rig.js';
-import { recon, reconArgv, startMaster, type RunningMaster } from '../helpers/master.js';
+import { recon, reconArgv, startMaster } from '../helpers/master.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
 import type { ReconConfigInput } from '../../src/model/config/schema.js';
-import { startIpmiSim, type IpmiSim } from './ipmi-sim.js';
+import { startIpmiSim } from './ipmi-sim.js';
 
 const PASSWORD = 'Fleet-Bmc-Pw-7';
 const BMC_A_MAC = '52:54:00:bb:00:0a';
@@ -63,11 +62,7 @@ test(
     timeout: 240_000,
   },
   async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'recon-bmc-tie-'));
-    const rig = await NetnsRig.create('bmct');
-    const sims: IpmiSim[] = [];
-    let master: RunningMaster | undefined;
-    try {
+    await withRig('bmct', async ({ rig, dir, defer }) => {
       await rig.addBridge('br1', '10.98.0.1/24');
       const bmcA = await rig.addPeer(BMC_A_MAC);
       const bmcNet = await rig.addPeer('52:54:00:bb:00:0b', 'br1');
@@ -102,7 +97,8 @@ test(
           },
         },
       };
-      master = await startMaster({ dir, netns: rig.masterNs, config: () => config });
+      const master = await startMaster({ dir, netns: rig.masterNs, config: () => config });
+      defer(() => master.cleanup());
 
       // BMC A takes an address from recon, as a BMC set to DHCP does, and answers IPMI on it
       const lease = await udhcpc(rig, bmcA.ns, []);
@@ -115,28 +111,28 @@ test(
         address: bmcAIp,
         netns: bmcA.ns,
       });
-      sims.push(simA);
+      defer(() => simA.stop());
       const simB = await startIpmiSim({
         password: PASSWORD,
         softOffWorks: true,
         address: BMC_B,
         netns: bmcNet.ns,
       });
-      sims.push(simB);
+      defer(() => simB.stop());
       const simMasterBmc = await startIpmiSim({
         password: PASSWORD,
         softOffWorks: true,
         address: MASTER_BMC,
         netns: bmcNet.ns,
       });
-      sims.push(simMasterBmc);
+      defer(() => simMasterBmc.stop());
       const simOnMaster = await startIpmiSim({
         password: PASSWORD,
         softOffWorks: true,
         address: RIG_V4.master,
         netns: rig.masterNs,
       });
-      sims.push(simOnMaster);
+      defer(() => simOnMaster.stop());
 
       // the simulated peers upload their inventories, then never poll for a command
       const upload = async (mac: string, bmc: { ipv4?: string; mac?: string }) => {
@@ -184,6 +180,7 @@ test(
       const consoleProc = spawn(consoleArgv[0]!, consoleArgv.slice(1), {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
+      defer(() => consoleProc.kill('SIGKILL'));
       let consoleOut = '';
       consoleProc.stdout.setEncoding('utf8').on('data', (d: string) => (consoleOut += d));
 
@@ -263,11 +260,6 @@ test(
       );
       assert.equal(await simMasterBmc.power(), '1');
       assert.equal(await simOnMaster.power(), '1');
-    } finally {
-      await master?.cleanup();
-      for (const s of sims) await s.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
