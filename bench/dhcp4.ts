@@ -63,9 +63,28 @@ interface Row {
   clientOverflows: number;
   /** the machine's 1-minute load average when the row ended */
   load: number;
+  /** the server's CPU time (user + system) over the row, per completed exchange */
+  cpuUsPerAck: number;
 }
 
-type Stop = () => Promise<void>;
+/** A server under test: its process (for its CPU time) and how to stop it. */
+interface Running {
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system, ms) the process has used so far. The rows' rates depend on the machine's
+ * load; CPU per exchange does not, and says how much load a server can stand.
+ */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // the fields after the command name: state is field 3, utime 14 and stime 15
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
 
 /** The Udp counters of /proc/net/snmp as seen from inside `ns` (each namespace has its own). */
 async function udpCounters(rig: NetnsRig, ns: string): Promise<Record<string, number>> {
@@ -84,7 +103,7 @@ function counterDelta(a: Record<string, number>, b: Record<string, number>): str
     .join(' ');
 }
 
-async function startRecon(rig: NetnsRig): Promise<Stop> {
+async function startRecon(rig: NetnsRig): Promise<Running> {
   const r = await ReconDhcp4.start(
     rig,
     rigConfig(tempDir('bench-recon'), {
@@ -93,13 +112,16 @@ async function startRecon(rig: NetnsRig): Promise<Stop> {
     [],
     { RECON_TEST_QUIET_EVENTS: '1' },
   );
-  return async () => {
-    await r.stop();
-    if (values.verbose && r.stderr) process.stderr.write(`recon stderr:\n${r.stderr}\n`);
+  return {
+    pid: r.child.pid!,
+    stop: async () => {
+      await r.stop();
+      if (values.verbose && r.stderr) process.stderr.write(`recon stderr:\n${r.stderr}\n`);
+    },
   };
 }
 
-async function startDnsmasq(rig: NetnsRig): Promise<Stop> {
+async function startDnsmasq(rig: NetnsRig): Promise<Running> {
   const dir = tempDir('bench-dnsmasq');
   const p = rig.spawn(rig.masterNs, [
     'dnsmasq',
@@ -118,10 +140,10 @@ async function startDnsmasq(rig: NetnsRig): Promise<Stop> {
     '--quiet-dhcp',
   ]);
   await new Promise((r) => setTimeout(r, 1000));
-  return () => Promise.resolve(void p.kill('SIGTERM'));
+  return { pid: p.pid!, stop: () => Promise.resolve(void p.kill('SIGTERM')) };
 }
 
-async function startKea(rig: NetnsRig): Promise<Stop> {
+async function startKea(rig: NetnsRig): Promise<Running> {
   const dir = tempDir('bench-kea');
   const conf = join(dir, 'kea.json');
   writeFileSync(
@@ -152,10 +174,10 @@ async function startKea(rig: NetnsRig): Promise<Stop> {
     conf,
   ]);
   await new Promise((r) => setTimeout(r, 1500));
-  return () => Promise.resolve(void p.kill('SIGTERM'));
+  return { pid: p.pid!, stop: () => Promise.resolve(void p.kill('SIGTERM')) };
 }
 
-const SERVERS: Record<string, (rig: NetnsRig) => Promise<Stop>> = {
+const SERVERS: Record<string, (rig: NetnsRig) => Promise<Running>> = {
   recon: startRecon,
   kea: startKea,
   dnsmasq: startDnsmasq,
@@ -164,7 +186,10 @@ const SERVERS: Record<string, (rig: NetnsRig) => Promise<Stop>> = {
 function parse(
   out: string,
 ):
-  | Omit<Row, 'server' | 'macs' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows' | 'load'>
+  | Omit<
+      Row,
+      'server' | 'macs' | 'mode' | 'target' | 'serverOverflows' | 'clientOverflows' | 'load' | 'cpuUsPerAck'
+    >
   | undefined {
   const m =
     /DISCOVER-OFFER[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms[\s\S]*?REQUEST-ACK[\s\S]*?sent packets: (\d+)[\s\S]*?received packets: (\d+)[\s\S]*?avg delay: ([\d.]+) ms/.exec(
@@ -202,14 +227,16 @@ async function measure(server: string, runs: Run[]): Promise<Row[]> {
   try {
     const peer = await rig.addPeer();
     await rig.exec(peer.ns, ['ip', 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
-    const stop = await SERVERS[server]!(rig);
+    const srv = await SERVERS[server]!(rig);
     try {
       for (const { mode, target, macs } of runs) {
         const argv = ['perfdhcp', '-4', '-l', 'eth0', '-r', `${target}`, '-R', `${macs}`, '-p', `${seconds}`];
         argv.push('-W', '2000000', ...(mode === 'unicast' ? ['10.99.0.1'] : []));
         const before = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
+        const cpuBefore = await cpuMs(srv.pid);
         const r = await rig.exec(peer.ns, argv, { timeoutMs: (seconds + 30) * 1000 });
         const after = [await udpCounters(rig, rig.masterNs), await udpCounters(rig, peer.ns)];
+        const cpu = (await cpuMs(srv.pid)) - cpuBefore;
         if (values.verbose) {
           process.stderr.write(
             `${r.stdout}${r.stderr}\nserver ns UDP: ${counterDelta(before[0]!, after[0]!)}\n` +
@@ -232,12 +259,13 @@ async function measure(server: string, runs: Run[]): Promise<Row[]> {
           serverOverflows: overflows(0),
           clientOverflows: overflows(1),
           load: await loadAverage(),
+          cpuUsPerAck: res.acks ? (cpu * 1000) / res.acks : 0,
         };
         process.stderr.write(`${JSON.stringify(row)}\n`);
         rows.push(row);
       }
     } finally {
-      await stop();
+      await srv.stop();
     }
   } finally {
     await rig.teardown();
@@ -247,10 +275,10 @@ async function measure(server: string, runs: Run[]): Promise<Row[]> {
 
 function table(rows: Row[]): string {
   const head =
-    '| server | client MACs | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp | load |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| server | client MACs | mode | target /s | achieved DORA/s | DISCOVERs sent | ACKs | drops | avg offer ms | avg ack ms | overflows server / perfdhcp | server CPU µs per ACK | load |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const lines = rows.map(
     (r) =>
-      `| ${r.server} | ${r.macs} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} | ${r.load.toFixed(1)} |`,
+      `| ${r.server} | ${r.macs} | ${r.mode} | ${r.target} | ${r.rate.toFixed(0)} | ${r.sent} | ${r.acks} | ${r.dropPct.toFixed(3)} % | ${r.offerMs.toFixed(2)} | ${r.ackMs.toFixed(2)} | ${r.serverOverflows} / ${r.clientOverflows} | ${r.cpuUsPerAck.toFixed(0)} | ${r.load.toFixed(1)} |`,
   );
   return [head, ...lines].join('\n');
 }
@@ -273,7 +301,9 @@ perfdhcp (acting as a relay at 10.99.0.2) runs ${seconds} s per row against a po
 netns rig; "unicast" gives perfdhcp the server address, "broadcast" sends to 255.255.255.255. Rows with ${clients} client
 MACs are machines renewing; rows with ${stormMacs} are a storm of new machines (${stormServers.join(' and ')} in the same run,
 unicast, a fresh server per row, taking turns): nearly every exchange is a MAC the server has never seen, and each
-needs a fresh address. "Load" is the machine's 1-minute load average as the row ended (2 CPUs, shared).
+needs a fresh address. "Load" is the machine's 1-minute load average as the row ended (${cpus().length} CPUs, shared);
+"server CPU µs per ACK" is the server process's user + system time over the row divided by the exchanges it
+completed (DISCOVER, OFFER, REQUEST, ACK and the lease written), a figure the load changes far less than the rates.
 recon runs with lease persistence on: every ACK waits until its \`lease.granted\` event is on stable storage
 (group commit: one O_DSYNC write per batch).
 Kea uses memfile with \`persist: true\`; dnsmasq writes its lease file. Drops = unanswered DISCOVERs + REQUESTs.
