@@ -154,10 +154,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   controlSocket: absPath.default('/run/recon/control.sock'),
-  /** how many nodes this segment should see: the consoles show progress against it (a console can change it) */
-  expectedNodes: z.number().int().min(1).optional(),
   /** the view-only control socket (state and events, every action refused); default: beside controlSocket */
   controlSocketReadOnly: absPath.optional(),
+  /** how many nodes this segment should see: the consoles show progress against it (a console can change it) */
+  expectedNodes: z.number().int().min(1).optional(),
   consoles: z
     .record(z.string(), z.enum(['interactive', 'read-only']))
     .default({ tty1: 'interactive', ttyS0: 'interactive', ttyS1: 'read-only' }),
