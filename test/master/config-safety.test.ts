@@ -159,8 +159,13 @@ void test('secrets: --print-config and the log show the BMC password only as [re
     log.warn({ ipmi: config.power.ipmi }, 'ipmi settings');
     log.error({ password: PASSWORD, env: { IPMI_PASSWORD: PASSWORD } }, 'a careless line');
     await new Promise<void>((resolve) => log.flush(() => resolve()));
-    await new Promise((r) => setTimeout(r, 200));
-    const text = await readFile(join(config.dataDir, 'recon.log'), 'utf8');
+    // the file stream writes in the background: wait (bounded) until the three lines are in
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await readFile(join(config.dataDir, 'recon.log'), 'utf8').catch(() => '');
+      if (text.split('\n').filter(Boolean).length >= 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.equal(text.split('\n').filter(Boolean).length, 3, text);
     assert.ok(!text.includes(PASSWORD), `the log holds no password:\n${text}`);
     assert.equal(text.split(REDACTED).length - 1, 4, text);
