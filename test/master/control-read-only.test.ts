@@ -153,7 +153,7 @@ void test(
         const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        for (let i = 0; !/connected - - master/.test(out) && i < 200; i++) await sleep(100);
+        for (let i = 0; !/connected - - master/.test(out) && i < 600; i++) await sleep(100);
         child.kill('SIGTERM');
         assert.match(out, /connected - - master/);
       } finally {
