@@ -107,6 +107,12 @@ function hostile(...args: string[]) {
   return { child, last: () => last, stop: () => child.kill('SIGKILL') };
 }
 
+/** Waits (at most 60 s) until `cond` holds: a hostile process on a loaded machine takes a while to start. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 120 && !cond(); i++) await sleep(500);
+  assert.ok(cond(), what);
+}
+
 async function honestHttp(path: string): Promise<{ code: string; seconds: number }> {
   const t0 = Date.now();
   const r = await rig.exec(honest.ns, [
@@ -175,7 +181,7 @@ test(
     const pid = master.pid!;
     try {
       const idle = hostile('idle', MASTER, '80', '1100');
-      await sleep(5000);
+      await until(() => (idle.last().closed ?? 0) > 1100, 'the idle attack is under way');
       const fds = (await rig.exec(rig.masterNs, ['ls', `/proc/${pid}/fd`])).stdout.split('\n').length;
       // connections the master holds (accepted: they have its pid), by the attacker's address
       const held = (
@@ -203,7 +209,7 @@ test(
       );
 
       const rrq = hostile('rrq', MASTER, '69', '300', 'boot.bin');
-      await sleep(3000);
+      await until(() => (rrq.last().errors ?? 0) > 250, 'the stalled RRQs are under way');
       const during = await honestTftp();
       process.stdout.write(
         `# stalled RRQs: attacker got ${rrq.last().errors} errors, ${rrq.last().data} data; honest TFTP ${during.seconds} s\n`,
@@ -251,10 +257,11 @@ test(
       const rssBefore = rssMiB(pid);
       const bodies = hostile('bodies', MASTER, '80', '800', String(1 << 20), ...ATTACKER_EXTRA);
       let peak = rssBefore;
-      for (let i = 0; i < 20; i++) {
-        await sleep(500);
-        peak = Math.max(peak, rssMiB(pid));
-      }
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
+      // every body sent or refused, and a while for the accepted ones to sit in memory
+      await until(() => (bodies.last().open ?? 0) + (bodies.last().closed ?? 0) >= 800, 'all bodies sent');
+      await sleep(3000);
+      clearInterval(sampler);
       const b = bodies.last();
       process.stdout.write(
         `# bodies: ${b.open} open, ${b.http503 ?? 0} answered 503, ${b.closed ?? 0} closed; master RSS ${rssBefore.toFixed(0)} → peak ${peak.toFixed(0)} MiB\n`,
@@ -277,7 +284,7 @@ test(
 
       // faster than the minimum rate, slower than ever finishing: the power-down waits 4 s, then cuts it
       const held = hostile('trickle', MASTER, '80', '52:54:00:66:00:03', '2000', '1000');
-      await sleep(2500);
+      await until(() => (held.last().sent ?? 0) >= 4000, 'the held upload is under way');
       assert.equal(held.last().closed, undefined, `still uploading: ${JSON.stringify(held.last())}`);
       const p0 = Date.now();
       const off = await recon(['power', 'off', '--yes', '--socket', sock()], { timeoutMs: 90_000 });
