@@ -13,7 +13,9 @@ import { startFailureLine } from '../../src/cli/run-master.js';
 import { DEFAULT_CONFIG_PATH } from '../../src/model/config/load.js';
 import { unprivileged } from '../helpers/as-user.js';
 import { recon, reconArgv } from '../helpers/master.js';
+import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
+import { Tmux } from '../helpers/tmux.js';
 
 test('a negative number after a string option is its value, not an option', () => {
   const opts = { peers: { type: 'string' }, keep: { type: 'boolean' } } as const;
@@ -138,3 +140,44 @@ test('recon console with no master: one line naming the socket and how to start 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'recon console on a terminal with no master: the screen names the socket and how to start one; q leaves',
+  { skip: needs({ tools: ['tmux'] }), timeout: 60_000 },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'recon-console-'));
+    const tmux = new Tmux();
+    try {
+      const socket = join(dir, 'control.sock');
+      tmux.start(
+        'c',
+        [...reconArgv(), 'console', '--socket', socket],
+        { TERM: 'xterm', NO_COLOR: '1' },
+        {
+          columns: 200,
+          rows: 20,
+          remainOnExit: true,
+        },
+      );
+      const screen = await tmux.waitFor('c', /no master at/, 30_000);
+      const line = screen
+        .split('\n')
+        .find((l) => l.includes('no master at'))!
+        .trim();
+      assert.equal(
+        line,
+        `no master at ${socket}: start one with 'recon master' (or the demo: 'recon lab'), ` +
+          'or point at it with --socket PATH / --config FILE; retrying (q quits)',
+      );
+      // q again until it is read: the first frame can be drawn before the keys are listened to
+      for (let i = 0; i < 40 && !tmux.pane('c').dead; i++) {
+        tmux.keys('c', 'q');
+        await sleep(500);
+      }
+      assert.deepEqual(tmux.pane('c').status, 0, tmux.capture('c'));
+    } finally {
+      tmux.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
