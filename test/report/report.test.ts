@@ -92,7 +92,7 @@ test('HTML: self-contained, escaped, one table body per node, links only to the 
   ]);
   assert.ok(html.includes('=cmd|&quot;&lt;b&gt;x&lt;/b&gt;&quot;'));
   assert.ok(!html.includes('<b>x</b>'));
-  assert.equal((html.match(/<tbody class="node/g) ?? []).length, 3);
+  assert.equal((html.match(/<div class="node/g) ?? []).length, 3);
   // scripts off: the controls stay hidden, every detail is there as <details>
   assert.match(html, /<div id="controls" hidden>/);
   assert.equal((html.match(/<details>/g) ?? []).length, 3);
