@@ -153,7 +153,7 @@ export async function runCollect(opts: CollectCliOptions = {}): Promise<number> 
       const invSha = await uploadInventory(api, inventory);
       log(`inventory stored by master (sha256 ${invSha.slice(0, 12)})`);
       const rawSha = await uploadRaw(api, await rawArchive(raws));
-      log(`raw outputs stored by master (sha256 ${rawSha.slice(0, 12)})`);
+      if (rawSha) log(`raw outputs stored by master (sha256 ${rawSha.slice(0, 12)})`);
       await reportStage(api, 'uploaded');
       if (opts.once) return 0;
 

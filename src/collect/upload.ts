@@ -30,13 +30,35 @@ function nodeUrl(api: PeerApi, tail: string): string {
   return `${api.base}/api/v1/nodes/${api.mac.replace(/:/g, '-')}/${tail}`;
 }
 
-/** Repeats `attempt` until it returns a value; each failure is one console line, then a backoff pause. */
-async function retry<T>(api: PeerApi, what: string, attempt: () => Promise<T>): Promise<T> {
+/** The master answered with an error status. */
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(`HTTP ${status} ${text.slice(0, 120)}`);
+  }
+}
+
+/** 507: the master's data partition has no room for this (it keeps its reserve for inventories). */
+const noRoom = (e: unknown): boolean => e instanceof HttpStatusError && e.status === 507;
+
+/**
+ * Repeats `attempt` until it returns a value; each failure is one console line, then a backoff pause.
+ * A failure `final` recognises is thrown at once.
+ */
+async function retry<T>(
+  api: PeerApi,
+  what: string,
+  attempt: () => Promise<T>,
+  final?: (e: unknown) => boolean,
+): Promise<T> {
   const until = api.deadlineMs === undefined ? Infinity : Date.now() + api.deadlineMs;
   for (let n = 0; ; n++) {
     try {
       return await attempt();
     } catch (e) {
+      if (final?.(e)) throw e;
       const wait = backoffMs(Math.min(n, 6));
       if (Date.now() + wait > until || api.signal?.aborted)
         throw new Error(`${what}: ${(e as Error).message}`);
@@ -49,7 +71,7 @@ async function retry<T>(api: PeerApi, what: string, attempt: () => Promise<T>): 
 async function call(url: string, init: RequestInit, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
-  if (!res.ok) throw new Error(`HTTP ${res.status} ${text.slice(0, 120)}`);
+  if (!res.ok) throw new HttpStatusError(res.status, text);
   return text ? (JSON.parse(text) as unknown) : {};
 }
 
@@ -61,17 +83,29 @@ export function reportStage(api: PeerApi, stage: Stage, detail?: string): Promis
 }
 
 /** PUT until the master answers with the sha256 of exactly these bytes (it answers only once they are durable). */
-function putVerified(api: PeerApi, what: string, tail: string, type: string, body: Buffer): Promise<string> {
+function putVerified(
+  api: PeerApi,
+  what: string,
+  tail: string,
+  type: string,
+  body: Buffer,
+  final?: (e: unknown) => boolean,
+): Promise<string> {
   const want = sha256(body);
-  return retry(api, what, async () => {
-    const r = (await call(nodeUrl(api, tail), {
-      method: 'PUT',
-      headers: { 'content-type': type },
-      body,
-    })) as { sha256?: unknown };
-    if (r.sha256 !== want) throw new Error(`master stored sha256 ${String(r.sha256)}, sent ${want}`);
-    return want;
-  });
+  return retry(
+    api,
+    what,
+    async () => {
+      const r = (await call(nodeUrl(api, tail), {
+        method: 'PUT',
+        headers: { 'content-type': type },
+        body,
+      })) as { sha256?: unknown };
+      if (r.sha256 !== want) throw new Error(`master stored sha256 ${String(r.sha256)}, sent ${want}`);
+      return want;
+    },
+    final,
+  );
 }
 
 export function uploadInventory(api: PeerApi, inv: Inventory): Promise<string> {
@@ -84,8 +118,18 @@ export function uploadInventory(api: PeerApi, inv: Inventory): Promise<string> {
   );
 }
 
-export function uploadRaw(api: PeerApi, tarGz: Buffer): Promise<string> {
-  return putVerified(api, 'raw upload', 'raw', 'application/gzip', tarGz);
+/**
+ * The raw archive, until stored; undefined when the master has no room for it (507, its data partition is
+ * full): it is not sent again, the inventory (uploaded before, and kept room for by the master) is what counts.
+ */
+export async function uploadRaw(api: PeerApi, tarGz: Buffer): Promise<string | undefined> {
+  try {
+    return await putVerified(api, 'raw upload', 'raw', 'application/gzip', tarGz, noRoom);
+  } catch (e) {
+    if (!noRoom(e)) throw e;
+    api.log(`raw upload refused: the master has no room for it (${(e as Error).message}); not sent again`);
+    return undefined;
+  }
 }
 
 /** Long-polls for the next command; a network error counts as "none" so the caller just polls again. */

@@ -16,6 +16,7 @@ import {
   rawArchive,
   reportStage,
   uploadInventory,
+  uploadRaw,
   type PeerApi,
 } from '../../src/collect/upload.js';
 import type { RawRun } from '../../src/collect/run-tools.js';
@@ -110,6 +111,29 @@ test(
       );
       assert.ok(Date.now() - started < 6000, `gave up in time (${Date.now() - started} ms)`);
       assert.ok(s.seen.length >= 2, 'retried before giving up');
+    } finally {
+      s.server.close();
+    }
+  },
+);
+
+test(
+  'a master with no room for the raw archive (507): given up at once, the inventory still retried',
+  { timeout: 30_000 },
+  async () => {
+    const full = reply(507, { error: 'data partition full: 900 KiB free of 3.9 MiB' });
+    const s = await scripted([full, full, storeIt]);
+    try {
+      const lines: string[] = [];
+      assert.equal(await uploadRaw(api(s.base, lines), Buffer.from([0x1f, 0x8b, 1, 2])), undefined);
+      assert.equal(s.seen.length, 1, 'the raw archive is not sent again');
+      assert.match(
+        lines[0]!,
+        /^raw upload refused: the master has no room for it \(HTTP 507 .*\); not sent again$/,
+      );
+      // an inventory has the master's reserve: it is worth asking again
+      await uploadInventory(api(s.base, lines), sampleInventory());
+      assert.equal(s.seen.length, 3);
     } finally {
       s.server.close();
     }

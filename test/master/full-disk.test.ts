@@ -15,6 +15,8 @@ import { DataSpace, describeStorage, floorFor, refusal, type StorageStatus } fro
 import { writeAll, type OpenFile, type WritableFile } from '../../src/shared/durable.js';
 import { streamToFileDurable } from '../../src/net/http/upload.js';
 import { HttpFailure } from '../../src/net/http/static.js';
+import { applyEvent, initialState } from '../../src/model/reducer.js';
+import { formatStatus, summarize } from '../../src/cli/status-format.js';
 
 const MiB = 1024 * 1024;
 
@@ -260,4 +262,28 @@ void test('data space: status reports on change, and a failed write marks the pa
   const before = reports.length;
   await space.noteFailure(Object.assign(new Error('EIO'), { code: 'EIO' }), 'event log');
   assert.equal(reports.length, before, 'an I/O error is not a full disk');
+});
+
+void test('recon status names a full data partition with its figures; room again clears the alert', () => {
+  const state = initialState();
+  const storage = (full: boolean, freeBytes: number, seq: number) =>
+    applyEvent(state, {
+      seq,
+      at: '2026-01-01T00:00:00.000Z',
+      type: 'storage',
+      data: {
+        full,
+        freeBytes,
+        totalBytes: 4 * MiB,
+        reserveBytes: MiB,
+        ...(full ? { detail: 'event log: ENOSPC' } : {}),
+      },
+    });
+  storage(true, 812 * 1024, 1);
+  assert.match(
+    formatStatus(summarize(state, '0.1.0')),
+    /^ALERT data partition full: 812 KiB free of 4\.0 MiB \(reserve 1\.0 MiB\); raw archives refused; event log: ENOSPC$/m,
+  );
+  storage(false, 3 * MiB, 2);
+  assert.doesNotMatch(formatStatus(summarize(state, '0.1.0')), /ALERT/);
 });
