@@ -6,8 +6,8 @@ import { startTftp } from '../net/tftp/service.js';
 import { startDns } from '../net/dns/service.js';
 import { startRouterAdvertisements } from '../net/ra/service.js';
 import { startDhcp6 } from '../net/dhcp6/service.js';
-import { startDhcp4 } from '../net/dhcp4/service.js';
-import { startGuard, type GuardService } from '../net/guard/guard.js';
+import { startDhcp4, type DhcpGate } from '../net/dhcp4/service.js';
+import { guardDownVerdict, startGuard, type GuardService } from '../net/guard/guard.js';
 
 interface ServiceEntry {
   name: ServiceName;
@@ -17,9 +17,14 @@ interface ServiceEntry {
   enabled?: (ctx: ServiceContext) => boolean;
 }
 
-/** The guard's handle among the started services (its entry returns a GuardService). */
-function guardOf(started: ReadonlyMap<ServiceName, RunningService>): GuardService | undefined {
-  return started.get('guard') as GuardService | undefined;
+/**
+ * What DHCPv4 follows: the guard's handle among the started services (its entry returns a
+ * GuardService, also when disabled), or, when the guard failed to start, a verdict that blocks offers.
+ */
+function dhcpGate(ctx: ServiceContext, started: ReadonlyMap<ServiceName, RunningService>): DhcpGate {
+  const guard = started.get('guard') as GuardService | undefined;
+  if (guard) return guard;
+  return { verdict: guardDownVerdict(ctx.flags), subscribe: () => () => undefined };
 }
 
 // Boot services first, DHCP last: a client that gets a lease finds everything it needs already up.
@@ -35,7 +40,7 @@ export const SERVICES: ServiceEntry[] = [
   },
   { name: 'dhcp6', start: startDhcp6, enabled: (c) => c.config.ipv6.enabled },
   { name: 'guard', start: startGuard },
-  { name: 'dhcp4', start: (c, started) => startDhcp4(c, guardOf(started)) },
+  { name: 'dhcp4', start: (c, started) => startDhcp4(c, dhcpGate(c, started)) },
 ];
 
 /** Starts every service; one that fails is reported (service event) and the others still start. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { decode, FLAG_BROADCAST } from '../../src/net/dhcp4/codec.js';
 import { MessageType, Opt } from '../../src/net/dhcp4/options.js';
 import { udpDatagram } from '../../src/net/guard/packet-socket.js';
+import { guardDownVerdict } from '../../src/net/guard/guard.js';
 import {
   buildDiscover,
   decideDhcp,
@@ -118,4 +119,14 @@ void test('diffRogues: appeared and gone by server id', () => {
   assert.deepEqual(diffRogues([], [r1]), { appeared: [r1], gone: [] });
   assert.deepEqual(diffRogues([r1], [r1, r2]), { appeared: [r2], gone: [] });
   assert.deepEqual(diffRogues([r1, r2], [r2]), { appeared: [], gone: [r1] });
+});
+
+void test('guardDownVerdict: a guard that did not start blocks offers unless proxyDHCP or forced', () => {
+  assert.deepEqual(guardDownVerdict(flags(false, false))(), {
+    serve: false,
+    mode: 'full',
+    reason: 'could not probe for other DHCP servers (the rogue-DHCP guard did not start)',
+  });
+  assert.equal(guardDownVerdict(flags(false, true))().serve, true);
+  assert.equal(guardDownVerdict(flags(true, false))().mode, 'proxy');
 });

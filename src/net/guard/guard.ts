@@ -4,7 +4,7 @@
 // proxyDHCP or forced it. While running it probes again every `guard.reprobeSeconds` and records
 // servers appearing (`rogue.detected`) and going (`rogue.cleared`); DHCPv4 follows the verdict
 // (it asks verdict() before it serves and subscribes to changes).
-import type { RunningService, ServiceContext } from '../../model/service.js';
+import type { MasterFlags, RunningService, ServiceContext } from '../../model/service.js';
 import type { RogueServer } from '../../model/events.js';
 import { openDeviceSocket } from '../bind-device.js';
 import { PacketSocket } from './packet-socket.js';
@@ -75,6 +75,15 @@ export async function probeForRogueDhcp(ctx: ServiceContext): Promise<RogueServe
   const rogues = [...found.values()].map((r) => ({ ...r, serverMac: macs.get(r.serverId) }));
   log.info({ probeMac: mac, tries: sent, rogues: rogues.length }, 'rogue DHCP probe done');
   return rogues;
+}
+
+/**
+ * The verdict when the guard itself could not start: like a probe that could not run, DHCPv4 makes no
+ * offer unless the operator asked for proxyDHCP or forced it (never serve blind).
+ */
+export function guardDownVerdict(flags: MasterFlags): () => DhcpVerdict {
+  const verdict = decideDhcp([], flags, 'the rogue-DHCP guard did not start');
+  return () => verdict;
 }
 
 export interface GuardService extends RunningService {
