@@ -232,9 +232,8 @@ test(
   'uploads: 429 on repeats, 800 unfinished 1 MiB bodies within the budget, a trickle is cut and cannot hold the power-down',
   { skip },
   async () => {
-    master = await startMaster(
-      config({ http: { roots: { '/install': join(dir, 'install') }, trustAnySource: true } }),
-    );
+    const cfg = config({ http: { roots: { '/install': join(dir, 'install') }, trustAnySource: true } });
+    master = await startMaster(cfg);
     const pid = master.pid!;
     try {
       // repeated uploads from one node: the burst, then 429 with Retry-After
@@ -252,6 +251,12 @@ test(
         .map((l) => l.trim());
       assert.deepEqual(codes, ['200', '200', '200', '200', '429', '429'], puts.stdout + puts.stderr);
       assert.match(puts.stdout, /retry-after: \d+/i);
+      // only the accepted ones are events, each with its bounded summary
+      const stored = (await readFile(join(cfg.dataDir!, 'events.jsonl'), 'utf8'))
+        .split('\n')
+        .filter((l) => l.includes('"inventory.stored"'));
+      assert.equal(stored.length, 4);
+      assert.ok(stored.every((l) => l.length < 64 * 1024));
 
       // 800 unfinished 1 MiB inventory bodies from 26 addresses
       const rssBefore = rssMiB(pid);
