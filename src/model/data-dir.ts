@@ -36,14 +36,20 @@ export interface DataDirContents {
   skipped: SkippedLine[];
 }
 
+/** The full inventories of the state's nodes that have one stored (and whose file reads and validates). */
+export async function readInventories(dataDir: string, state: ReconState): Promise<Map<Mac, Inventory>> {
+  const inventories = new Map<Mac, Inventory>();
+  for (const n of Object.values(state.nodes)) {
+    if (!n.inventory) continue;
+    const inv = await readNodeInventory(dataDir, n.mac);
+    if (inv) inventories.set(n.mac, inv);
+  }
+  return inventories;
+}
+
 /** The fleet as the master last knew it: events.jsonl replayed through the reducer, plus the inventories. */
 export async function readDataDir(dir: string): Promise<DataDirContents> {
   const log = await readLog(join(dir, 'events.jsonl'));
   const state = reduceAll(log.events);
-  const inventories = new Map<Mac, Inventory>();
-  for (const mac of Object.keys(state.nodes)) {
-    const inv = await readNodeInventory(dir, mac);
-    if (inv) inventories.set(mac, inv);
-  }
-  return { dir, state, inventories, skipped: log.skipped };
+  return { dir, state, inventories: await readInventories(dir, state), skipped: log.skipped };
 }

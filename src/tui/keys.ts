@@ -54,8 +54,6 @@ export const BINDINGS: readonly Binding[] = [
     command: 'down',
     keys: '↓ j',
     asciiKeys: 'Down j',
-    footer: 'move',
-    priority: 0,
     help: 'next row',
     matches: (i, k) => k.downArrow || i === 'j',
   },

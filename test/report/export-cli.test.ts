@@ -75,9 +75,11 @@ test(
 
       const html = await recon(['export', '--format', 'html', ...sock]);
       assert.equal(html.code, 0, html.stderr);
-      assert.match(html.stdout, /<table id="fleet">/);
+      assert.match(html.stdout, /<div id="fleet" role="table">/);
       for (const mac of MACS) assert.ok(html.stdout.includes(mac), mac);
       assert.ok(html.stdout.includes('32 GiB'));
+      // the master reads each node's inventory.json for the detail: every DIMM is there
+      assert.ok(html.stdout.includes('<h3>Memory 32 GiB</h3>') && html.stdout.includes('A2  16 GiB'));
 
       const bad = await recon(['export', '--format', 'pdf', ...sock]);
       assert.notEqual(bad.code, 0);

@@ -5,6 +5,7 @@ import type { ActionOutcome } from '../control/protocol.js';
 import type { Mac } from '../../model/events.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { renderReport } from '../../report/index.js';
+import { readInventories } from '../../model/data-dir.js';
 import type { UploadRegistry } from '../../model/inflight.js';
 import { shutdownAllTargets, shutdownPeers, type PeerShutdownResult } from './peer-shutdown.js';
 import { finalPowerDown, type PowerDownHost } from './final.js';
@@ -73,7 +74,9 @@ export function registerPowerActions(master: PowerActionHost, opts: PowerActionO
 
   master.control.registerAction('export', async (action) => {
     if (action.name !== 'export') return { ok: false, message: 'wrong action' };
-    const text = renderReport(master.store.state, action.format, {
+    const state = master.store.state;
+    const report = { state, inventories: await readInventories(master.config.dataDir, state) };
+    const text = renderReport(report, action.format, {
       generatedAt: new Date().toISOString(),
       version: master.version,
     });

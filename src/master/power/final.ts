@@ -14,6 +14,7 @@ import type { NewEvent } from '../../model/events.js';
 import type { UploadRegistry } from '../../model/inflight.js';
 import { writeFileDurable } from '../../shared/durable.js';
 import { REPORT_FORMATS, renderReport } from '../../report/index.js';
+import { readInventories } from '../../model/data-dir.js';
 import { classifyDataMount, isMounted, parseMountinfo, type DataMount } from './mounts.js';
 import { describeHolder } from './holders.js';
 import type { PowerDownSeam } from './seam.js';
@@ -114,8 +115,10 @@ export async function finalPowerDown(host: PowerDownHost, o: PowerDownOptions): 
 
   // 4. the report, next to the data it describes
   const meta = { generatedAt: new Date().toISOString(), version: host.version };
+  // the report sits beside the node files: its details come from their inventory.json
+  const report = { state: store.state, inventories: await readInventories(config.dataDir, store.state) };
   for (const f of REPORT_FORMATS)
-    await writeFileDurable(join(config.dataDir, `report.${f}`), renderReport(store.state, f, meta));
+    await writeFileDurable(join(config.dataDir, `report.${f}`), renderReport(report, f, meta));
   await step('report written', true, REPORT_FORMATS.map((f) => `report.${f}`).join(', '));
 
   // 5. the state store: last events, snapshot, event log closed
