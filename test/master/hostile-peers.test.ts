@@ -177,7 +177,8 @@ test(
   'at 1,024 files: 1,100 idle connections and 300 stalled RRQs from one peer leave HTTP, TFTP and control to the others',
   { skip },
   async () => {
-    master = await startMaster(config(), 1024);
+    const cfg = config();
+    master = await startMaster(cfg, 1024);
     const pid = master.pid!;
     try {
       const idle = hostile('idle', MASTER, '80', '1100');
@@ -219,6 +220,11 @@ test(
       assert.ok((rrq.last().errors ?? 0) > 250, 'the attacker is told "busy"');
       const again = await honestHttp('/install/file.bin');
       assert.equal(again.code, '200');
+      // nothing acknowledged, nothing recorded: the flood of requests leaves no transfer events
+      const events = await readFile(join(cfg.dataDir!, 'events.jsonl'), 'utf8');
+      const attackerTransfers = events.split('\n').filter((l) => l.includes(`"ip":"${ATTACKER_IP}"`));
+      assert.deepEqual(attackerTransfers, []);
+      assert.ok(events.includes(`"ip":"${HONEST_IP}"`), "the honest client's transfers are recorded");
       rrq.stop();
       idle.stop();
     } finally {
