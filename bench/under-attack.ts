@@ -1,10 +1,9 @@
 // Honest peers under attack: the boot storm of `recon lab --peers N --headless` (root) three times: alone, with
 // a hostile namespace on the same bridge, and with it but without its DHCP flood. From before the first peer
-// starts to the end, the hostile namespace
-// floods DHCP (perfdhcp: DISCOVERs from random MACs at --rate per second), holds --idle idle HTTP
-// connections, keeps 300 TFTP read requests unacknowledged and trickles an upload (a byte every 10 s, from
-// the address it leased as a PXE client). Reports lost inventories (must be 0), the span from the peers'
-// first DISCOVER to their last inventory in both runs, the master's peak RSS and the data dir's size, and
+// starts to the end, the hostile namespace floods DHCP (perfdhcp: DISCOVERs from random MACs at --rate per
+// second), holds --idle idle HTTP connections, keeps 300 TFTP read requests unacknowledged and trickles an
+// upload (a byte every 10 s, from the address it leased as a PXE client). Reports lost inventories (must be 0), the span from the peers'
+// first DISCOVER to their last inventory in each run, the master's peak RSS and the data dir's size, and
 // what the attacker achieved. Writes the figures into docs/BENCHMARKS.md under "## Honest peers under attack".
 // usage: node --import tsx bench/under-attack.ts [--peers 20] [--stagger 10] [--rate 5000] [--idle 2000]
 import { spawn, type ChildProcess } from 'node:child_process';
