@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needs } from '../helpers/needs.js';
@@ -277,66 +277,5 @@ void test(
     ]);
     assert.equal(hpa.code, 0, hpa.stderr);
     assert.equal(sha(await readFile(out('after-fuzz'))), blobSha);
-  },
-);
-
-/** Each thread's Cpus_allowed_list, from /proc. */
-async function threadCpus(pid: number): Promise<string[]> {
-  const lists: string[] = [];
-  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [])) {
-    const status = await readFile(`/proc/${pid}/task/${tid}/status`, 'utf8').catch(() => '');
-    const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status);
-    if (m) lists.push(m[1]!);
-  }
-  return lists;
-}
-
-/** Runs a client pinned to CPU 1 for a long download; returns every thread's CPU list seen meanwhile. */
-async function watchDuringDownload(service: ServiceProcess): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const client = rig.spawn(peer.ns, [
-    'taskset',
-    '-c',
-    '1',
-    'curl',
-    '-sS',
-    '-o',
-    '/dev/null',
-    'tftp://10.99.0.1/long.bin',
-  ]);
-  const exited = new Promise<number | null>((r) => client.once('exit', r));
-  let done = false;
-  void exited.then(() => (done = true));
-  for (let i = 0; i < 1000 && !done; i++) {
-    for (const l of await threadCpus(service.pid)) seen.add(l);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(await exited, 0, 'the download completed');
-  return seen;
-}
-
-void test(
-  "a thread serving one transfer moves to its client's CPU and back, never out of the CPUs it was given",
-  { skip: skip || (cpus().length < 2 ? 'skipped: needs 2 CPUs' : false), timeout: 60_000 },
-  async () => {
-    // 16 MiB in curl's 512-byte blocks: 32 768 round trips, long enough to watch
-    await writeFile(join(dir, 'root', 'long.bin'), Buffer.alloc(16 << 20));
-    await tftp?.stop();
-    try {
-      const free = await ServiceProcess.start(rig, 'tftp', config({}));
-      const [given] = await threadCpus(free.pid);
-      const seen = await watchDuringDownload(free);
-      assert.ok(seen.has('1'), `a thread ran on the client's CPU only: ${[...seen].join(' ')}`);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(new Set(await threadCpus(free.pid)), new Set([given]), 'every thread runs free again');
-      await free.stop();
-
-      const held = await ServiceProcess.start(rig, 'tftp', config({}), ['taskset', '-c', '0']);
-      const heldSeen = await watchDuringDownload(held);
-      assert.deepEqual(heldSeen, new Set(['0']), 'taskset -c 0 holds every thread');
-      await held.stop();
-    } finally {
-      await restart({ maxTransfers: 1, timeoutSeconds: 1, retries: 2 });
-    }
   },
 );

@@ -120,7 +120,15 @@ async function fetch(
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const ofType = (type: string) => events.filter((e) => e.type === type);
 /** Events reach listeners once durable (after an fsync): wait until the store has caught up. */
-const settled = () => store.flush().then(() => new Promise((r) => setTimeout(r, 20)));
+/** `until`: an event that must arrive first (a loaded machine may take longer than the 20 ms grace). */
+async function settled(until: () => boolean = () => true): Promise<void> {
+  const end = Date.now() + 5000;
+  do {
+    await store.flush();
+    await new Promise((r) => setTimeout(r, 20));
+  } while (!until() && Date.now() < end);
+}
+const doneSeen = () => ofType('transfer.done').length > 0;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'recon-tftp-'));
@@ -166,7 +174,7 @@ void test('EDK2 pattern: tsize probe aborted after the OACK is quiet, the re-req
   c.close();
   const r = await fetch('ipxe.efi', { blksize: '1468', windowsize: '4' });
   assert.equal(sha(r.data!), sha(blob.subarray(0, 100_000)));
-  await settled();
+  await settled(doneSeen);
   assert.equal(ofType('transfer.failed').length, 0, 'the probe is not a failure');
   assert.equal(ofType('transfer.start').length, 1, 'only the real download is a transfer');
   const start = ofType('transfer.start')[0]!;
@@ -273,7 +281,7 @@ void test(
     const r = await fetch('blob.bin', {});
     assert.equal(r.data!.length, blob.length);
     const seconds = (Date.now() - t0) / 1000;
-    await settled();
+    await settled(doneSeen);
     const progress = ofType('transfer.progress').length;
     assert.ok(progress >= 1, 'some progress was reported');
     assert.ok(

@@ -2,8 +2,8 @@
 // `..` segments are refused outright, a leading `/` means the root (as tftpd-hpa's secure mode),
 // and the resolved real path must still lie inside the root (no symlink escape). The iPXE binaries
 // named in config.boot.files (and only those) are also looked up in the distribution's iPXE directories.
-// The request is resolved on the main thread (resolveRequest); the bytes are read on a transfer thread
-// (openSource), synchronously, since that thread runs a poll loop and no event loop.
+// Both are synchronous: a boot file is read once into the cache and then sliced per block, and a file
+// too big for the cache is read a window at a time (from the page cache, microseconds each).
 import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ERR } from './codec.js';
@@ -78,7 +78,7 @@ export interface FileRoots {
   fallbackNames: ReadonlySet<string>;
 }
 
-/** Files up to this size are read once and shared by the thread's transfers (iPXE binaries are ~1 MiB). */
+/** Files up to this size are read once and shared by all transfers (iPXE binaries are ~1 MiB). */
 const CACHE_FILE_MAX = 16 << 20;
 const CACHE_TOTAL_MAX = 64 << 20;
 const cache = new Map<string, { mtimeMs: number; data: Buffer }>();
@@ -106,7 +106,7 @@ function cached(file: ResolvedFile): BlockSource {
   };
 }
 
-/** A file too big for the cache is read block by block (a slow medium holds up the thread's transfers). */
+/** A file too big for the cache is read a window at a time (a slow medium holds up the event loop). */
 function streamed(path: string): BlockSource {
   const fd = openSync(path, 'r');
   const { size } = fstatSync(fd);

@@ -6,9 +6,10 @@
 // one global timer, caps nothing by the interface MTU, has no bound on concurrent transfers, and
 // builds the path as `root + "/" + file` with no realpath check, so a symlink in the root leads out
 // of it. The protocol is small enough that recon owns it: codec.ts (pure), options.ts (pure),
-// files.ts (containment), transfer.ts (one transfer's protocol), transfer-thread(s).ts (the transfers'
-// sockets, on one thread per CPU), slots.ts (who gets a slot), this file (port 69: requests, refusals,
-// events).
+// files.ts (containment), transfer.ts (one transfer's protocol), transfer-socket.ts (a transfer's own
+// socket and timer), slots.ts (who gets a slot), this file (port 69: requests, refusals, events).
+// Everything runs on the event loop: the boot files are small (74 KB and 830 KB), and transfer threads
+// earned nothing in a 200-peer boot storm but 50 MiB of memory (docs/BENCHMARKS.md).
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { ServiceStarter } from '../../model/service.js';
@@ -18,7 +19,7 @@ import { decode, encodeError, ERR, OP } from './codec.js';
 import { resolveRequest, TftpFileError, type FileRoots } from './files.js';
 import { negotiate, type TftpLimits } from './options.js';
 import type { TransferEnd } from './transfer.js';
-import { startTransfer, startTransferThreads, type AbortTransfer } from './transfer-threads.js';
+import { startTransfer, type AbortTransfer } from './transfer-socket.js';
 import { decideSlot, type SlotHolder, type SlotLimits } from './slots.js';
 
 /** How long a stopping service waits for its aborted transfers to report their end. */
@@ -75,7 +76,6 @@ export const startTftp: ServiceStarter = async (ctx) => {
     store.emit(ev).catch((err: unknown) => log.error({ err, type: ev.type }, 'tftp event not stored'));
   };
 
-  await startTransferThreads();
   const sock = createSocket({ type: 'udp4' });
   const refuse = (address: string, port: number, code: number, message: string) =>
     sock.send(encodeError(code, message), port, address, () => undefined);

@@ -1,8 +1,7 @@
 // One read transfer's protocol, apart from its socket and its clock: sends a window of blocks (RFC
 // 7440), moves on at each ACK, resends the window from the last acknowledged block on timeout, and
-// gives up after `retries` timeouts. The transfer thread (transfer-thread.ts) owns the socket: it
-// feeds received datagrams to onPacket, calls onTimeout once `deadline` has passed, and sends what the
-// transfer hands to its link.
+// gives up after `retries` timeouts. The socket is transfer-socket.ts's: it feeds received datagrams
+// to onPacket, calls onTimeout once `deadline` has passed, and sends what the transfer hands to its link.
 import { dataHeader, decode, encodeError, encodeOack, ERR, OP } from './codec.js';
 import type { BlockSource } from './files.js';
 import type { Negotiated } from './options.js';
