@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
@@ -54,6 +54,7 @@ interface RunFigures {
   lost: number;
   duplicated: number;
   peakRssMiB: number;
+  peakLoad: number;
   dataBytes: number;
   eventsBytes: number;
   nodeDirs: number;
@@ -202,7 +203,9 @@ async function storm(root: string, attack: Attack): Promise<{ figures: RunFigure
   });
   let pid: number | undefined;
   let peakRssKb = 0;
+  let peakLoad = 0;
   const sampler = setInterval(() => {
+    peakLoad = Math.max(peakLoad, loadavg()[0]!);
     try {
       if (pid === undefined) {
         const dir = /lab: (\S+) — network/.exec(log)?.[1];
@@ -255,6 +258,7 @@ async function storm(root: string, attack: Attack): Promise<{ figures: RunFigure
       lost: peers - perMac.size,
       duplicated: [...perMac.values()].filter((n) => n > 1).length,
       peakRssMiB: peakRssKb / 1024,
+      peakLoad,
       dataBytes: sizeOf(data),
       eventsBytes: statSync(join(data, 'events.jsonl')).size,
       nodeDirs: existsSync(join(data, 'nodes')) ? readdirSync(join(data, 'nodes')).length : 0,
@@ -303,6 +307,7 @@ try {
     row('data dir at the end (events.jsonl)', (f) => `${mib(f.dataBytes)} MiB (${mib(f.eventsBytes)} MiB)`),
     row('node records / node directories', (f) => `${f.nodes} / ${f.nodeDirs}`),
     row('run ended', (f) => (f.ok ? 'power-down completed' : 'FAILED')),
+    row('1-minute load average, highest during the run', (f) => f.peakLoad.toFixed(1)),
     '',
     'What the attacker achieved (second run):',
     '',
