@@ -1,9 +1,8 @@
 // The libc calls recon's sockets need beyond Node's own (raw ICMPv6 for router advertisements,
-// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP, sendfile/poll/eventfd for HTTP bodies,
-// epoll and
-// plain UDP sockets for the TFTP transfer threads), bound once per thread through koffi. The sockets
+// AF_PACKET for the rogue-DHCP guard, SO_BINDTODEVICE for DHCP, the sd_notify datagram, and
+// sendfile/poll/eventfd for the HTTP sender threads), bound once per thread through koffi. The sockets
 // are non-blocking and polled by their owners, so no thread ever blocks in libc but the HTTP sender
-// and TFTP transfer threads in poll(2), which is what they are for.
+// threads in poll(2), which is what they are for.
 import { constants as osConstants } from 'node:os';
 import { ipv4ToInt, ipv6ToBytes } from '../shared/ip.js';
 
@@ -11,13 +10,9 @@ export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
   bind(fd: number, addr: Buffer, len: number): number;
-  connect(fd: number, addr: Buffer, len: number): number;
-  getsockopt(fd: number, level: number, name: number, value: Buffer, len: Buffer): number;
-  /** `pid` 0 is the calling thread */
-  sched_getaffinity(pid: number, size: number, mask: Buffer): number;
-  sched_setaffinity(pid: number, size: number, mask: Buffer): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
-  recv(fd: number, buf: Buffer, len: number, flags: number): number;
+  /** `len` holds the buffer's size going in and the address's length coming out (socklen_t) */
+  getsockname(fd: number, addr: Buffer, len: Buffer): number;
+  getpeername(fd: number, addr: Buffer, len: Buffer): number;
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: number): number;
   recvfrom(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, alen: Buffer): number;
   close(fd: number): number;
@@ -27,9 +22,6 @@ export interface Libc {
   write(fd: number, buf: Buffer, count: number): number;
   eventfd(initval: number, flags: number): number;
   poll(fds: Buffer, nfds: number, timeoutMs: number): number;
-  epoll_create1(flags: number): number;
-  epoll_ctl(epfd: number, op: number, fd: number, event: Buffer): number;
-  epoll_wait(epfd: number, events: Buffer, maxEvents: number, timeoutMs: number): number;
   /** `offset` is read and advanced by the kernel (a one-element array) */
   sendfile(outFd: number, inFd: number, offset: number[], count: number): number;
   errno(): number;
@@ -58,14 +50,8 @@ export async function loadLibc(): Promise<Libc> {
     socket: lib.func('int socket(int, int, int)') as Libc['socket'],
     setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)') as Libc['setsockopt'],
     bind: lib.func('int bind(int, const void *, uint32_t)') as Libc['bind'],
-    connect: lib.func('int connect(int, const void *, uint32_t)') as Libc['connect'],
-    getsockopt: lib.func('int getsockopt(int, int, int, void *, void *)') as Libc['getsockopt'],
-    sched_getaffinity: lib.func('int sched_getaffinity(int, size_t, void *)') as Libc['sched_getaffinity'],
-    sched_setaffinity: lib.func(
-      'int sched_setaffinity(int, size_t, const void *)',
-    ) as Libc['sched_setaffinity'],
-    send: lib.func('intptr_t send(int, const void *, size_t, int)') as Libc['send'],
-    recv: lib.func('intptr_t recv(int, void *, size_t, int)') as Libc['recv'],
+    getsockname: lib.func('int getsockname(int, void *, void *)') as Libc['getsockname'],
+    getpeername: lib.func('int getpeername(int, void *, void *)') as Libc['getpeername'],
     sendto: lib.func(
       'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
     ) as Libc['sendto'],
@@ -77,9 +63,6 @@ export async function loadLibc(): Promise<Libc> {
     write: lib.func('intptr_t write(int, const void *, size_t)') as Libc['write'],
     eventfd: lib.func('int eventfd(unsigned int, int)') as Libc['eventfd'],
     poll: lib.func('int poll(void *, unsigned long, int)') as Libc['poll'],
-    epoll_create1: lib.func('int epoll_create1(int)') as Libc['epoll_create1'],
-    epoll_ctl: lib.func('int epoll_ctl(int, int, int, void *)') as Libc['epoll_ctl'],
-    epoll_wait: lib.func('int epoll_wait(int, void *, int, int)') as Libc['epoll_wait'],
     sendfile: lib.func('intptr_t sendfile(int, int, _Inout_ int64_t *, size_t)') as Libc['sendfile'],
     errno: () => koffi.errno(),
   };

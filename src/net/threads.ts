@@ -1,9 +1,10 @@
-// What recon's polling threads (HTTP sender threads, TFTP transfer threads) share on the main thread's
-// side: starting the worker from source or from the build, the eventfd that wakes a thread blocked in
-// poll(2) or epoll_wait(2) when a message is waiting for it, the jobs in flight on one thread, and a
-// pool of one thread per CPU that hands each job to the least busy one and replaces a thread that died.
+// What recon's polling threads (the HTTP sender threads) need on the main thread's side: starting the
+// worker from source or from the build, the eventfd that wakes a thread blocked in poll(2) when a
+// message is waiting for it, the jobs in flight on one thread, and a pool of one thread per CPU that
+// hands each job to the least busy one and replaces a thread that died.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
+import type { LinuxAbi } from './abi.js';
 import type { Libc } from './libc.js';
 
 export interface Wakeup {
@@ -20,14 +21,12 @@ export interface PolledThreadData {
   wakeFd: number;
 }
 
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
-
-export function eventfdWakeup(c: Libc): Wakeup {
+export function eventfdWakeup(c: Libc, abi: LinuxAbi): Wakeup {
   const one = Buffer.alloc(8);
   one.writeBigUInt64LE(1n);
   return {
-    eventfd: () => c.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+    // EFD_CLOEXEC and EFD_NONBLOCK are the O_ flags
+    eventfd: () => c.eventfd(0, abi.O_CLOEXEC | abi.O_NONBLOCK),
     signal: (fd) => void c.write(fd, one, 8),
     close: (fd) => void c.close(fd),
   };
@@ -35,18 +34,16 @@ export function eventfdWakeup(c: Libc): Wakeup {
 
 /**
  * Starts the worker module `name` (no extension) that sits beside the module at `besideUrl`. From the
- * build that is `name.js`; from source (TypeScript through tsx) the worker does not inherit tsx's
- * loader hooks, so it registers them itself before loading `name.ts`.
+ * build that is `name.js`; from source (TypeScript through tsx) worker-from-source.mjs registers tsx in
+ * the worker and then loads `name.ts`.
  */
 function startWorker(besideUrl: string, name: string, options: WorkerOptions): Worker {
   if (!besideUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, besideUrl), options);
   const entry = new URL(`./${name}.ts`, besideUrl).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { ...options, eval: true });
+  return new Worker(new URL('./worker-from-source.mjs', import.meta.url), { ...options, argv: [entry] });
 }
 
-/** Where a thread's worker module is, and what its failures are called ("transfer thread failed: …"). */
+/** Where a thread's worker module is, and what its failures are called ("sender thread failed: …"). */
 export interface ThreadModule {
   besideUrl: string;
   name: string;

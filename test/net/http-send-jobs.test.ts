@@ -2,10 +2,10 @@
 // advances, ends, fails or is dropped, and when progress is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EAGAIN, EINTR, SendJobs, classifySendfile, type SendStep } from '../../src/net/http/send-jobs.js';
+import { constants } from 'node:os';
+import { SendJobs, classifySendfile, type SendStep } from '../../src/net/http/send-jobs.js';
 
-const EPIPE = 32;
-const ECONNRESET = 104;
+const { EAGAIN, EINTR, EPIPE, ECONNRESET } = constants.errno;
 
 void test('classifySendfile: bytes, a full socket, interruptions, failures and a short file', () => {
   const cases: [result: number, errno: number, asked: number, step: SendStep][] = [

@@ -1,9 +1,9 @@
 // The sender thread's bookkeeping, apart from its system calls: the bodies in flight, what a
 // sendfile(2) result means for one of them, and the progress reports batched for the main thread.
 // Also the messages between the two threads.
+import { constants } from 'node:os';
 
-export const EAGAIN = 11;
-export const EINTR = 4;
+const { EAGAIN, EINTR } = constants.errno;
 
 /** Main thread → sender thread. */
 export type ToSender =

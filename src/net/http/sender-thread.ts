@@ -5,17 +5,15 @@
 // main thread writes to an eventfd after each so that a poll in progress returns at once. Progress and
 // job ends go back as batched reports (see send-jobs.ts).
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { linuxAbi } from '../abi.js';
 import { loadLibc } from '../libc.js';
 import type { PolledThreadData } from '../threads.js';
 import { SendJobs, classifySendfile, type SendJob, type ToSender } from './send-jobs.js';
 
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
-const POLLNVAL = 0x20;
-/** struct pollfd { int fd; short events; short revents; } */
-const POLLFD_SIZE = 8;
+// the main thread starts no sender thread where the table has no entry (sendfile.ts)
+const abi = linuxAbi()!;
+const { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL } = abi;
+const { size: POLLFD_SIZE, fd: FD_AT, events: EVENTS_AT, revents: REVENTS_AT } = abi.pollfd;
 /** Bytes per sendfile call: more than a socket buffer holds, so one call fills a drained socket. */
 const SLICE = 8 << 20;
 /** How often progress goes back while bodies are in flight; an ended job is reported at once. */
@@ -48,27 +46,27 @@ function pump(job: SendJob): void {
   }
 }
 
+/** Fills the struct pollfd at byte `at`. */
+function entry(at: number, fd: number, events: number): void {
+  pollfds.writeInt32LE(fd, at + FD_AT);
+  pollfds.writeInt16LE(events, at + EVENTS_AT);
+  pollfds.writeInt16LE(0, at + REVENTS_AT);
+}
+
 for (;;) {
   takeMessages();
   const polled = jobs.list();
   if (pollfds.length < POLLFD_SIZE * (polled.length + 1))
     pollfds = Buffer.alloc(POLLFD_SIZE * 2 * (polled.length + 1));
-  pollfds.writeInt32LE(wakeFd, 0);
-  pollfds.writeInt16LE(POLLIN, 4);
-  pollfds.writeInt16LE(0, 6);
-  polled.forEach((job, i) => {
-    const at = POLLFD_SIZE * (i + 1);
-    pollfds.writeInt32LE(job.socketFd, at);
-    pollfds.writeInt16LE(POLLOUT, at + 4);
-    pollfds.writeInt16LE(0, at + 6);
-  });
+  entry(0, wakeFd, POLLIN);
+  polled.forEach((job, i) => entry(POLLFD_SIZE * (i + 1), job.socketFd, POLLOUT));
   const ready = libc.poll(pollfds, polled.length + 1, polled.length > 0 ? REPORT_EVERY_MS : IDLE_POLL_MS);
   if (ready > 0) {
-    if (pollfds.readInt16LE(6) & POLLIN) libc.read(wakeFd, counter, 8);
+    if (pollfds.readInt16LE(REVENTS_AT) & POLLIN) libc.read(wakeFd, counter, 8);
     polled.forEach((job, i) => {
       // an error or hang-up is reported by the next sendfile's errno
-      if (pollfds.readInt16LE(POLLFD_SIZE * (i + 1) + 6) & (POLLOUT | POLLERR | POLLHUP | POLLNVAL))
-        pump(job);
+      const revents = pollfds.readInt16LE(POLLFD_SIZE * (i + 1) + REVENTS_AT);
+      if (revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) pump(job);
     });
   }
   const now = Date.now();

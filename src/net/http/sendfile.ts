@@ -4,49 +4,68 @@
 // with bytes left and refills each as soon as it has room, so the sockets stay stocked: one call per
 // body on a libuv worker, with a wait for the socket to drain in between, left the sockets empty for
 // half of each cycle and reached 0.70× nginx with 32 clients (docs/BENCHMARKS.md). Streaming through
-// userspace copies every byte twice and reached half of nginx. Falls back to a stream when libc or
-// the descriptor is unavailable.
+// userspace copies every byte twice: 32 peers fetching the live ISO cost the master 6–7 times the CPU
+// (docs/BENCHMARKS.md, "Threads: what they earn"). Falls back to a stream when libc, the architecture's
+// entry in abi.ts or the socket's descriptor is unavailable.
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { linuxAbi } from '../abi.js';
 import { loadLibc, type Libc } from '../libc.js';
 import { sendOnThread } from './sender.js';
+import { findSocketFd } from './socket-fd.js';
 import { eventfdWakeup, type Wakeup } from '../threads.js';
 
 interface HttpLibc {
   dup: (fd: number) => number;
   close: (fd: number) => number;
+  /** the socket's descriptor (the kernel's, found by its addresses) */
+  socketFd: (socket: Socket) => number | undefined;
   wakeup: Wakeup;
 }
 
 /**
  * The last bytes of a body go out through Node, followed by res.end() in the same turn: a client
  * closes as soon as it has them, and the sender thread's report could reach the event loop after that
- * close, turning a whole download into "client went away".
+ * close, turning a whole download into "client went away". Bodies no longer than this never reach the
+ * sender thread.
  */
 const TAIL = 256 << 10;
 
 async function httpLibc(): Promise<HttpLibc | undefined> {
+  const abi = linuxAbi();
+  if (process.platform !== 'linux' || !abi) return undefined;
   let c: Libc;
   try {
     c = await loadLibc();
   } catch {
     return undefined;
   }
-  return { dup: (fd) => c.dup(fd), close: (fd) => c.close(fd), wakeup: eventfdWakeup(c) };
+  // a kept-alive connection sends many bodies: its descriptor is looked up once
+  const known = new WeakMap<Socket, number>();
+  const socketFd = (socket: Socket) => {
+    let fd = known.get(socket);
+    if (fd === undefined) {
+      const { localAddress, localPort, remoteAddress, remotePort } = socket;
+      if (!localAddress || !localPort || !remoteAddress || !remotePort) return undefined;
+      fd = findSocketFd(c, { localAddress, localPort, remoteAddress, remotePort });
+      if (fd !== undefined) known.set(socket, fd);
+    }
+    return fd;
+  };
+  return { dup: (fd) => c.dup(fd), close: (fd) => c.close(fd), socketFd, wakeup: eventfdWakeup(c, abi) };
 }
 
-const libc = process.platform === 'linux' ? await httpLibc() : undefined;
+const libc = await httpLibc();
 
-/** The kernel descriptor of a live TCP socket, or undefined (TLS, closed, not Linux). */
-function socketFd(socket: Socket | null): number | undefined {
-  if (!socket || socket.destroyed) return undefined;
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
-
+/**
+ * A live plain TCP socket (not TLS, not closed) whose descriptor is known, on a system where the sender
+ * thread can run. Decided before any header is sent, so a refusal can still stream the body.
+ */
 export function canSendfile(res: ServerResponse): boolean {
-  return libc !== undefined && socketFd(res.socket) !== undefined;
+  const socket = res.socket;
+  if (!libc || !socket || socket.destroyed || 'encrypted' in socket) return false;
+  return libc.socketFd(socket) !== undefined;
 }
 
 /** Sends `length` bytes of the file at `offset` on the sender thread; resolves true when all went out. */
@@ -58,7 +77,8 @@ async function sendOnSenderThread(
   length: number,
   count: (bytes: number) => void,
 ): Promise<boolean> {
-  const nodeFd = socketFd(socket);
+  // looked up and duplicated in one turn: Node closes its descriptor only on the event loop
+  const nodeFd = socket.destroyed ? undefined : lib.socketFd(socket);
   if (nodeFd === undefined) return false;
   // the thread's own descriptor of the socket: Node may close its one (and the number be reused for
   // another connection) while the thread still writes
