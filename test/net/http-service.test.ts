@@ -119,6 +119,12 @@ before(async () => {
     version: '9.9.9',
   })) as HttpService;
   base = `http://127.0.0.1:${config.ports.http}`;
+  // two PXE clients (nodes) and their leases
+  for (const mac of [MAC, OTHER])
+    await store.emit({
+      type: 'dhcp.discover',
+      data: { mac, family: 4, firmware: 'bios', arch: 0, vendorClass: 'PXEClient:Arch:00000:UNDI:002001' },
+    });
   await store.emit({
     type: 'lease.granted',
     data: { mac: MAC, family: 4, ip: '127.0.0.1', expiresAt: new Date(Date.now() + 3e5).toISOString() },

@@ -73,6 +73,17 @@ void test(
   'tftp-hpa, atftp (blksize 1428, windowsize 8), curl and busybox fetch 1 MiB intact',
   { skip },
   async () => {
+    // a PXE client (a node) holding its lease
+    await tftp!.emit({
+      type: 'dhcp.discover',
+      data: {
+        mac: PEER_MAC,
+        family: 4,
+        firmware: 'bios',
+        arch: 0,
+        vendorClass: 'PXEClient:Arch:00000:UNDI:002001',
+      },
+    });
     await tftp!.emit({
       type: 'lease.granted',
       data: {

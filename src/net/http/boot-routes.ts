@@ -88,9 +88,12 @@ export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
   const arch = one(q.arch) && TOKEN.test(one(q.arch)!) ? one(q.arch) : undefined;
   const choice = await currentImage(deps);
   const base = baseUrl(deps.config);
-  // only validated values go back into the script
+  // only validated values go back into the script; the retry asks the same question (the MAC it names
+  // is checked again then)
   const query = new URLSearchParams(
-    Object.entries({ mac, platform, arch }).filter((e): e is [string, string] => !!e[1]),
+    Object.entries({ mac: normalizeMac(one(q.mac) ?? ''), platform, arch }).filter(
+      (e): e is [string, string] => !!e[1],
+    ),
   ).toString();
   const script = choice.ok
     ? renderBootMenu({
