@@ -20,7 +20,9 @@ export const startDns: ServiceStarter = async (ctx) => {
   const log = ctx.log.child({ service: 'dns' });
   let zone: Zone | undefined;
   // rebuilt lazily on the next query: a burst of lease events costs one rebuild
-  const current = () => (zone ??= buildZone(config, store.state.nodes, store.state.seq));
+  // nodes and hosts alike (a BMC's lease has a name too); a node wins over a stale host entry
+  const holders = () => ({ ...store.state.hosts, ...store.state.nodes });
+  const current = () => (zone ??= buildZone(config, holders(), store.state.seq));
   const unsubscribe = store.subscribe((ev) => {
     if (ZONE_EVENTS.has(ev.type)) zone = undefined;
   });

@@ -80,7 +80,7 @@ function reverseApex6(address: string, prefix: number): string {
 }
 
 /** The name each leased node is published under: reservation name, else its DHCP host name, else node-<mac>. */
-function chooseNames(config: ZoneConfig, nodes: NodeRecord[]): Map<string, string> {
+function chooseNames(config: ZoneConfig, nodes: LeaseHolder[]): Map<string, string> {
   const reserved = new Map(config.ipv4.reservations.map((r) => [r.mac, r.hostname?.toLowerCase()]));
   const taken = new Set(config.names.map((n) => n.toLowerCase()));
   const out = new Map<string, string>();
@@ -95,8 +95,11 @@ function chooseNames(config: ZoneConfig, nodes: NodeRecord[]): Map<string, strin
   return out;
 }
 
+/** A client with addresses from recon: a node, or a host (a lease holder that is no node). */
+export type LeaseHolder = Pick<NodeRecord, 'mac' | 'lease4' | 'lease6' | 'hostname'>;
+
 /** Builds the zone. `serial` must grow whenever the data changes (the store's event sequence does). */
-export function buildZone(config: ZoneConfig, nodes: Record<string, NodeRecord>, serial: number): Zone {
+export function buildZone(config: ZoneConfig, nodes: Record<string, LeaseHolder>, serial: number): Zone {
   const apex = config.domain.toLowerCase();
   const ns = `${config.names[0]!.toLowerCase()}.${apex}`;
   const v6 = config.ipv6.enabled;
