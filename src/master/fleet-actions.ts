@@ -1,6 +1,6 @@
 // The fleet's expected size: taken from the config when the master starts, changed from a console with
 // the `expect` action. It lives in the state (a `fleet.expected` event), so every console and the report
-// see the same figure and a restart keeps what a console set until the config says otherwise.
+// see the same figure; a restart keeps what a console set unless the config names another count.
 import type { ControlServer } from './control/server.js';
 import type { StateStore } from '../model/store.js';
 import type { ReconConfig } from '../model/config/schema.js';
