@@ -324,7 +324,8 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       }
       const fromRom = n.firmware !== undefined && n.firmware !== 'ipxe' && n.firmware !== 'unknown';
       if (ev.data.firmware === 'ipxe' && fromRom && !reboot) n.chainloaded = true;
-      else {
+      // a SOLICIT from the booted system says nothing about the firmware: it keeps what the boot said
+      else if (ev.data.firmware !== 'unknown' || n.firmware === undefined) {
         n.firmware = ev.data.firmware;
         n.chainloaded = undefined;
       }
