@@ -52,7 +52,7 @@ before(async () => {
     domain: 'recon.internal',
     names: ['bang', 'master'],
     dataDir: join(dir, 'data'),
-    tftpRoot: dir,
+    tftpRoot: join(dir, 'tftp'),
   });
 });
 
