@@ -10,20 +10,20 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { recon } from '../helpers/master.js';
-import { isRoot } from '../helpers/needs.js';
+import { isRoot, needs } from '../helpers/needs.js';
 import { runLab } from '../../src/lab/lab.js';
 import { textSink } from '../lab/lab-checks.js';
 
 /** A headless lab of N peers to its final power-down, its dirs under `root`; returns its data dir. */
 async function lab(root: string, peers: number): Promise<string> {
   const { out, text } = textSink();
-  // as root the lab of network namespaces, else the loopback lab: both run the real master and peers
+  // as root with iproute2 the lab of network namespaces, else the loopback lab: both run the real master and peers
   const r = await runLab({
     peers,
     headless: true,
     keep: false,
     root,
-    loopback: !isRoot(),
+    loopback: !isRoot() || needs({ tools: ['ip'] }) !== false,
     staggerSeconds: 1,
     out,
   });
