@@ -96,6 +96,8 @@ before(async () => {
         roots: { '/install': join(dir, 'install'), '/isos': join(dir, 'isos') },
         maxInventoryBytes: 64 * 1024,
         maxRawBytes: 8 * 1024,
+        // these tests upload many times for one MAC; the per-node rate has its own test (hostile-peers)
+        uploadBurst: 1000,
       },
     }),
   );
