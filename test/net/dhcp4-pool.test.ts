@@ -86,6 +86,27 @@ void test('a DISCOVER flood cannot lock the pool: stale and oldest offers are re
   assert.ok(p.choose(A, undefined, 60));
 });
 
+void test('a flood of other clients never takes the offer a booting peer is about to request', () => {
+  const p = pool(['10.0.0.10', '10.0.0.13']);
+  const peer = '52:54:00:00:02:01';
+  const kept = p.choose(peer, undefined, 0)!;
+  p.offer(peer, kept, 0, true);
+  for (let i = 0; i < 50; i++) {
+    const mac = `52:54:00:00:01:${i.toString(16).padStart(2, '0')}`;
+    const ip = p.choose(mac, undefined, i + 1);
+    assert.ok(ip, `flood ${i}`);
+    assert.notEqual(ip, kept, `flood ${i} took the booting peer's address`);
+    p.offer(mac, ip, i + 1);
+  }
+  assert.equal(p.checkBind(peer, kept, 60), 'ok');
+  // with nothing but kept offers left, nobody else gets an address until they run out (offerHoldMs)
+  const q = pool();
+  q.offer(A, q.choose(A, undefined, 0)!, 0, true);
+  q.offer(C, q.choose(C, undefined, 0)!, 0, true);
+  assert.equal(q.choose(B, undefined, 10), undefined);
+  assert.equal(q.choose(B, undefined, 1000), '10.0.0.10');
+});
+
 void test('restore() brings leases back from the store', () => {
   const p = pool();
   p.restore(A, '10.0.0.12', 10_000);

@@ -11,6 +11,8 @@ export interface LeaseEntry {
   state: LeaseState;
   /** ms since epoch: end of the offer hold, the lease, or the quarantine */
   until: number;
+  /** an offer to a node or a new boot client: held its full time, never taken early for another client */
+  kept?: boolean;
 }
 
 export interface PoolOptions {
@@ -91,13 +93,16 @@ export class LeasePool {
     return reclaim === undefined ? undefined : intToIpv4(reclaim);
   }
 
-  /** Holds `ip` for `mac` while the client decides. */
-  offer(mac: string, ip: string, now: number): void {
+  /**
+   * Holds `ip` for `mac` while the client decides. A `kept` offer (a boot client the server records) is
+   * never taken early for another client; other offers may be, once the pool has nothing else.
+   */
+  offer(mac: string, ip: string, now: number, kept = false): void {
     const n = ipv4ToInt(ip);
     const cur = this.byIp.get(n);
     // re-offering a bound lease to its owner must not shorten it
     if (cur && cur.mac === mac && cur.state === 'bound' && cur.until > now) return;
-    this.put({ ip: n, mac, state: 'offered', until: now + this.opts.offerHoldMs });
+    this.put({ ip: n, mac, state: 'offered', until: now + this.opts.offerHoldMs, ...(kept ? { kept } : {}) });
   }
 
   /** Whether `mac` may be bound to `ip` now (REQUEST checks). */
@@ -194,8 +199,9 @@ export class LeasePool {
   }
 
   /**
-   * Once every address has been used: the free one idle longest, else the oldest outstanding offer
-   * (an offer is not a promise; under a DISCOVER flood it must not lock the pool).
+   * Once every address has been used: the free one idle longest, else the oldest outstanding offer that
+   * is not kept (an offer is not a promise; under a DISCOVER flood it must not lock the pool, nor take
+   * the address a booting peer is about to ask for).
    */
   private oldestReclaimable(now: number): number | undefined {
     let best: LeaseEntry | undefined;
@@ -204,7 +210,8 @@ export class LeasePool {
       if (this.reservedFor.has(e.ip)) continue;
       if (this.reclaimable(e, now)) {
         if (!best || e.until < best.until) best = e;
-      } else if (e.state === 'offered' && (!oldestOffer || e.until < oldestOffer.until)) oldestOffer = e;
+      } else if (e.state === 'offered' && !e.kept && (!oldestOffer || e.until < oldestOffer.until))
+        oldestOffer = e;
     }
     return (best ?? oldestOffer)?.ip;
   }

@@ -165,7 +165,8 @@ export class Dhcp4Server implements Dhcp4Handler {
       } else this.deps.log.debug({ mac: client.mac }, 'dhcp4 pool exhausted: no offer');
       return;
     }
-    this.pool.offer(client.mac, ip, now);
+    // a booting peer's offer is kept for its REQUEST, whatever floods the pool meanwhile
+    this.pool.offer(client.mac, ip, now, tracked);
     if (tracked && this.isNews(`o${client.mac}`, `${ip}|${boot?.bootFile}`, now))
       this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
     this.reply(req, client, this.addressReply('OFFER', client, ip));
