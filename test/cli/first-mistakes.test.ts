@@ -15,7 +15,7 @@ import { unprivileged } from '../helpers/as-user.js';
 import { recon, reconArgv } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
 import { run } from '../helpers/netns.js';
-import { Tmux } from '../helpers/tmux.js';
+import { Tmux, until } from '../helpers/tmux.js';
 
 test('a negative number after a string option is its value, not an option', () => {
   const opts = { peers: { type: 'string' }, keep: { type: 'boolean' } } as const;
@@ -174,7 +174,13 @@ test(
         tmux.keys('c', 'q');
         await sleep(500);
       }
-      assert.deepEqual(tmux.pane('c').status, 0, tmux.capture('c'));
+      // tmux sees the terminal close a moment before it learns the exit status
+      const status = await until(
+        () => `an exit status in:\n${tmux.capture('c')}`,
+        () => tmux.pane('c').status,
+        10_000,
+      );
+      assert.equal(status, 0, tmux.capture('c'));
     } finally {
       tmux.kill();
     }
