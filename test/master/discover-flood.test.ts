@@ -6,11 +6,10 @@
 // moves no stage (a powered-off node stays powered-off). A real PXE client (udhcpc) makes the node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig, RIG_V4 } from '../helpers/netns.js';
+import { RIG_V4, withRig, type NetnsRig } from '../helpers/netns.js';
 import { startMaster, type RunningMaster } from '../helpers/master.js';
 import { rigConfig } from '../net/dhcp6-rig.js';
 import { ControlClient } from '../../src/master/control/client.js';
@@ -109,11 +108,8 @@ void test(
   'recon master: a DISCOVER flood makes no nodes; a PXE flood stops at the bound; menu.ipxe for another MAC changes nothing',
   { skip, timeout: 300_000 },
   async () => {
-    const rig = await NetnsRig.create('df');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-flood-'));
-    let master: RunningMaster | undefined;
-    try {
-      master = await startMaster({
+    await withRig('df', async ({ rig, dir, defer }) => {
+      const master = await startMaster({
         dir,
         netns: rig.masterNs,
         config: (d) =>
@@ -122,6 +118,7 @@ void test(
             state: { snapshotEverySeconds: 1, maxNodes: MAX_NODES },
           }),
       });
+      defer(() => master.cleanup());
       const m = master;
       const http = `http://${RIG_V4.master}`;
 
@@ -221,10 +218,6 @@ void test(
         afterPxe.eventsJsonl - afterPlain.eventsJsonl < 1024 * 1024,
         'the event log grows within the budget',
       );
-    } finally {
-      await master?.cleanup();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

@@ -5,11 +5,10 @@
 // recon serves is found by the re-probe and recon stops offering, and resumes once it is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig, RIG_V4 } from '../helpers/netns.js';
+import { RIG_V4, withRig, type NetnsRig } from '../helpers/netns.js';
 import { recon, startMaster, type RunningMaster } from '../helpers/master.js';
 import { ROGUE_IP, ROGUE_MAC, rogueDhcp } from '../helpers/rogue-dhcp.js';
 import { rigConfig } from '../net/dhcp6-rig.js';
@@ -110,10 +109,9 @@ void test(
   'recon master next to dnsmasq: no OFFER from recon, the other server named; --force-dhcp serves and warns',
   { skip, timeout: 180_000 },
   async () => {
-    const rig = await NetnsRig.create('gm');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-master-'));
-    let master: RunningMaster | undefined;
-    try {
+    await withRig('gm', async ({ rig, dir, defer }) => {
+      let master: RunningMaster | undefined;
+      defer(() => master?.cleanup());
       const rogue = await rogueDhcp(rig, dir);
       await rogue.start();
       const client = await rig.addPeer(CLIENT_MAC);
@@ -157,7 +155,7 @@ void test(
       // --force-dhcp: recon serves beside dnsmasq, says so in the service detail and the log
       master = await masterIn(rig, join(dir, 'm2'), ['--force-dhcp']);
       const forced = await until('dhcp4 up', async () => {
-        const st = dhcp4(await state(master!));
+        const st = dhcp4(await state(master));
         return st?.state === 'up' ? st : undefined;
       });
       assert.match(forced.detail ?? '', new RegExp(`forced next to ${ROGUE_IP} \\(${ROGUE_MAC}\\)`));
@@ -167,11 +165,7 @@ void test(
       const both = await offersToOneDiscover(rig, client.ns);
       console.log(`# forced: OFFERs to one DISCOVER from ${both.join(', ')}`);
       assert.deepEqual([...both].sort(), [RIG_V4.master, ROGUE_IP].sort());
-    } finally {
-      await master?.cleanup();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
 
@@ -179,22 +173,20 @@ void test(
   'recon master serving; dnsmasq appears: the re-probe finds it and recon stops offering; it goes: recon offers again',
   { skip, timeout: 180_000 },
   async () => {
-    const rig = await NetnsRig.create('gr');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-master-'));
-    let master: RunningMaster | undefined;
-    try {
+    await withRig('gr', async ({ rig, dir, defer }) => {
       const rogue = await rogueDhcp(rig, dir);
       const client = await rig.addPeer(CLIENT_MAC);
-      master = await masterIn(rig, join(dir, 'm'));
+      const master = await masterIn(rig, join(dir, 'm'));
+      defer(() => master.cleanup());
       await until('dhcp4 up', async () =>
-        (await state(master!)).services.dhcp4?.state === 'up' ? true : undefined,
+        (await state(master)).services.dhcp4?.state === 'up' ? true : undefined,
       );
       assert.deepEqual(await offersToOneDiscover(rig, client.ns), [RIG_V4.master]);
 
       const dnsmasq = await rogue.start();
       const t0 = Date.now();
       const blocked = await until('dhcp4 blocked by a re-probe', async () => {
-        const s = dhcp4(await state(master!));
+        const s = dhcp4(await state(master));
         return s?.state === 'blocked' ? s : undefined;
       });
       console.log(`# re-probe blocked DHCPv4 ${Date.now() - t0} ms after dnsmasq started (reprobeSeconds 5)`);
@@ -208,14 +200,10 @@ void test(
       dnsmasq.kill('SIGTERM');
       await gone;
       await until('dhcp4 up again', async () =>
-        (await state(master!)).services.dhcp4?.state === 'up' ? true : undefined,
+        (await state(master)).services.dhcp4?.state === 'up' ? true : undefined,
       );
       assert.deepEqual((await state(master)).rogue, []);
       assert.deepEqual(await offersToOneDiscover(rig, client.ns), [RIG_V4.master]);
-    } finally {
-      await master?.cleanup();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );

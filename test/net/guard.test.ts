@@ -4,11 +4,10 @@
 // server it starts; a server appearing later is detected by the re-probe, and cleared when it goes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { needs } from '../helpers/needs.js';
-import { NetnsRig } from '../helpers/netns.js';
+import { withRig, type NetnsRig } from '../helpers/netns.js';
 import { ROGUE_MAC, rogueDhcp } from '../helpers/rogue-dhcp.js';
 import { startServiceIn, type ServiceProc } from '../helpers/service-proc.js';
 import { rigConfig } from './dhcp6-rig.js';
@@ -37,10 +36,9 @@ void test(
   'guard: dnsmasq on the segment → DHCPv4 blocked, server named; --proxy-dhcp lets it start',
   { skip, timeout: 90_000 },
   async () => {
-    const rig = await NetnsRig.create('gd');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-'));
-    let guard: ServiceProc | undefined;
-    try {
+    await withRig('gd', async ({ rig, dir, defer }) => {
+      let guard: ServiceProc | undefined;
+      defer(() => guard?.stop());
       const rogue = await rogueDhcp(rig, dir);
       await rogue.start();
       const t0 = Date.now();
@@ -67,11 +65,7 @@ void test(
       const up = await guard.waitFor(guardUp, 'guard up');
       assert.ok(up.type === 'service');
       assert.match(up.data.detail ?? '', /^proxyDHCP next to 10\.99\.0\.2/);
-    } finally {
-      await guard?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
 
@@ -79,12 +73,10 @@ void test(
   'guard: no other server → DHCP may start; one appearing later is detected, then cleared',
   { skip, timeout: 90_000 },
   async () => {
-    const rig = await NetnsRig.create('gq');
-    const dir = await mkdtemp(join(tmpdir(), 'recon-guard-'));
-    let guard: ServiceProc | undefined;
-    try {
+    await withRig('gq', async ({ rig, dir, defer }) => {
       const rogue = await rogueDhcp(rig, dir);
-      guard = await startGuardIn(rig, dir);
+      const guard = await startGuardIn(rig, dir);
+      defer(() => guard.stop());
       const up = await guard.waitFor(guardUp, 'guard up');
       assert.ok(up.type === 'service');
       assert.equal(up.data.detail, 'no other DHCP server answered');
@@ -99,10 +91,6 @@ void test(
         'rogue.cleared',
         20_000,
       );
-    } finally {
-      await guard?.stop();
-      await rig.teardown();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 );
