@@ -14,6 +14,7 @@ function pool(range: [string, string] = ['10.0.0.10', '10.0.0.12']): LeasePool {
     reservations: [{ mac: R, ip: '10.0.0.50' }, { mac: C }],
     exclude: ['10.0.0.11'],
     offerHoldMs: 1000,
+    keepBootOfferMs: 300,
   });
 }
 
@@ -86,7 +87,7 @@ void test('a DISCOVER flood cannot lock the pool: stale and oldest offers are re
   assert.ok(p.choose(A, undefined, 60));
 });
 
-void test('a flood of other clients never takes the offer a booting peer is about to request', () => {
+void test('a flood of other clients does not take the offer a booting peer is about to request', () => {
   const p = pool(['10.0.0.10', '10.0.0.13']);
   const peer = '52:54:00:00:02:01';
   const kept = p.choose(peer, undefined, 0)!;
@@ -99,12 +100,14 @@ void test('a flood of other clients never takes the offer a booting peer is abou
     p.offer(mac, ip, i + 1);
   }
   assert.equal(p.checkBind(peer, kept, 60), 'ok');
-  // with nothing but kept offers left, nobody else gets an address until they run out (offerHoldMs)
+});
+
+void test('offers to would-be boot clients lock the pool for keepBootOfferMs at most', () => {
   const q = pool();
   q.offer(A, q.choose(A, undefined, 0)!, 0, true);
   q.offer(C, q.choose(C, undefined, 0)!, 0, true);
-  assert.equal(q.choose(B, undefined, 10), undefined);
-  assert.equal(q.choose(B, undefined, 1000), '10.0.0.10');
+  assert.equal(q.choose(B, undefined, 10), undefined); // both kept for a REQUEST
+  assert.equal(q.choose(B, undefined, 300), '10.0.0.10'); // kept no longer: the oldest offer goes
 });
 
 void test('restore() brings leases back from the store', () => {

@@ -1,7 +1,7 @@
 // What a DHCPv4 request says about its sender: MAC, firmware facts for the boot decision, and the
 // identifiers recon logs and records. Pure; shared by the full server and the proxyDHCP handler.
 import { classifyFirmware, type BootClient } from '../bootfile.js';
-import type { Firmware } from '../../model/events.js';
+import type { EventPayloads, Firmware } from '../../model/events.js';
 import { clientMac, type Dhcp4Packet } from './codec.js';
 import {
   Opt,
@@ -71,4 +71,17 @@ function sanitizeHostname(name: string | undefined): string | undefined {
   if (!name) return undefined;
   const label = name.split('.')[0]!.toLowerCase();
   return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : undefined;
+}
+
+/** The `dhcp.discover` event a DISCOVER makes (both handlers record the same facts). */
+export function discoverEvent(req: Dhcp4Packet, client: Dhcp4Client): EventPayloads['dhcp.discover'] {
+  return {
+    mac: client.mac,
+    family: 4,
+    firmware: client.firmware,
+    arch: client.arch,
+    vendorClass: client.vendorClass,
+    userClass: client.userClass,
+    relay: req.giaddr !== '0.0.0.0' ? req.giaddr : undefined,
+  };
 }

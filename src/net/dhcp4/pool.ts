@@ -11,8 +11,8 @@ export interface LeaseEntry {
   state: LeaseState;
   /** ms since epoch: end of the offer hold, the lease, or the quarantine */
   until: number;
-  /** an offer to a node or a new boot client: held its full time, never taken early for another client */
-  kept?: boolean;
+  /** ms since epoch: until then this offer (to a booting peer) is not taken early for another client */
+  keptUntil?: number;
 }
 
 export interface PoolOptions {
@@ -23,6 +23,11 @@ export interface PoolOptions {
   exclude: string[];
   /** how long an OFFER keeps its address away from other clients */
   offerHoldMs: number;
+  /**
+   * how long an offer to a booting peer is safe even from a flood that has used up the pool: long enough for
+   * the peer's REQUEST, short enough that a flood of would-be boot clients cannot lock the pool
+   */
+  keepBootOfferMs: number;
 }
 
 export type BindCheck = 'ok' | 'not-ours' | 'taken' | 'reserved' | 'declined';
@@ -94,15 +99,16 @@ export class LeasePool {
   }
 
   /**
-   * Holds `ip` for `mac` while the client decides. A `kept` offer (a boot client the server records) is
-   * never taken early for another client; other offers may be, once the pool has nothing else.
+   * Holds `ip` for `mac` while the client decides. An offer to a booting peer (`bootPeer`) is not taken
+   * for another client for keepBootOfferMs; other offers may be, once the pool has nothing else.
    */
-  offer(mac: string, ip: string, now: number, kept = false): void {
+  offer(mac: string, ip: string, now: number, bootPeer = false): void {
     const n = ipv4ToInt(ip);
     const cur = this.byIp.get(n);
     // re-offering a bound lease to its owner must not shorten it
     if (cur && cur.mac === mac && cur.state === 'bound' && cur.until > now) return;
-    this.put({ ip: n, mac, state: 'offered', until: now + this.opts.offerHoldMs, ...(kept ? { kept } : {}) });
+    const kept = bootPeer ? { keptUntil: now + this.opts.keepBootOfferMs } : {};
+    this.put({ ip: n, mac, state: 'offered', until: now + this.opts.offerHoldMs, ...kept });
   }
 
   /** Whether `mac` may be bound to `ip` now (REQUEST checks). */
@@ -200,8 +206,8 @@ export class LeasePool {
 
   /**
    * Once every address has been used: the free one idle longest, else the oldest outstanding offer that
-   * is not kept (an offer is not a promise; under a DISCOVER flood it must not lock the pool, nor take
-   * the address a booting peer is about to ask for).
+   * is not kept for a booting peer's REQUEST (an offer is not a promise; under a DISCOVER flood it must
+   * neither lock the pool nor take the address a booting peer is about to ask for).
    */
   private oldestReclaimable(now: number): number | undefined {
     let best: LeaseEntry | undefined;
@@ -210,7 +216,11 @@ export class LeasePool {
       if (this.reservedFor.has(e.ip)) continue;
       if (this.reclaimable(e, now)) {
         if (!best || e.until < best.until) best = e;
-      } else if (e.state === 'offered' && !e.kept && (!oldestOffer || e.until < oldestOffer.until))
+      } else if (
+        e.state === 'offered' &&
+        !((e.keptUntil ?? 0) > now) &&
+        (!oldestOffer || e.until < oldestOffer.until)
+      )
         oldestOffer = e;
     }
     return (best ?? oldestOffer)?.ip;

@@ -6,7 +6,7 @@ import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
 import { decideBoot } from '../bootfile.js';
 import { BOOTREQUEST, encode, type Dhcp4Packet } from './codec.js';
-import { describeClient, type Dhcp4Client } from './client-info.js';
+import { describeClient, discoverEvent, type Dhcp4Client } from './client-info.js';
 import { messageTypeName, Opt } from './options.js';
 import { buildReply, maxReplySize, replyDestination, type Destination } from './reply.js';
 import { decodeAndDispatch, type SendFn } from './server.js';
@@ -48,18 +48,7 @@ export class ProxyDhcp {
     }
     if (type === 'DISCOVER') {
       await this.deps.store
-        .emit({
-          type: 'dhcp.discover',
-          data: {
-            mac: client.mac,
-            family: 4,
-            firmware: client.firmware,
-            arch: client.arch,
-            vendorClass: client.vendorClass,
-            userClass: client.userClass,
-            relay: req.giaddr !== '0.0.0.0' ? req.giaddr : undefined,
-          },
-        })
+        .emit({ type: 'dhcp.discover', data: discoverEvent(req, client) })
         .catch((e: unknown) => this.deps.log.error({ err: e }, 'event not recorded'));
       this.answer(req, client, 'OFFER', undefined, this.deps.send);
     } else if (type === 'REQUEST' && client.serverId === this.s.serverId) {

@@ -9,7 +9,7 @@ import { showsBootClient } from '../../model/reducer.js';
 import type { StateStore } from '../../model/store.js';
 import { decideBoot } from '../bootfile.js';
 import { BOOTREQUEST, decode, Dhcp4DecodeError, encode, type Dhcp4Packet } from './codec.js';
-import { describeClient, type Dhcp4Client } from './client-info.js';
+import { describeClient, discoverEvent, type Dhcp4Client } from './client-info.js';
 import { messageTypeName, Opt, readU32 } from './options.js';
 import { LeasePool } from './pool.js';
 import { buildReply, maxReplySize, replyDestination, type Destination, type ReplyParams } from './reply.js';
@@ -19,6 +19,8 @@ import { isGuardProbeMac } from '../guard/probe.js';
 const ZERO = '0.0.0.0';
 /** How long an OFFER keeps its address for the client (RFC 2131 leaves it to the server). */
 const OFFER_HOLD_MS = 30_000;
+/** A PXE ROM sends its REQUEST within a few seconds of the OFFERs it collects. */
+const KEEP_BOOT_OFFER_MS = 5_000;
 /** A retransmitted DISCOVER (or the same OFFER again) is recorded again only after this long. */
 const REPEAT_EVENT_MS = 30_000;
 /**
@@ -66,6 +68,7 @@ export class Dhcp4Server implements Dhcp4Handler {
       reservations: c.ipv4.reservations,
       exclude: [c.ipv4.address],
       offerHoldMs: OFFER_HOLD_MS,
+      keepBootOfferMs: KEEP_BOOT_OFFER_MS,
     });
     this.hostnames = new Map(c.ipv4.reservations.flatMap((r) => (r.hostname ? [[r.mac, r.hostname]] : [])));
     this.reserved = new Set(c.ipv4.reservations.map((r) => r.mac));
@@ -140,13 +143,7 @@ export class Dhcp4Server implements Dhcp4Handler {
     const boot = decideBoot(client.boot, this.s.boot);
     const now = this.now();
     const discover: EventPayloads['dhcp.discover'] = {
-      mac: client.mac,
-      family: 4,
-      firmware: client.firmware,
-      arch: client.arch,
-      vendorClass: client.vendorClass,
-      userClass: client.userClass,
-      relay: req.giaddr !== ZERO ? req.giaddr : undefined,
+      ...discoverEvent(req, client),
       reserved: this.reserved.has(client.mac) || undefined,
     };
     const known = this.deps.store.state.nodes[client.mac] !== undefined;
