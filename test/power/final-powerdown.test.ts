@@ -217,7 +217,9 @@ test(
         rows: { mac: string }[];
       };
       assert.deepEqual(report.rows.map((r) => r.mac).sort(), [...MACS, SLOW].sort());
-      assert.match(await readFile(join(data, 'report.html'), 'utf8'), /<table id="fleet">/);
+      const html = await readFile(join(data, 'report.html'), 'utf8');
+      assert.match(html, /<div id="fleet" role="table">/);
+      for (const mac of [...MACS, SLOW]) assert.ok(html.includes(mac), `${mac} in report.html`);
       assert.equal(
         (await readFile(join(data, 'report.csv'), 'utf8')).split('\r\n').filter(Boolean).length,
         4,
