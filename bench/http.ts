@@ -3,14 +3,13 @@
 // a peer namespace across the bridge. Writes the table into docs/BENCHMARKS.md under "## HTTP".
 // usage: node --import tsx bench/http.ts [--mib 1024] [--clients 1,32] [--rounds 2]
 import { cpus, loadavg } from 'node:os';
-import { chmod, mkdtemp, mkdir, rm, writeFile, open } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ChildProcess } from 'node:child_process';
 import { NetnsRig, RIG_V4, run } from '../test/helpers/netns.js';
 import { writeDocSection } from './doc-section.js';
+import { startReconHttp, writeRandomFile } from './http-rig.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,23 +23,6 @@ const { values } = parseArgs({
 const mib = Number(values.mib);
 const clientCounts = values.clients.split(',').map(Number);
 const rounds = Number(values.rounds);
-
-function waitForLine(child: ChildProcess, needle: string, what: string): Promise<void> {
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready: ${out}`)), 20_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(needle)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited ${code}: ${out}`)));
-  });
-}
 
 /** N concurrent curl downloads of the whole file; aggregate MiB/s over the wall time. */
 async function measure(
@@ -78,32 +60,8 @@ try {
   const www = join(dir, 'www');
   await mkdir(join(www, 'recon'), { recursive: true });
   const file = join(www, 'recon', 'big.bin');
-  const bytes = mib * (1 << 20);
-  const fh = await open(file, 'w', 0o644);
-  const chunk = randomBytes(1 << 20);
-  for (let i = 0; i < mib; i++) await fh.write(chunk);
-  await fh.close();
-
-  const cfg = {
-    interface: 'br0',
-    dataDir: join(dir, 'data'),
-    tftpRoot: join(dir, 'tftp'),
-    ipv4: { address: RIG_V4.master, prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
-    ipv6: { enabled: false },
-    http: { roots: { '/install': www } },
-    log: { level: 'warn' },
-  };
-  await writeFile(join(dir, 'recon.json'), JSON.stringify(cfg));
-  const recon = rig.spawn(rig.masterNs, [
-    process.execPath,
-    '--import',
-    'tsx',
-    'test/helpers/service-runner.ts',
-    'src/net/http/service.ts',
-    'startHttp',
-    join(dir, 'recon.json'),
-  ]);
-  await waitForLine(recon, '"ready"', 'recon');
+  const bytes = await writeRandomFile(file, mib);
+  await startReconHttp(rig, dir, www);
 
   const nginxConf = join(dir, 'nginx.conf');
   await writeFile(

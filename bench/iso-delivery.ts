@@ -7,13 +7,12 @@
 // docs/BENCHMARKS.md under "## ISO delivery".
 // usage: node --import tsx bench/iso-delivery.ts [--mib 350] [--peers 32] [--rates 10,25] [--rounds 2]
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ChildProcess } from 'node:child_process';
 import { NetnsRig, RIG_V4, type Peer } from '../test/helpers/netns.js';
 import { writeDocSection } from './doc-section.js';
+import { startReconHttp, writeRandomFile } from './http-rig.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,23 +30,6 @@ const peerCount = Number(values.peers);
 const rates = values.rates.split(',').map(Number);
 const rounds = Number(values.rounds);
 const CLK_TCK = 100;
-
-function waitForLine(child: ChildProcess, needle: string, what: string): Promise<void> {
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready: ${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(needle)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited ${code}: ${out}`)));
-  });
-}
 
 /** CPU seconds (user + system, every thread) the process has used so far. */
 async function cpuSeconds(pid: number): Promise<number> {
@@ -116,31 +98,8 @@ try {
   const www = join(dir, 'www');
   await mkdir(www, { recursive: true });
   const file = join(www, 'recon.iso');
-  const bytes = mib * (1 << 20);
-  const fh = await open(file, 'w', 0o644);
-  const chunk = randomBytes(1 << 20);
-  for (let i = 0; i < mib; i++) await fh.write(chunk);
-  await fh.close();
-  const cfg = {
-    interface: 'br0',
-    dataDir: join(dir, 'data'),
-    tftpRoot: join(dir, 'tftp'),
-    ipv4: { address: RIG_V4.master, prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
-    ipv6: { enabled: false },
-    http: { roots: { '/install': www } },
-    log: { level: 'warn' },
-  };
-  await writeFile(join(dir, 'recon.json'), JSON.stringify(cfg));
-  const recon = rig.spawn(rig.masterNs, [
-    process.execPath,
-    '--import',
-    'tsx',
-    'test/helpers/service-runner.ts',
-    'src/net/http/service.ts',
-    'startHttp',
-    join(dir, 'recon.json'),
-  ]);
-  await waitForLine(recon, '"ready"', 'recon');
+  const bytes = await writeRandomFile(file, mib);
+  const recon = await startReconHttp(rig, dir, www);
   // `ip netns exec` execs the command: the child's pid is recon's
   const pid = recon.pid!;
   const url = `http://${RIG_V4.master}/install/recon.iso`;
