@@ -5,12 +5,12 @@
 // usage: node --import tsx bench/boot-storm.ts [--peers 200] [--stagger 10] [--doc docs/BENCHMARKS.md]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Writable } from 'node:stream';
 import { runLab } from '../src/lab/lab.js';
 import { writeDocSection } from './doc-section.js';
+import { sampleLab } from './lab-sampler.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,40 +31,12 @@ interface Ev {
 }
 
 const root = await mkdtemp(join(tmpdir(), 'recon-bench-storm-'));
-let log = '';
-const out = new Writable({
-  write(c: Buffer, _e, cb) {
-    log += c.toString();
-    cb();
-  },
-});
-// sample the master (its pid is in the first event of its log) while the lab runs
-let pid: number | undefined;
-let peakRssKb = 0;
-let cpuTicks = 0;
-let peakLoad = 0;
-const sampler = setInterval(() => {
-  peakLoad = Math.max(peakLoad, loadavg()[0]!);
-  try {
-    if (pid === undefined) {
-      const dir = /lab: (\S+) — network/.exec(log)?.[1];
-      const evs = dir && join(dir, 'data', 'events.jsonl');
-      if (evs && existsSync(evs))
-        pid = (JSON.parse(readFileSync(evs, 'utf8').split('\n')[0] ?? '{}') as Ev).data.pid;
-      return;
-    }
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    cpuTicks = Number(f[11]) + Number(f[12]);
-  } catch {
-    /* the master has exited */
-  }
-}, 250);
+// sample the master while the lab runs
+const lab = sampleLab();
 
 const started = Date.now();
-const r = await runLab({ peers, headless: true, keep: false, root, staggerSeconds: stagger, out });
-clearInterval(sampler);
+const r = await runLab({ peers, headless: true, keep: false, root, staggerSeconds: stagger, out: lab.out });
+const { peakRssKb, cpuTicks, peakLoad } = lab.stop();
 const wall = (Date.now() - started) / 1000;
 const events = readFileSync(join(r.dir, 'data', 'events.jsonl'), 'utf8')
   .split('\n')

@@ -9,15 +9,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLab } from '../src/lab/lab.js';
 import { LabNetwork, type LabPlace } from '../src/lab/network.js';
 import { run } from '../test/helpers/netns.js';
 import { writeDocSection } from './doc-section.js';
+import { sampleLab } from './lab-sampler.js';
 
 const { values } = parseArgs({
   options: {
@@ -194,32 +194,7 @@ class Attacker {
 type Attack = 'none' | 'all' | 'no-flood';
 
 async function storm(root: string, attack: Attack): Promise<{ figures: RunFigures; attacker?: Attacker }> {
-  let log = '';
-  const out = new Writable({
-    write(c: Buffer, _e, cb) {
-      log += c.toString();
-      cb();
-    },
-  });
-  let pid: number | undefined;
-  let peakRssKb = 0;
-  let peakLoad = 0;
-  const sampler = setInterval(() => {
-    peakLoad = Math.max(peakLoad, loadavg()[0]!);
-    try {
-      if (pid === undefined) {
-        const dir = /lab: (\S+) — network/.exec(log)?.[1];
-        const evs = dir && join(dir, 'data', 'events.jsonl');
-        if (evs && existsSync(evs))
-          pid = (JSON.parse(readFileSync(evs, 'utf8').split('\n')[0] ?? '{}') as Ev).data.pid;
-        return;
-      }
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      peakRssKb = Math.max(peakRssKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    } catch {
-      /* the master has exited */
-    }
-  }, 250);
+  const lab = sampleLab();
   let attacker: Attacker | undefined;
   try {
     const r = await runLab({
@@ -228,14 +203,14 @@ async function storm(root: string, attack: Attack): Promise<{ figures: RunFigure
       keep: false,
       root,
       staggerSeconds: stagger,
-      out,
+      out: lab.out,
       ...(attack !== 'none' && {
         beforePeers: async (place: LabPlace, dir: string) => {
           attacker = await Attacker.attach(place, dir, attack === 'all');
         },
       }),
     });
-    clearInterval(sampler);
+    const { peakRssKb, peakLoad } = lab.stop();
     const data = join(r.dir, 'data');
     const events = readFileSync(join(data, 'events.jsonl'), 'utf8')
       .split('\n')
@@ -264,10 +239,10 @@ async function storm(root: string, attack: Attack): Promise<{ figures: RunFigure
       nodeDirs: existsSync(join(data, 'nodes')) ? readdirSync(join(data, 'nodes')).length : 0,
       nodes: Object.keys(snapshot.state?.nodes ?? {}).length,
     };
-    if (!r.ok) process.stderr.write(log.slice(-3000));
+    if (!r.ok) process.stderr.write(lab.log().slice(-3000));
     return { figures, attacker };
   } finally {
-    clearInterval(sampler);
+    lab.stop();
     await attacker?.stop();
   }
 }
