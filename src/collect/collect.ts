@@ -10,6 +10,8 @@ import { normalize } from './normalize.js';
 import { parseIpAddr } from './parsers/ip.js';
 import { parseLsblk } from './parsers/lsblk.js';
 import { parseLldpctl } from './parsers/lldp.js';
+import { SECURE_BOOT_EFIVAR } from './parsers/firmware.js';
+import { parseBootMode } from './parsers/misc.js';
 import { listByPath, probeEfi, readSource, runTool, type RawRun } from './run-tools.js';
 import type { SourceRunner } from './sources.js';
 
@@ -111,7 +113,7 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   };
 
   // Phase 1: everything that does not depend on what hardware is there.
-  const [ip, blk, dmi] = await Promise.all([
+  const [ip, blk, dmi, efi] = await Promise.all([
     src.run('ip', ['ip', '-j', '-d', 'addr'], t).then(keep),
     src.run('lsblk', ['lsblk', '-J', '-O', '-b'], t).then(keep),
     src.run('dmidecode', ['dmidecode'], t).then(keep),
@@ -151,7 +153,21 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
       keep(await src.run('modprobe-ipmi', ['modprobe', '-a', 'ipmi_si', 'ipmi_devintf'], t));
     await Promise.all(ids.map((id, i) => src.run(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)));
   };
+  const uefi = parseBootMode(efi.stdout);
+  const uefiSteps = (): Promise<RawRun>[] => {
+    const steps: [string, string[]][] = [
+      ['secureboot-efivar', ['od', '-An', '-tx1', '-v', SECURE_BOOT_EFIVAR]],
+      ['mokutil', ['mokutil', '--sb-state']],
+      ['efibootmgr', ['efibootmgr']],
+    ];
+    return steps.map(([id, argv]) =>
+      uefi.ok && uefi.value === 'uefi'
+        ? src.run(id, argv, t).then(keep)
+        : Promise.resolve(keep(skipped(id, argv, 'not booted by UEFI'))),
+    );
+  };
   await Promise.all([
+    ...uefiSteps(),
     ...nics.flatMap((n) => [
       src.run(`ethtool-i:${n.name}`, ['ethtool', '-i', n.name], t).then(keep),
       src.run(`ethtool-P:${n.name}`, ['ethtool', '-P', n.name], t).then(keep),

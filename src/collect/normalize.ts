@@ -4,6 +4,7 @@ import type { Dimm, DiskInfo, Inventory, NicInfo, ToolRun } from '../shared/inve
 import { INVENTORY_SCHEMA_VERSION } from '../shared/inventory/version.js';
 import type { RawRun } from './run-tools.js';
 import { parseDmidecode } from './parsers/dmidecode.js';
+import { parseEfibootmgr, parseMokutilSbState, parseSecureBootVar } from './parsers/firmware.js';
 import { parseEthtoolDriver, parseEthtoolLink, parseEthtoolPermanent } from './parsers/ethtool.js';
 import { parseIpAddr } from './parsers/ip.js';
 import { parseIpmiFru, parseIpmiLan, parseIpmiMc } from './parsers/ipmitool.js';
@@ -35,6 +36,12 @@ function exitOk(id: string, code: number): boolean {
   if (id.startsWith('smartctl:')) return !smartctlFatal(code);
   if (id === 'virt') return code === 0 || code === 1; // 1 = "none"
   return code === 0;
+}
+
+/** Sources that read a file through a tool (`od`): a file that is not there is a missing source, not a failure. */
+const FILE_READS = new Set(['secureboot-efivar']);
+function absentFile(raw: RawRun): boolean {
+  return FILE_READS.has(raw.id) && raw.exitCode !== 0 && /No such file or directory/.test(raw.stderr);
 }
 
 function excerpt(s: string): string | undefined {
@@ -80,6 +87,10 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
       tools[id] = toolRun(raw, raw.error);
       return undefined;
     }
+    if (absentFile(raw)) {
+      tools[id] = toolRun(raw, 'missing');
+      return undefined;
+    }
     if (raw.error === 'spawn' || raw.exitCode === undefined || !exitOk(id, raw.exitCode)) {
       // some tools (smartctl) explain failures in their stdout, not stderr
       const said = raw.stderr.trim() ? undefined : parse(raw.stdout);
@@ -102,6 +113,11 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
   const lldp = source('lldpctl', parseLldpctl);
   const virt = source('virt', parseDetectVirt);
   const bootMode = source('efi', parseBootMode) ?? 'unknown';
+  // the variable is the firmware's own word; mokutil reads the same variable, so it only stands in
+  const sbVar = source('secureboot-efivar', parseSecureBootVar);
+  const sbMokutil = source('mokutil', parseMokutilSbState);
+  const secureBoot = sbVar ?? sbMokutil ?? (bootMode === 'bios' ? 'disabled' : 'unknown');
+  const bootOrder = source('efibootmgr', parseEfibootmgr);
 
   const disks: DiskInfo[] = blk.map((d) => {
     const smart = source(`smartctl:${d.name}`, parseSmartctl);
@@ -181,7 +197,14 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
       family: dmi?.system.family,
     },
     baseboard: dmi?.baseboard ?? {},
-    firmware: { vendor: dmi?.bios.vendor, version: dmi?.bios.version, date: dmi?.bios.date, bootMode },
+    firmware: {
+      vendor: dmi?.bios.vendor,
+      version: dmi?.bios.version,
+      date: dmi?.bios.date,
+      bootMode,
+      secureBoot,
+      bootOrder,
+    },
     chassis: dmi?.chassis ?? {},
     cpu: {
       model: procs[0]?.model ?? cpu?.model,

@@ -25,7 +25,7 @@ void test('a complete inventory validates', () => {
 
 void test('broken inventories are rejected with the offending path', () => {
   const cases: [string, (i: Inventory) => unknown, RegExp][] = [
-    ['wrong version', (i) => ({ ...i, schemaVersion: 2 }), /schemaVersion/],
+    ['wrong version', (i) => ({ ...i, schemaVersion: 3 }), /schemaVersion/],
     [
       'upper-case MAC',
       (i) => ({ ...i, nics: [{ ...i.nics[0], mac: 'AA:BB:CC:DD:EE:01' }] }),

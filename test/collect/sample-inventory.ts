@@ -5,7 +5,7 @@ const GiB = 2 ** 30;
 
 export function sampleInventory(): Inventory {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     collectedAt: '2026-01-02T03:04:05.000Z',
     collector: { version: '0.1.0', durationMs: 1234 },
     system: { vendor: 'Dell Inc.', product: 'PowerEdge R440', serial: 'ABC1234' },

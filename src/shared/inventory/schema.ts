@@ -1,40 +1,17 @@
-// The inventory document a peer uploads (inventory.json), schema version 1: the one definition. The
+// The inventory document a peer uploads (inventory.json), schema version 2: the one definition. The
 // TypeScript types are inferred from it, the master validates uploads with it, and
 // schema/inventory.schema.json is generated from it at build time (scripts/write-schema.ts).
 // Rule: a field that is absent means "not known"; why it is not known is in `tools`.
 //
-// Every list and string is bounded, sized to real hardware with room to spare (an 8-socket server has
-// ~200 DIMM slots and ~1,000 PCI functions with its VFs; a storage server ~100 disks): an inventory is
-// written by an untrusted peer, and the master must reject a hostile one in milliseconds.
+// Version 2 only added optional fields to version 1, so a version-1 document is a valid version-2 document
+// with fewer fields: both are accepted (uploads from older collectors, inventory.json files already stored).
+// Every list and string is bounded (limits.ts).
 import { z } from 'zod';
+import { INVENTORY_LIMITS } from './limits.js';
 import { INVENTORY_SCHEMA_VERSION } from './version.js';
 
-export { INVENTORY_SCHEMA_VERSION };
+export { INVENTORY_LIMITS, INVENTORY_SCHEMA_VERSION };
 
-/** Bounds of the document; docs/inventory.md lists them. */
-export const INVENTORY_LIMITS = {
-  text: 256,
-  longText: 1024,
-  stderr: 4096,
-  cpuFlags: 512,
-  cpuPackages: 64,
-  dimms: 512,
-  disks: 1024,
-  byPath: 32,
-  nics: 512,
-  addresses: 64,
-  vlans: 4096,
-  pci: 2048,
-  modules: 16,
-  argv: 64,
-  tools: 4096,
-  /** EDAC counters: one per DIMM (as `dimms`) plus one per memory controller */
-  edacCounters: 1024,
-  /** IPMI SEL entries kept: the newest; a SEL holds at most ~3,000 */
-  selEntries: 256,
-  /** IPMI sensors: a large server has ~200–400 */
-  sensors: 1024,
-} as const;
 const L = INVENTORY_LIMITS;
 
 const text = z.string().max(L.text);
@@ -112,12 +89,43 @@ const baseboard = z
   .strict();
 export type BaseboardInfo = z.infer<typeof baseboard>;
 
+const secureBoot = z
+  .enum(['enabled', 'disabled', 'unknown'])
+  .describe(
+    'whether this boot ran under UEFI Secure Boot: the SecureBoot EFI variable, else `mokutil --sb-state`; ' +
+      'disabled on a BIOS boot; unknown when neither answered',
+  );
+export type SecureBootState = z.infer<typeof secureBoot>;
+
+const bootEntry = z
+  .object({
+    id: z.string().regex(/^[0-9A-F]{4}$/, 'four upper-case hex digits (Boot####)'),
+    label: text,
+    active: z.boolean().describe("efibootmgr's `*`: the firmware may boot it"),
+    path: longText.optional().describe('the UEFI device path, as efibootmgr prints it'),
+  })
+  .strict();
+export type BootEntry = z.infer<typeof bootEntry>;
+
+const bootOrder = z
+  .object({
+    current: text.optional().describe('BootCurrent: the entry this boot came from'),
+    next: text.optional().describe('BootNext: a one-time entry for the next boot'),
+    order: texts(L.bootEntries).describe('BootOrder, first tried first'),
+    entries: list(bootEntry, L.bootEntries),
+  })
+  .strict()
+  .describe('the UEFI boot manager variables, as `efibootmgr` shows them');
+export type BootOrderInfo = z.infer<typeof bootOrder>;
+
 const firmware = z
   .object({
     vendor: text.optional(),
     version: text.optional(),
     date: text.optional().describe('as the firmware reports it (SMBIOS: MM/DD/YYYY)'),
     bootMode,
+    secureBoot: secureBoot.optional().describe('since version 2'),
+    bootOrder: bootOrder.optional().describe('since version 2; UEFI boots only'),
   })
   .strict();
 export type FirmwareInfo = z.infer<typeof firmware>;
@@ -176,27 +184,12 @@ const dimm = z
   .strict();
 export type Dimm = z.infer<typeof dimm>;
 
-const edacCounter = z
-  .object({
-    name: text.describe(
-      'below /sys/devices/system/edac/mc: "mc0/dimm3", or "mc0" for errors not tied to a DIMM',
-    ),
-    label: text.optional().describe("dimm_label: the board's slot name, when the firmware tells the kernel"),
-    correctedErrors: count,
-    uncorrectedErrors: count,
-  })
-  .strict();
-export type EdacCounter = z.infer<typeof edacCounter>;
-
 const memory = z
   .object({
     totalBytes: count.optional().describe('what the kernel can use (MemTotal)'),
     installedBytes: count.optional().describe('sum of installed DIMMs (SMBIOS)'),
     slots: count.optional(),
     dimms: list(dimm, L.dimms),
-    edac: list(edacCounter, L.edacCounters)
-      .optional()
-      .describe('EDAC error counts since boot; absent when the kernel has no EDAC driver for this board'),
   })
   .strict();
 export type MemoryInfo = z.infer<typeof memory>;
@@ -224,22 +217,6 @@ const disk = z
         powerOnHours: count.optional(),
         temperatureC: z.int().optional(),
         protocol: text.optional(),
-        // Raw error counters behind the health verdicts (src/shared/health). ATA: SMART attribute raw values.
-        reallocatedSectors: count.optional().describe('ATA attribute 5, raw'),
-        pendingSectors: count.optional().describe('ATA attribute 197 (current pending sectors), raw'),
-        offlineUncorrectable: count.optional().describe('ATA attribute 198, raw'),
-        udmaCrcErrors: count.optional().describe('ATA attribute 199 (interface CRC errors), raw'),
-        // SAS/SCSI: the grown defect list and the error counter log.
-        grownDefects: count.optional().describe('SCSI grown defect list length'),
-        uncorrectedReadErrors: count.optional(),
-        uncorrectedWriteErrors: count.optional(),
-        // NVMe: the SMART / health information log page.
-        criticalWarning: count.optional().describe('NVMe critical_warning bit field'),
-        mediaErrors: count.optional().describe('NVMe media and data integrity errors'),
-        availableSpare: count.optional().describe('NVMe available spare, percent'),
-        availableSpareThreshold: count.optional().describe('NVMe available spare threshold, percent'),
-        percentageUsed: count.optional().describe('NVMe percentage used (wear; may exceed 100)'),
-        errorLogEntries: count.optional().describe('NVMe error information log entries, lifetime'),
       })
       .strict()
       .optional(),
@@ -300,36 +277,6 @@ const pciDevice = z
   .strict();
 export type PciDevice = z.infer<typeof pciDevice>;
 
-const selEntry = z
-  .object({
-    id: text.optional(),
-    time: text
-      .optional()
-      .describe('as ipmitool prints it ("12/03/2026 13:01:02"; "Pre-Init" before the clock is set)'),
-    sensorType: text
-      .optional()
-      .describe('IPMI sensor type: Memory, Power Supply, Processor, Temperature, ...'),
-    sensor: text.describe('the sensor column: type plus the sensor name or number'),
-    event: longText,
-    asserted: z.boolean().optional().describe('false for a deassertion'),
-  })
-  .strict();
-export type SelEntry = z.infer<typeof selEntry>;
-
-const sensorReading = z
-  .object({
-    name: text,
-    status: text.describe(
-      "ipmitool's status: ok, nc (non-critical), cr (critical), nr (non-recoverable), ns (no reading)",
-    ),
-    reading: z.number().optional(),
-    unit: text.optional(),
-    state: text.optional().describe('a discrete sensor\'s state as ipmitool words it ("Redundancy Lost")'),
-    entity: text.optional(),
-  })
-  .strict();
-export type SensorReading = z.infer<typeof sensorReading>;
-
 const bmc = z
   .object({
     present: z.boolean().describe('true when SMBIOS, /dev/ipmi0 or ipmitool says there is one'),
@@ -344,16 +291,6 @@ const bmc = z
     manufacturer: text.optional(),
     product: text.optional(),
     interfaceType: text.optional(),
-    sel: z
-      .object({
-        total: count.describe('entries in the SEL'),
-        entries: list(selEntry, L.selEntries).describe(
-          'the newest entries; past the limit, entries of the sensor types the health rules read come first',
-        ),
-      })
-      .strict()
-      .optional(),
-    sensors: list(sensorReading, L.sensors).optional(),
   })
   .strict();
 export type BmcInfo = z.infer<typeof bmc>;
@@ -383,7 +320,9 @@ const tools = z
 
 export const inventorySchema = z
   .object({
-    schemaVersion: z.literal(INVENTORY_SCHEMA_VERSION),
+    schemaVersion: z
+      .union([z.literal(1), z.literal(INVENTORY_SCHEMA_VERSION)])
+      .describe('2 is written; 1 (the same document without the fields added in 2) is still read'),
     collectedAt: z
       .string()
       .max(64)
@@ -407,7 +346,7 @@ export const inventorySchema = z
   })
   .strict()
   .meta({
-    $id: 'https://recon.invalid/schema/inventory-1.json',
+    $id: 'https://recon.invalid/schema/inventory-2.json',
     title: 'recon peer inventory',
     description: 'Hardware inventory of one peer. Absent field = not known; `tools` says why.',
   });

@@ -1,2 +1,2 @@
 // The inventory's schema version, apart from the schema so the collector's bundle needs no zod for it.
-export const INVENTORY_SCHEMA_VERSION = 1;
+export const INVENTORY_SCHEMA_VERSION = 2;

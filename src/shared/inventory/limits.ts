@@ -1,0 +1,25 @@
+// Bounds of the inventory document, apart from the schema so the collector's bundle can cap what it writes
+// without zod. docs/inventory.md lists them.
+//
+// Every list and string is bounded, sized to real hardware with room to spare (an 8-socket server has
+// ~200 DIMM slots and ~1,000 PCI functions with its VFs; a storage server ~100 disks): an inventory is
+// written by an untrusted peer, and the master must reject a hostile one in milliseconds.
+export const INVENTORY_LIMITS = {
+  text: 256,
+  longText: 1024,
+  stderr: 4096,
+  cpuFlags: 512,
+  cpuPackages: 64,
+  dimms: 512,
+  disks: 1024,
+  byPath: 32,
+  nics: 512,
+  addresses: 64,
+  vlans: 4096,
+  pci: 2048,
+  modules: 16,
+  argv: 64,
+  tools: 4096,
+  /** UEFI Boot#### entries: firmware lists ~5–40 (one per NIC port and protocol, disks, shells) */
+  bootEntries: 128,
+} as const;
