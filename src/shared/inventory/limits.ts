@@ -22,4 +22,10 @@ export const INVENTORY_LIMITS = {
   tools: 4096,
   /** UEFI Boot#### entries: firmware lists ~5–40 (one per NIC port and protocol, disks, shells) */
   bootEntries: 128,
+  /** EDAC counters: one per DIMM (as `dimms`) plus one per memory controller */
+  edacCounters: 1024,
+  /** IPMI SEL entries kept: the newest; a SEL holds at most ~3,000 */
+  selEntries: 256,
+  /** IPMI sensors: a large server has ~200–400 */
+  sensors: 1024,
 } as const;

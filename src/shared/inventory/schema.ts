@@ -184,12 +184,27 @@ const dimm = z
   .strict();
 export type Dimm = z.infer<typeof dimm>;
 
+const edacCounter = z
+  .object({
+    name: text.describe(
+      'below /sys/devices/system/edac/mc: "mc0/dimm3", or "mc0" for errors not tied to a DIMM',
+    ),
+    label: text.optional().describe("dimm_label: the board's slot name, when the firmware tells the kernel"),
+    correctedErrors: count,
+    uncorrectedErrors: count,
+  })
+  .strict();
+export type EdacCounter = z.infer<typeof edacCounter>;
+
 const memory = z
   .object({
     totalBytes: count.optional().describe('what the kernel can use (MemTotal)'),
     installedBytes: count.optional().describe('sum of installed DIMMs (SMBIOS)'),
     slots: count.optional(),
     dimms: list(dimm, L.dimms),
+    edac: list(edacCounter, L.edacCounters)
+      .optional()
+      .describe('EDAC error counts since boot; absent when the kernel has no EDAC driver for this board'),
   })
   .strict();
 export type MemoryInfo = z.infer<typeof memory>;
@@ -217,6 +232,22 @@ const disk = z
         powerOnHours: count.optional(),
         temperatureC: z.int().optional(),
         protocol: text.optional(),
+        // Raw error counters behind the health verdicts (src/shared/health). ATA: SMART attribute raw values.
+        reallocatedSectors: count.optional().describe('ATA attribute 5, raw'),
+        pendingSectors: count.optional().describe('ATA attribute 197 (current pending sectors), raw'),
+        offlineUncorrectable: count.optional().describe('ATA attribute 198, raw'),
+        udmaCrcErrors: count.optional().describe('ATA attribute 199 (interface CRC errors), raw'),
+        // SAS/SCSI: the grown defect list and the error counter log.
+        grownDefects: count.optional().describe('SCSI grown defect list length'),
+        uncorrectedReadErrors: count.optional(),
+        uncorrectedWriteErrors: count.optional(),
+        // NVMe: the SMART / health information log page.
+        criticalWarning: count.optional().describe('NVMe critical_warning bit field'),
+        mediaErrors: count.optional().describe('NVMe media and data integrity errors'),
+        availableSpare: count.optional().describe('NVMe available spare, percent'),
+        availableSpareThreshold: count.optional().describe('NVMe available spare threshold, percent'),
+        percentageUsed: count.optional().describe('NVMe percentage used (wear; may exceed 100)'),
+        errorLogEntries: count.optional().describe('NVMe error information log entries, lifetime'),
       })
       .strict()
       .optional(),
@@ -277,6 +308,36 @@ const pciDevice = z
   .strict();
 export type PciDevice = z.infer<typeof pciDevice>;
 
+const selEntry = z
+  .object({
+    id: text.optional(),
+    time: text
+      .optional()
+      .describe('as ipmitool prints it ("12/03/2026 13:01:02"; "Pre-Init" before the clock is set)'),
+    sensorType: text
+      .optional()
+      .describe('IPMI sensor type: Memory, Power Supply, Processor, Temperature, ...'),
+    sensor: text.describe('the sensor column: type plus the sensor name or number'),
+    event: longText,
+    asserted: z.boolean().optional().describe('false for a deassertion'),
+  })
+  .strict();
+export type SelEntry = z.infer<typeof selEntry>;
+
+const sensorReading = z
+  .object({
+    name: text,
+    status: text.describe(
+      "ipmitool's status: ok, nc (non-critical), cr (critical), nr (non-recoverable), ns (no reading)",
+    ),
+    reading: z.number().optional(),
+    unit: text.optional(),
+    state: text.optional().describe('a discrete sensor\'s state as ipmitool words it ("Redundancy Lost")'),
+    entity: text.optional(),
+  })
+  .strict();
+export type SensorReading = z.infer<typeof sensorReading>;
+
 const bmc = z
   .object({
     present: z.boolean().describe('true when SMBIOS, /dev/ipmi0 or ipmitool says there is one'),
@@ -291,6 +352,16 @@ const bmc = z
     manufacturer: text.optional(),
     product: text.optional(),
     interfaceType: text.optional(),
+    sel: z
+      .object({
+        total: count.describe('entries in the SEL'),
+        entries: list(selEntry, L.selEntries).describe(
+          'the newest entries; past the limit, entries of the sensor types the health rules read come first',
+        ),
+      })
+      .strict()
+      .optional(),
+    sensors: list(sensorReading, L.sensors).optional(),
   })
   .strict();
 export type BmcInfo = z.infer<typeof bmc>;
