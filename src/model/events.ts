@@ -14,6 +14,26 @@ export type Firmware = 'bios' | 'uefi' | 'uefi-http' | 'ipxe' | 'unknown';
 
 export type PowerState = 'on' | 'powering-off' | 'off' | 'unknown';
 
+/** The protocol a BMC is driven with. */
+export type BmcDriverName = 'redfish' | 'ipmi';
+
+/** What a BMC (a server's baseboard management controller) was found to be. */
+export interface BmcFound {
+  address: string;
+  /** the MAC recon leased `address` to; absent for a BMC from the config outside the segment */
+  mac?: Mac;
+  vendor?: string;
+  model?: string;
+  /** the driver recon uses for it: Redfish where its service root answered, IPMI otherwise */
+  driver: BmcDriverName;
+  /** a Redfish service root answered on 443 */
+  redfish?: boolean;
+  /** an RMCP presence ping was answered on 623 */
+  ipmi?: boolean;
+  /** where recon learned of it */
+  source: 'lease' | 'config';
+}
+
 export interface RogueServer {
   serverId: string;
   serverMac?: string;
@@ -83,8 +103,19 @@ export interface EventPayloads {
   'raw.stored': { mac: Mac; sha256: string; bytes: number };
   'command.queued': { mac: Mac; command: PeerCommand; by: string };
   'command.delivered': { mac: Mac; command: PeerCommand };
-  'power.state': { mac: Mac; state: PowerState; via?: 'agent' | 'ipmi' | 'operator'; detail?: string };
+  'power.state': {
+    mac: Mac;
+    state: PowerState;
+    via?: 'agent' | BmcDriverName | 'operator';
+    detail?: string;
+  };
   'power.step': { mac?: Mac; step: string; ok: boolean; detail?: string };
+  /** a BMC answered discovery probes (again: a later one replaces what an earlier one found) */
+  'bmc.discovered': BmcFound;
+  /** a BMC's power state as it last answered */
+  'bmc.power': { address: string; state: 'on' | 'off' | 'unknown'; detail?: string };
+  /** one step of a BMC action (power state, one-time boot, on, off, cycle), and how it went */
+  'bmc.action': { address: string; action: string; ok: boolean; message: string; node?: Mac; by?: string };
   'action.result': { action: string; ok: boolean; message: string; by?: string };
   /** how many nodes the operator expects in this fleet (0: no expectation), from the config or a console */
   'fleet.expected': { count: number; by: string };

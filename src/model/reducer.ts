@@ -6,6 +6,7 @@
 // It mutates the state it is given (one owner per state object; copying a 1 000-node map on every
 // DHCP packet would cost more than the packet) and returns the touched node, if any.
 import type {
+  BmcFound,
   Firmware,
   InventorySummary,
   Mac,
@@ -51,6 +52,8 @@ export interface NodeRecord {
   power: PowerState;
   powerDetail?: string;
   pendingCommand?: PeerCommand;
+  /** the address of the BMC tied to this node: recon found it, and only this node's inventory reports its MAC */
+  bmc?: string;
   firstSeen: string;
   lastSeen: string;
 }
@@ -61,6 +64,17 @@ export interface HostRecord {
   lease4?: NodeRecord['lease4'];
   lease6?: NodeRecord['lease6'];
   lastSeen: string;
+}
+
+/** A BMC recon found (its lease answered a probe) or was given in the config. */
+export interface BmcRecord extends BmcFound {
+  power: 'on' | 'off' | 'unknown';
+  powerAt?: string;
+  powerDetail?: string;
+  discoveredAt: string;
+  lastAction?: { action: string; ok: boolean; message: string; at: string };
+  /** the node whose inventory (and no other's) reports this BMC's MAC */
+  node?: Mac;
 }
 
 export interface Transfer {
@@ -101,10 +115,14 @@ export interface ReconState {
   storage?: EventPayloads['storage'] & { at: string };
   /** nodes the operator expects (config `expectedNodes` or set from a console) */
   expectedNodes?: number;
+  /** BMCs by address (absent in old snapshots); bounded by MAX_BMCS */
+  bmcs?: Record<string, BmcRecord>;
 }
 
 export const MAX_STAGE_HISTORY = 40;
 export const MAX_FINISHED_TRANSFERS = 200;
+/** BMC records kept at most (the pools and the config's list bound them long before this) */
+export const MAX_BMCS = 4096;
 /** The registry's bound when the master did not say (config state.maxNodes has the same default). */
 export const DEFAULT_MAX_NODES = 5000;
 
@@ -248,6 +266,44 @@ function dropLease(state: ReconState, mac: Mac, family: 4 | 6, ip: string): void
   if (family === 4 && h.lease4?.ip === ip) h.lease4 = undefined;
   if (family === 6 && h.lease6?.ip === ip) h.lease6 = undefined;
   if (!h.lease4 && !h.lease6) delete state.hosts![mac];
+}
+
+const normBmcMac = (mac: string | undefined) => mac?.toLowerCase().replace(/-/g, ':');
+
+/**
+ * Ties the BMCs with this MAC to the one node whose inventory reports it, or to none when no node or
+ * several do (as bmc-target.ts rules: a MAC two peers claim belongs to neither).
+ */
+function tieBmcMac(state: ReconState, bmcMac: string): void {
+  const bmcs = Object.values(state.bmcs ?? {}).filter((b) => b.mac === bmcMac);
+  const claimants = Object.values(state.nodes).filter(
+    (n) => normBmcMac(n.inventory?.summary.bmc?.mac) === bmcMac,
+  );
+  const owner = claimants.length === 1 ? claimants[0] : undefined;
+  for (const b of bmcs) {
+    const was = b.node !== undefined ? state.nodes[b.node] : undefined;
+    if (was && was !== owner && was.bmc === b.address) was.bmc = undefined;
+    b.node = owner?.mac;
+    if (owner) owner.bmc = b.address;
+  }
+}
+
+function applyBmcDiscovered(state: ReconState, d: BmcFound, at: string): void {
+  const bmcs = (state.bmcs ??= {});
+  const known = bmcs[d.address];
+  if (!known && Object.keys(bmcs).length >= MAX_BMCS) return;
+  const oldMac = known?.mac;
+  bmcs[d.address] = {
+    ...d,
+    power: known?.power ?? 'unknown',
+    powerAt: known?.powerAt,
+    powerDetail: known?.powerDetail,
+    discoveredAt: at,
+    lastAction: known?.lastAction,
+    node: known?.node,
+  };
+  if (oldMac !== undefined && oldMac !== d.mac) tieBmcMac(state, oldMac);
+  if (d.mac !== undefined) tieBmcMac(state, d.mac);
 }
 
 const BOOTED = STAGE_ORDER.indexOf('booted');
@@ -435,8 +491,14 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     case 'inventory.stored': {
       const n = create(state, ev.data.mac, at);
       if (!n) return undefined;
+      const oldBmcMac = normBmcMac(n.inventory?.summary.bmc?.mac);
       n.inventory = { sha256: ev.data.sha256, bytes: ev.data.bytes, at, summary: ev.data.summary };
       advance(n, 'uploaded', at);
+      const bmcMac = normBmcMac(ev.data.summary.bmc?.mac);
+      if (state.bmcs) {
+        if (oldBmcMac !== undefined && oldBmcMac !== bmcMac) tieBmcMac(state, oldBmcMac);
+        if (bmcMac !== undefined) tieBmcMac(state, bmcMac);
+      }
       return n;
     }
     case 'raw.stored': {
@@ -468,6 +530,26 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
     }
     case 'power.step':
       return ev.data.mac ? seen(state, ev.data.mac, at) : undefined;
+    case 'bmc.discovered':
+      applyBmcDiscovered(state, ev.data, at);
+      return undefined;
+    case 'bmc.power': {
+      const b = state.bmcs?.[ev.data.address];
+      if (!b) return undefined;
+      b.power = ev.data.state;
+      b.powerAt = at;
+      b.powerDetail = ev.data.detail;
+      const n = b.node !== undefined ? seen(state, b.node, at) : undefined;
+      // a tied node is as on as its BMC says (its stages move on through DHCP as ever)
+      if (n && ev.data.state === 'on' && n.power === 'off') n.power = 'on';
+      return n;
+    }
+    case 'bmc.action': {
+      const b = state.bmcs?.[ev.data.address];
+      if (b) b.lastAction = { action: ev.data.action, ok: ev.data.ok, message: ev.data.message, at };
+      const mac = ev.data.node ?? b?.node;
+      return mac !== undefined ? seen(state, mac, at) : undefined;
+    }
     case 'action.result':
       state.lastAction = { ...ev.data, at };
       return undefined;

@@ -3,6 +3,7 @@
 import type { ReconEvent } from '../model/events.js';
 import type { ReconState } from '../model/reducer.js';
 import { describeStorage } from '../model/space.js';
+import { healthText, nodeHealth } from '../model/health.js';
 import { humanBytes } from '../shared/units.js';
 import { fmtTimeOf } from './format.js';
 
@@ -61,7 +62,9 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
     case 'inventory.stored': {
       const s = ev.data.summary;
       const sys = [s.vendor, s.product, s.serial].filter(Boolean).join(' ');
-      return `inventory stored ${humanBytes(ev.data.bytes)}${sys ? ` ${sys}` : ''}`;
+      const node = state.nodes[ev.data.mac];
+      const health = node && nodeHealth(state, node);
+      return `inventory stored ${humanBytes(ev.data.bytes)}${sys ? ` ${sys}` : ''}${health ? ` ${healthText(health)}` : ''}`;
     }
     case 'raw.stored':
       return `raw tool output stored ${humanBytes(ev.data.bytes)}`;
@@ -73,6 +76,16 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
       return `power ${ev.data.state}${ev.data.via ? ` via ${ev.data.via}` : ''}${ev.data.detail ? ` (${ev.data.detail})` : ''}`;
     case 'power.step':
       return `power-down ${ev.data.step} ${ev.data.ok ? 'ok' : 'FAILED'}${ev.data.detail ? `: ${ev.data.detail}` : ''}`;
+    case 'bmc.discovered': {
+      const d = ev.data;
+      const what = [d.vendor, d.model].filter(Boolean).join(' ');
+      const speaks = [d.redfish && 'Redfish', d.ipmi && 'IPMI'].filter(Boolean).join(' + ');
+      return `BMC ${d.address}${what ? ` ${what}` : ''} found (${speaks || 'no answer'}; driver ${d.driver}${d.mac ? `; MAC ${d.mac}` : ''})`;
+    }
+    case 'bmc.power':
+      return `BMC ${ev.data.address} power ${ev.data.state}${ev.data.detail ? ` (${ev.data.detail})` : ''}`;
+    case 'bmc.action':
+      return `BMC ${ev.data.address} ${ev.data.action} ${ev.data.ok ? 'ok' : 'FAILED'}: ${ev.data.message}${ev.data.by ? ` (by ${ev.data.by})` : ''}`;
     case 'action.result':
       return `action ${ev.data.action} ${ev.data.ok ? 'ok' : 'refused'}: ${ev.data.message}${ev.data.by ? ` (by ${ev.data.by})` : ''}`;
     case 'fleet.expected':
@@ -84,6 +97,9 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
 
 function macOf(ev: ReconEvent, state: ReconState): string | undefined {
   const d = ev.data as { mac?: string; id?: string };
+  if (ev.type === 'bmc.power' || ev.type === 'bmc.action')
+    return ev.type === 'bmc.action' && ev.data.node ? ev.data.node : state.bmcs?.[ev.data.address]?.node;
+  if (ev.type === 'bmc.discovered') return state.bmcs?.[ev.data.address]?.node;
   if (d.mac) return d.mac;
   if (ev.type.startsWith('transfer.') && d.id) return state.transfers[d.id]?.mac;
   return undefined;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   bmcFacts,
   decideBmcTarget,
+  decidePowerOnTarget,
   type BmcFacts,
   type ReportedBmc,
 } from '../../src/master/power/bmc-target.js';
@@ -92,6 +93,7 @@ const FACTS: BmcFacts = {
     { node: OTHER, bmcMac: '0c:c4:7a:00:00:02' },
   ],
   networks: [cidr('10.20.0.0/24'), cidr('fd10::/64'), cidr('127.0.0.2/32')],
+  configured: ['198.51.100.7', '127.0.0.3'],
   masterSubnets: [cidr('192.168.219.0/24')],
   masterAddresses: ['192.168.219.1', 'fd52:ec0e:d1a8::1', '127.0.0.1', '::1'],
   masterBmc: { addresses: ['10.20.0.250'], macs: [MASTER_BMC_MAC] },
@@ -139,7 +141,26 @@ void test('decideBmcTarget: what ties a BMC to its peer and what is refused, by 
     [
       'another host, outside every tie',
       { ipv4: '203.0.113.5', mac: BMC_MAC },
-      refused('203.0.113.5', 'not leased by recon to the reported BMC MAC and outside power.bmcNetworks'),
+      refused(
+        '203.0.113.5',
+        'not leased by recon to the reported BMC MAC, not in the config (bmcs) and outside power.bmcNetworks',
+      ),
+    ],
+    [
+      'named in the config (bmcs)',
+      { ipv4: '198.51.100.7' },
+      ok('named in the config (bmcs)', '198.51.100.7'),
+    ],
+    [
+      'a loopback address the config names',
+      { ipv4: '127.0.0.3' },
+      ok('named in the config (bmcs)', '127.0.0.3'),
+    ],
+    [
+      "the master's own BMC, even when the config names it",
+      { ipv4: '10.20.0.250' },
+      refused('10.20.0.250', "it is the master's own BMC"),
+      { ...FACTS, configured: ['10.20.0.250'] },
     ],
     [
       'the master itself',
@@ -233,14 +254,17 @@ void test('decideBmcTarget: what ties a BMC to its peer and what is refused, by 
       {
         kind: 'refused',
         reason:
-          `BMC 203.0.113.5 not tied to ${PEER}: not leased by recon to the reported BMC MAC and outside power.bmcNetworks; ` +
-          `BMC fd99::5 not tied to ${PEER}: not leased by recon to the reported BMC MAC and outside power.bmcNetworks`,
+          `BMC 203.0.113.5 not tied to ${PEER}: not leased by recon to the reported BMC MAC, not in the config (bmcs) and outside power.bmcNetworks; ` +
+          `BMC fd99::5 not tied to ${PEER}: not leased by recon to the reported BMC MAC, not in the config (bmcs) and outside power.bmcNetworks`,
       },
     ],
     [
       'no BMC networks configured: only the lease ties',
       { ipv4: '10.20.0.9' },
-      refused('10.20.0.9', 'not leased by recon to the reported BMC MAC and outside power.bmcNetworks'),
+      refused(
+        '10.20.0.9',
+        'not leased by recon to the reported BMC MAC, not in the config (bmcs) and outside power.bmcNetworks',
+      ),
       { ...FACTS, networks: [] },
     ],
     [
@@ -272,6 +296,7 @@ void test('bmcFacts: current leases only, every BMC claim, the config and the ho
     }),
   ]);
   const config = parseConfig({
+    bmcs: [{ address: '198.51.100.7' }],
     power: {
       bmcNetworks: ['10.20.0.0/24'],
       masterBmc: { addresses: ['10.20.0.250'], macs: [MASTER_BMC_MAC] },
@@ -293,6 +318,7 @@ void test('bmcFacts: current leases only, every BMC claim, the config and the ho
   );
   assert.deepEqual(f.masterAddresses, ['192.168.219.1', '127.0.0.1', 'fe80::1', 'fd52:ec0e:d1a8::1']);
   assert.deepEqual(f.masterBmc, { addresses: ['10.20.0.250'], macs: [MASTER_BMC_MAC] });
+  assert.deepEqual(f.configured, ['198.51.100.7']);
   // an expired lease ties nothing any more
   assert.equal(decideBmcTarget(PEER, { ipv4: '192.168.219.61', mac: OTHER }, f).kind, 'refused');
   assert.equal(decideBmcTarget(PEER, { ipv4: '192.168.219.60', mac: BMC_MAC }, f).kind, 'target');
@@ -312,4 +338,49 @@ void test('config: power.bmcNetworks must be address blocks, power.masterBmc add
     addresses: [],
     macs: [MASTER_BMC_MAC],
   });
+});
+
+void test('decidePowerOnTarget: a BMC found on its own lease, named in the config or in a BMC network; never the master', () => {
+  const ok = (address: string, tie: string) => ({ ok: true, address, tie });
+  const no = (why: string) => ({ ok: false, why });
+  const rows: [string, string, string | undefined, unknown][] = [
+    [
+      'found on its lease from recon',
+      '192.168.219.60',
+      BMC_MAC,
+      ok('192.168.219.60', `found on its lease from recon (MAC ${BMC_MAC})`),
+    ],
+    [
+      'the lease is now another MAC',
+      '192.168.219.61',
+      BMC_MAC,
+      no(`BMC 192.168.219.61 refused: recon leased it to ${OTHER}, not to a BMC it found`),
+    ],
+    ['named in the config', '198.51.100.7', undefined, ok('198.51.100.7', 'named in the config (bmcs)')],
+    ['in a BMC network', '10.20.0.9', undefined, ok('10.20.0.9', 'inside power.bmcNetworks 10.20.0.0/24')],
+    [
+      'the master',
+      '192.168.219.1',
+      undefined,
+      no('BMC 192.168.219.1 refused: it is an address of the master itself'),
+    ],
+    ["the master's BMC", '10.20.0.250', undefined, no("BMC 10.20.0.250 refused: it is the master's own BMC")],
+    [
+      "the master's BMC MAC on a lease",
+      '192.168.219.60',
+      MASTER_BMC_MAC,
+      no(`BMC 192.168.219.60 refused: the BMC MAC ${MASTER_BMC_MAC} is the master's own BMC`),
+    ],
+    [
+      'nowhere recon knows',
+      '203.0.113.9',
+      undefined,
+      no(
+        'BMC 203.0.113.9 refused: not found on a lease from recon, not in the config (bmcs) and outside power.bmcNetworks',
+      ),
+    ],
+    ['not an address', '-H x', undefined, no('BMC "-H x": it is not an IP address')],
+  ];
+  for (const [name, address, mac, want] of rows)
+    assert.deepEqual(decidePowerOnTarget(address, mac, FACTS), want, name);
 });

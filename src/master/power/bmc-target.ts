@@ -1,7 +1,8 @@
 // Which BMC the master may drive for a peer. A peer's inventory only *names* a BMC; the master sends
 // IPMI (with the fleet's credentials) only to an address it can tie to that peer itself:
 //   - recon leased that address to the BMC MAC the peer reported (and no other node reports that MAC), or
-//   - the address lies inside a configured BMC network (power.bmcNetworks) and recon leased it to nobody else;
+//   - the address lies inside a configured BMC network (power.bmcNetworks) or the config names it (`bmcs`),
+//     and recon leased it to nobody else;
 // and never to the master's own addresses or its own BMC, nor to loopback/link-local addresses (unless a
 // configured BMC network of that kind holds them), multicast, broadcast or unspecified ones.
 // Pure: the facts are gathered from the state and the host by the caller, so every rule is table-tested.
@@ -33,6 +34,8 @@ export interface BmcFacts {
   bmcClaims: readonly { node: Mac; bmcMac: string }[];
   /** power.bmcNetworks */
   networks: readonly Cidr[];
+  /** the addresses of config `bmcs` */
+  configured: readonly string[];
   /** the master's own subnets: their network and broadcast addresses are never a BMC */
   masterSubnets: readonly Cidr[];
   /** every address of the master's host (config and interfaces) */
@@ -55,34 +58,49 @@ function shown(raw: string): string {
 
 const normMac = (mac: string | undefined) => mac?.toLowerCase().replace(/-/g, ':');
 
-function judgeAddress(peer: Mac, raw: string, reportedMac: string | undefined, f: BmcFacts): AddressVerdict {
-  const address = canonicalAddress(raw);
-  if (address === undefined) return { ok: false, why: 'it is not an IP address' };
+/** Why no BMC action may ever go to `address` (the master, its BMC, special addresses), or undefined. */
+function forbidden(
+  address: string,
+  bmcMac: string | undefined,
+  f: BmcFacts,
+  what: string,
+): string | undefined {
   const same = (other: string) => canonicalAddress(other) === address;
-  if (f.masterAddresses.some(same)) return { ok: false, why: 'it is an address of the master itself' };
-  if (f.masterBmc.addresses.some(same)) return { ok: false, why: "it is the master's own BMC" };
-  if (reportedMac !== undefined && f.masterBmc.macs.some((m) => normMac(m) === reportedMac))
-    return { ok: false, why: `the reported BMC MAC ${reportedMac} is the master's own BMC` };
+  if (f.masterAddresses.some(same)) return 'it is an address of the master itself';
+  if (f.masterBmc.addresses.some(same)) return "it is the master's own BMC";
+  if (bmcMac !== undefined && f.masterBmc.macs.some((m) => normMac(m) === bmcMac))
+    return `the ${what} ${bmcMac} is the master's own BMC`;
 
   const special = specialKind(address);
   if (special) {
     const allowed =
       (special.kind === 'loopback' || special.kind === 'link-local') &&
-      f.networks.some((n) => cidrWithin(n, special.block) && cidrContains(n, address));
+      (f.networks.some((n) => cidrWithin(n, special.block) && cidrContains(n, address)) ||
+        f.configured.some(same));
     if (!allowed)
-      return {
-        ok: false,
-        why:
-          special.kind === 'loopback' || special.kind === 'link-local'
-            ? `it is a ${special.kind} address and no ${special.kind} block in power.bmcNetworks holds it`
-            : `it is a ${special.kind} address`,
-      };
+      return special.kind === 'loopback' || special.kind === 'link-local'
+        ? `it is a ${special.kind} address and no ${special.kind} block in power.bmcNetworks holds it`
+        : `it is a ${special.kind} address`;
   }
   for (const net of [...f.masterSubnets, ...f.networks]) {
     const ends = ipv4Ends(net);
-    if (ends?.includes(address))
-      return { ok: false, why: `it is the network or broadcast address of ${net.text}` };
+    if (ends?.includes(address)) return `it is the network or broadcast address of ${net.text}`;
   }
+  return undefined;
+}
+
+/** Why recon's lease does not make `address` a BMC of its own choosing, or where else it is tied. */
+function configuredTie(address: string, f: BmcFacts): string | undefined {
+  if (f.configured.some((c) => canonicalAddress(c) === address)) return 'named in the config (bmcs)';
+  const net = f.networks.find((n) => cidrContains(n, address));
+  return net ? `inside power.bmcNetworks ${net.text}` : undefined;
+}
+
+function judgeAddress(peer: Mac, raw: string, reportedMac: string | undefined, f: BmcFacts): AddressVerdict {
+  const address = canonicalAddress(raw);
+  if (address === undefined) return { ok: false, why: 'it is not an IP address' };
+  const never = forbidden(address, reportedMac, f, 'reported BMC MAC');
+  if (never) return { ok: false, why: never };
 
   const holder = f.leases.find((l) => canonicalAddress(l.ip) === address)?.mac;
   if (holder !== undefined && holder === reportedMac) {
@@ -102,9 +120,41 @@ function judgeAddress(peer: Mac, raw: string, reportedMac: string | undefined, f
           ? `recon leased it to ${holder} and the inventory names no BMC MAC`
           : `recon leased it to ${holder}, not to the reported BMC MAC ${reportedMac}`,
     };
-  const net = f.networks.find((n) => cidrContains(n, address));
-  if (net) return { ok: true, address, tie: `inside power.bmcNetworks ${net.text}` };
-  return { ok: false, why: 'not leased by recon to the reported BMC MAC and outside power.bmcNetworks' };
+  const tie = configuredTie(address, f);
+  if (tie) return { ok: true, address, tie };
+  return {
+    ok: false,
+    why: 'not leased by recon to the reported BMC MAC, not in the config (bmcs) and outside power.bmcNetworks',
+  };
+}
+
+/**
+ * Whether the master may power on the BMC at `address` (no peer names it yet: the operator does). It
+ * must be a BMC recon found on its own lease (the lease still held by the MAC it was found on), or one
+ * the config names or places in power.bmcNetworks; never the master, its own BMC or a special address.
+ * Pure.
+ */
+export function decidePowerOnTarget(
+  raw: string,
+  discoveredMac: string | undefined,
+  f: BmcFacts,
+): { ok: true; address: string; tie: string } | { ok: false; why: string } {
+  const address = canonicalAddress(raw);
+  if (address === undefined) return { ok: false, why: `BMC ${shown(raw)}: it is not an IP address` };
+  const mac = normMac(discoveredMac);
+  const never = forbidden(address, mac, f, 'BMC MAC');
+  if (never) return { ok: false, why: `BMC ${address} refused: ${never}` };
+  const holder = f.leases.find((l) => canonicalAddress(l.ip) === address)?.mac;
+  if (mac !== undefined && holder === mac)
+    return { ok: true, address, tie: `found on its lease from recon (MAC ${mac})` };
+  if (holder !== undefined)
+    return { ok: false, why: `BMC ${address} refused: recon leased it to ${holder}, not to a BMC it found` };
+  const tie = configuredTie(address, f);
+  if (tie) return { ok: true, address, tie };
+  return {
+    ok: false,
+    why: `BMC ${address} refused: not found on a lease from recon, not in the config (bmcs) and outside power.bmcNetworks`,
+  };
 }
 
 /** The BMC address the master may drive for `peer`, or why it may not drive the one reported. */
@@ -145,6 +195,7 @@ export function bmcFacts(
     leases,
     bmcClaims,
     networks: cidrs(config.power.bmcNetworks),
+    configured: config.bmcs.map((b) => b.address),
     masterSubnets: [networkOf(config.ipv4.address, config.ipv4.prefix)],
     masterAddresses,
     masterBmc: config.power.masterBmc,

@@ -32,6 +32,15 @@ const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
 
 const reservation = z.strictObject({ mac, ip: ipv4.optional(), hostname: hostname.optional() });
 
+/** A BMC the config names (one outside recon's segment, or one that does not lease from recon). */
+const bmcEntry = z.strictObject({
+  address: ipAddress,
+  /** Redfish, IPMI, or auto: Redfish when its service root answers, IPMI otherwise */
+  driver: z.enum(['redfish', 'ipmi', 'auto']).default('auto'),
+  /** this BMC's user name (line 1) and password (line 2) in a file of mode 0600; default: the fleet's */
+  credentialsFile: absPath.optional(),
+});
+
 export const configSchema = z.strictObject({
   interface: z.string().min(1).max(15).default('lan0'),
   ipv4: z
@@ -156,6 +165,8 @@ export const configSchema = z.strictObject({
   controlSocket: absPath.default('/run/recon/control.sock'),
   /** the view-only control socket (state and events, every action refused); default: beside controlSocket */
   controlSocketReadOnly: absPath.optional(),
+  /** BMCs recon may drive besides the ones that lease from it (power on, off): never the master's own */
+  bmcs: z.array(bmcEntry).max(1024).default([]),
   /** how many nodes this segment should see: the consoles show progress against it (a console can change it) */
   expectedNodes: z.number().int().min(1).optional(),
   consoles: z
@@ -185,6 +196,22 @@ export const configSchema = z.strictObject({
       uploadWaitSeconds: z.number().min(0).default(30),
       /** address blocks (CIDR) whose every address is a BMC of this fleet; others need a lease from recon */
       bmcNetworks: z.array(cidr).default([]),
+      /** the fleet's BMC user name (line 1) and password (line 2), a file of mode 0600; else power.ipmi's */
+      bmcCredentialsFile: absPath.optional(),
+      /** finding the BMCs that lease from recon: probes (Redfish service root on 443, RMCP ping on 623) */
+      bmcDiscovery: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** probes running at once */
+          concurrency: z.number().int().min(1).max(64).default(4),
+          /** probes started per second at most */
+          perSecond: z.number().min(0.1).default(5),
+          /** the longest one probe (HTTPS or RMCP) may take */
+          timeoutSeconds: z.number().min(0.5).max(60).default(3),
+          /** a lease renewal re-probes its holder at most this often */
+          reprobeMinutes: z.number().min(0).default(10),
+        })
+        .prefault({}),
       /** the master's own BMC: never a target, whatever a peer reports */
       masterBmc: z
         .strictObject({ addresses: z.array(ipAddress).default([]), macs: z.array(mac).default([]) })
