@@ -9,8 +9,8 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IpmiClient, type IpmiOptions, type IpmiTarget } from '../../src/master/power/ipmi.js';
-import { IpmiError } from '../../src/master/power/ipmi-result.js';
+import { IpmiClient, type IpmiOptions, type IpmiTarget } from '../../src/net/bmc/ipmi/ipmitool.js';
+import { IpmiError } from '../../src/net/bmc/ipmi/ipmi-result.js';
 import { freeUdpPort } from './ipmi-sim.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/power/', import.meta.url));

@@ -13,11 +13,11 @@ import {
   needsPing,
   parsePowerStatus,
   type IpmiFailureKind,
-} from '../../src/master/power/ipmi-result.js';
-import { encodePresencePing, isPresencePong, type PingOutcome } from '../../src/master/power/rmcp.js';
+} from '../../src/net/bmc/ipmi/ipmi-result.js';
+import { encodePresencePing, isPresencePong, type PingOutcome } from '../../src/net/bmc/ipmi/rmcp.js';
 import { classifyDataMount, findMountFor, isMounted, parseMountinfo } from '../../src/master/power/mounts.js';
 import { describeHolder, devToMajorMinor, mappedFilesOn } from '../../src/master/power/holders.js';
-import { passwordFromFile, secretFileModeProblem } from '../../src/master/power/credentials.js';
+import { passwordFromFile, secretFileModeProblem } from '../../src/net/bmc/credentials.js';
 import { isShutdownAck, shutdownAllTargets } from '../../src/master/power/peer-shutdown.js';
 import { summarizeShutdown } from '../../src/master/power/actions.js';
 import { reduceAll } from '../../src/model/reducer.js';

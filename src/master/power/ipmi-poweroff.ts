@@ -2,8 +2,8 @@
 // period watching `power status`, then a hard off if it is still on, then `power status` until off.
 // Each step is reported through `step` so the caller can make it an event.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IpmiClient } from './ipmi.js';
-import { IpmiError } from './ipmi-result.js';
+import type { IpmiClient } from '../../net/bmc/ipmi/ipmitool.js';
+import { IpmiError } from '../../net/bmc/ipmi/ipmi-result.js';
 
 export interface IpmiPowerOffOptions {
   /** how long the OS has to power itself off after soft-off */

@@ -9,7 +9,7 @@ import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
 import type { Mac, ReconEvent } from '../../model/events.js';
 import type { ReconState } from '../../model/reducer.js';
-import { IpmiClient } from './ipmi.js';
+import { IpmiClient } from '../../net/bmc/ipmi/ipmitool.js';
 import { ipmiPowerOff } from './ipmi-poweroff.js';
 import { CredentialsError, loadIpmiCredentials } from './credentials.js';
 import { bmcFacts, decideBmcTarget } from './bmc-target.js';

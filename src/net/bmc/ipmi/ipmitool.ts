@@ -117,4 +117,8 @@ export class IpmiClient {
   async hardOff(): Promise<void> {
     await this.run(['chassis', 'power', 'off']);
   }
+
+  async powerOn(): Promise<void> {
+    await this.run(['chassis', 'power', 'on']);
+  }
 }
