@@ -4,13 +4,22 @@ import type { InventorySummary } from './events.js';
 import type { NodeRecord, ReconState } from './reducer.js';
 import { STAGE_ORDER, type Stage } from './events.js';
 import { humanBytes, memorySize } from '../shared/units.js';
+import { fleetHealth, type HealthSummary } from './health.js';
 
-/** Why a node needs a look, in words; empty when it does not. */
-export function nodeProblems(n: NodeRecord): string[] {
+/**
+ * Why a node needs a look, in words; empty when it does not. `health` is the node's verdict as the fleet
+ * sees it (with drift, from fleetHealth); by default its own. A summary stored before verdicts existed
+ * still names its failed disks.
+ */
+export function nodeProblems(
+  n: NodeRecord,
+  health: HealthSummary | undefined = n.inventory?.summary.health,
+): string[] {
   const out: string[] = [];
   const s = n.inventory?.summary;
   if (s?.toolsFailed?.length) out.push(`tools failed: ${s.toolsFailed.join(', ')}`);
-  for (const d of s?.disks ?? []) if (d.health === 'failed') out.push(`disk ${d.name}: SMART failed`);
+  if (health) out.push(...health.reasons);
+  else for (const d of s?.disks ?? []) if (d.health === 'failed') out.push(`disk ${d.name}: SMART failed`);
   if (n.power === 'unknown') out.push(`power state unknown${n.powerDetail ? `: ${n.powerDetail}` : ''}`);
   if (n.stage === 'released') out.push(`left before booting${n.stageDetail ? ` (${n.stageDetail})` : ''}`);
   return out;
@@ -38,10 +47,11 @@ export function fleetProgress(state: ReconState): FleetProgress {
   let booting = 0;
   let problems = 0;
   const nodes = Object.values(state.nodes);
+  const health = fleetHealth(state);
   for (const n of nodes) {
     if (n.inventory) inventoried++;
     else if (isBooting(n.stage)) booting++;
-    if (nodeProblems(n).length) problems++;
+    if (nodeProblems(n, health.get(n.mac)).length) problems++;
   }
   return { nodes: nodes.length, expected: state.expectedNodes, inventoried, booting, problems };
 }

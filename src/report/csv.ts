@@ -39,6 +39,9 @@ export const CSV_COLUMNS: [string, keyof FleetRow][] = [
   ['cpu_summary', 'cpuSummary'],
   ['problems', 'problems'],
   ['source', 'source'],
+  // added with the health verdicts
+  ['health', 'health'],
+  ['health_reasons', 'healthReasons'],
 ];
 
 /** One CSV cell. Pure. */

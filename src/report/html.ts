@@ -43,6 +43,7 @@ td.num,.num{text-align:right;white-space:nowrap}
 .small{font-size:12px;color:#57606a}
 .off{color:#1a7f37;font-weight:600}.on{color:#9a6700;font-weight:600}.unknown{color:#cf222e;font-weight:600}
 .none{color:#8c959f}
+.v-ok{color:#1a7f37;font-weight:600}.v-warn{color:#9a6700;font-weight:600}.v-fail{color:#cf222e;font-weight:600}
 .bad{color:#cf222e}
 #fleet{border:1px solid #d0d7de;font-size:13px}
 #fleet .row{display:grid;grid-template-columns:36px 140px 96px 90px 120px minmax(120px,1fr) 120px 84px 84px 60px 48px 104px 84px 64px 100px}
@@ -138,7 +139,7 @@ const COLUMNS: { title: string; sort?: string; num?: boolean }[] = [
   { title: 'CPU', sort: 'cores', num: true },
   { title: 'Memory', sort: 'mem', num: true },
   { title: 'Disks', sort: 'disk', num: true },
-  { title: 'Health' },
+  { title: 'Health', sort: 'health', num: true },
   { title: 'NICs', sort: 'nics', num: true },
   { title: 'BMC', sort: 'bmc' },
   { title: 'Serial', sort: 'serial' },
@@ -174,7 +175,19 @@ function sectionsHtml(sections: readonly DetailSection[]): string {
 }
 
 function nodeBody(r: FleetRow, i: number, sections: readonly DetailSection[]): string {
-  const search = [r.mac, r.hostname, r.ip4, r.ip6, r.stage, r.model, r.serial, r.cpu, r.bmcIp, r.source]
+  const search = [
+    r.mac,
+    r.hostname,
+    r.ip4,
+    r.ip6,
+    r.stage,
+    r.health,
+    r.model,
+    r.serial,
+    r.cpu,
+    r.bmcIp,
+    r.source,
+  ]
     .concat(r.problems)
     .filter(Boolean)
     .join(' ')
@@ -189,6 +202,8 @@ function nodeBody(r: FleetRow, i: number, sections: readonly DetailSection[]): s
     cores: r.cores,
     mem: r.memoryBytes,
     disk: r.diskBytes,
+    // fail first, then warn, then ok
+    health: r.health && ['fail', 'warn', 'ok'].indexOf(r.health),
     nics: r.nicCount,
     bmc: r.bmcIp,
     serial: r.serial,
@@ -232,8 +247,8 @@ function nodeBody(r: FleetRow, i: number, sections: readonly DetailSection[]): s
     `<span role="cell">${or(cpu)}</span>`,
     `<span role="cell" class="num">${or(mem)}</span>`,
     `<span role="cell" class="num">${or(disks)}</span>`,
-    // the health verdict is not computed yet: a dash, never a blank that reads as "fine"
-    `<span role="cell">${NONE}</span>`,
+    // an inventory without a verdict (stored before verdicts existed) is a dash, never a blank that reads as fine
+    `<span role="cell">${r.health ? `<span class="v-${r.health}">${e(r.health)}</span>` : r.inventory ? NONE : ''}</span>`,
     `<span role="cell" class="num">${or(nics)}</span>`,
     `<span role="cell">${or(bmc)}</span>`,
     `<span role="cell" class="mono">${or(e(r.serial))}</span>`,
@@ -307,6 +322,8 @@ export function renderHtml(report: FleetReport, details: ReadonlyMap<Mac, readon
 ${card(t.expected !== undefined ? `${t.nodes} / ${t.expected}` : t.nodes, t.expected !== undefined ? 'nodes / expected' : 'nodes')}
 ${card(t.inventoried, 'inventoried')}
 ${card(t.problems, t.problems === 1 ? 'problem' : 'problems', t.problems > 0)}
+${card(t.health.fail, 'health fail', t.health.fail > 0)}
+${card(t.health.warn, 'health warn')}
 ${card(t.poweredOff, 'powered off')}
 ${card(t.cores, 'cores')}
 ${card(memorySize(t.memoryBytes) || '0 B', 'memory')}

@@ -4,6 +4,7 @@
 import type { NodeRecord, ReconState } from '../model/reducer.js';
 import { STAGE_ORDER, type Mac, type Stage } from '../model/events.js';
 import { cpuText, diskBytes, modelText, nodeProblems } from '../model/fleet.js';
+import { fleetHealth, verdictCounts, type HealthSummary, type HealthVerdict } from '../model/health.js';
 import { nodeFile } from '../model/data-dir.js';
 import { humanBytes } from '../shared/units.js';
 import { inventorySections, type DetailSection } from '../shared/inventory/sections.js';
@@ -43,6 +44,10 @@ export interface FleetRow {
   bmcIp?: string;
   bmcMac?: string;
   toolsFailed?: string;
+  /** the node's health verdict (with fleet drift); absent without an inventory, or one stored before verdicts */
+  health?: HealthVerdict;
+  /** why the verdict is not ok: "<component>: <reason>" */
+  healthReasons?: string[];
   /** why the node needs a look; empty when it does not */
   problems: string[];
   inventory: boolean;
@@ -102,6 +107,8 @@ export interface FleetReport {
     inventoried: number;
     poweredOff: number;
     problems: number;
+    /** inventoried nodes per verdict (`unknown`: stored before verdicts existed) */
+    health: Record<HealthVerdict | 'unknown', number>;
     cores: number;
     memoryBytes: number;
     diskBytes: number;
@@ -114,7 +121,12 @@ export interface FleetReport {
 
 const join = (base: string, rel: string): string => (base ? `${base.replace(/\/+$/, '')}/${rel}` : rel);
 
-function rowOf(n: NodeRecord, source: ReportSource | undefined, merged: boolean): FleetRow {
+function rowOf(
+  n: NodeRecord,
+  health: HealthSummary | undefined,
+  source: ReportSource | undefined,
+  merged: boolean,
+): FleetRow {
   const s = n.inventory?.summary;
   const disks = s?.disks ?? [];
   const nics = s?.nics ?? [];
@@ -162,7 +174,9 @@ function rowOf(n: NodeRecord, source: ReportSource | undefined, merged: boolean)
     bmcIp: s?.bmc?.ipv4 ?? s?.bmc?.ipv6,
     bmcMac: s?.bmc?.mac,
     toolsFailed: s?.toolsFailed?.length ? s.toolsFailed.join(' ') : undefined,
-    problems: nodeProblems(n),
+    health: health?.verdict,
+    healthReasons: health?.reasons.length ? health.reasons : undefined,
+    problems: nodeProblems(n, health),
     inventory: n.inventory !== undefined,
     inventorySha256: n.inventory?.sha256,
     inventoryAt: n.inventory?.at,
@@ -196,8 +210,9 @@ export function buildFleetReport(input: ReportInput | ReconState, meta: ReportMe
   } = 'state' in input ? input : { state: input, sourceOf: undefined };
   const sources = 'state' in input && input.sources ? input.sources : [];
   const merged = sources.length > 1;
+  const health = fleetHealth(state);
   const rows = Object.values(state.nodes)
-    .map((n) => rowOf(n, sources[sourceOf?.get(n.mac) ?? 0], merged))
+    .map((n) => rowOf(n, health.get(n.mac), sources[sourceOf?.get(n.mac) ?? 0], merged))
     .sort(
       (a, b) =>
         Number(b.problems.length > 0) - Number(a.problems.length > 0) ||
@@ -234,6 +249,7 @@ export function buildFleetReport(input: ReportInput | ReconState, meta: ReportMe
       inventoried: rows.filter((r) => r.inventory).length,
       poweredOff: rows.filter((r) => r.power === 'off').length,
       problems: rows.filter((r) => r.problems.length > 0).length,
+      health: verdictCounts(state, health),
       cores: sum((r) => r.cores),
       memoryBytes: sum((r) => r.memoryBytes),
       diskBytes: sum((r) => r.diskBytes),

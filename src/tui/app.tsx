@@ -4,6 +4,7 @@
 import { useMemo } from 'react';
 import { Box } from 'ink';
 import { NO_MASTER_HINT, type MasterFeed } from './master-feed.js';
+import { fleetHealth } from '../model/health.js';
 import { activeTransfers, filterNodes, QUICK_FILTER_LABEL, sortNodes } from './node-table.js';
 import { detailLines, leaseLines, logLines, transferLines, type Line } from './lists.js';
 import { resolveCursors, type Screen, type UiState } from './ui-state.js';
@@ -68,6 +69,7 @@ function Console(props: ConsoleAppProps) {
   const all = useMemo(() => Object.values(view.state.nodes), [view]);
   const withNames = useMemo(() => all.some((n) => n.hostname), [all]);
   const transfers = useMemo(() => activeTransfers(view.state), [view]);
+  const health = useMemo(() => fleetHealth(view.state), [view]);
   const leases = useMemo(
     () => leaseLines(state, now, width, glyphs, props.ascii),
     [state, now, width, glyphs, props.ascii],
@@ -82,8 +84,8 @@ function Console(props: ConsoleAppProps) {
   const keys = useConsoleKeys({ feed, readOnly, by: props.by, onQuit: props.onQuit });
   const { ui } = keys;
   const nodes = useMemo(
-    () => sortNodes(filterNodes(all, ui.filter, ui.quick), ui.sort, ui.reverse),
-    [all, ui.filter, ui.quick, ui.sort, ui.reverse],
+    () => sortNodes(filterNodes(all, ui.filter, ui.quick, health), ui.sort, ui.reverse, health),
+    [all, ui.filter, ui.quick, ui.sort, ui.reverse, health],
   );
   const detailData = useNodeDetail(feed, view, ui.detail?.mac);
   const detail = useMemo(
@@ -92,13 +94,14 @@ function Console(props: ConsoleAppProps) {
         ? detailLines(
             view.state.nodes[ui.detail.mac],
             ui.detail.mac,
+            health.get(ui.detail.mac),
             detailData.inventory,
             detailData.events,
             now,
             props.ascii,
           )
         : [],
-    [ui.detail, view, detailData, now, props.ascii],
+    [ui.detail, view, health, detailData, now, props.ascii],
   );
 
   const counts: Record<Screen, number> = {
@@ -143,6 +146,7 @@ function Console(props: ConsoleAppProps) {
       <NodesView
         nodes={nodes}
         transfers={transfers}
+        health={health}
         withNames={withNames}
         sort={ui.sort}
         reverse={ui.reverse}

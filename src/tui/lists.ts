@@ -8,7 +8,8 @@ import { nodeProblems } from '../model/fleet.js';
 import { humanBytes } from '../shared/units.js';
 import { inventorySections } from '../shared/inventory/sections.js';
 import type { Inventory } from '../shared/inventory/index.js';
-import { toneOf, type Tone } from './node-table.js';
+import { toneOf, verdictTone, type Tone } from './node-table.js';
+import type { HealthSummary } from '../model/health.js';
 import { applyEvent, initialState } from '../model/reducer.js';
 
 export interface Line {
@@ -129,6 +130,8 @@ export function logLines(log: readonly EventLine[], ascii: boolean): Line[] {
 export function detailLines(
   node: NodeRecord | undefined,
   mac: Mac,
+  /** the node's verdict as the fleet sees it (with drift) */
+  health: HealthSummary | undefined,
   inventory: Inventory | undefined,
   events: readonly ReconEvent[],
   now: number,
@@ -140,10 +143,13 @@ export function detailLines(
   push(`${node.mac}  ${node.hostname ?? ''}  IPv4 ${node.ip4 ?? '-'}  IPv6 ${node.ip6 ?? '-'}`);
   push(
     `stage ${node.stage}${node.stageDetail ? ` (${node.stageDetail})` : ''} for ${fmtElapsed(now - Date.parse(node.stageAt))}  ` +
-      `firmware ${node.firmware ?? '?'}${node.chainloaded ? ' + iPXE' : ''}  power ${node.power}${node.pendingCommand ? `  pending: ${node.pendingCommand}` : ''}`,
+      `firmware ${node.firmware ?? '?'}${node.chainloaded ? ' + iPXE' : ''}${node.bootChain ? `  chain ${node.bootChain}` : ''}  power ${node.power}${node.pendingCommand ? `  pending: ${node.pendingCommand}` : ''}`,
     toneOf(node.stage),
   );
-  for (const p of nodeProblems(node)) push(`problem: ${p}`, 'warn');
+  if (node.bootRefused) push(`firmware refused ${node.bootRefused.file} — ${node.bootRefused.hint}`, 'warn');
+  if (health) push(`health ${health.verdict.toUpperCase()}`, verdictTone(health.verdict));
+  else if (node.inventory) push('health not judged (inventory stored before health verdicts)');
+  for (const p of nodeProblems(node, health)) push(`problem: ${p}`, 'warn');
   const inv = node.inventory;
   if (!inv) push('inventory: not uploaded yet');
   else {

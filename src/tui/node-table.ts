@@ -3,6 +3,7 @@
 import { STAGE_ORDER, type Firmware, type Mac, type Stage } from '../model/events.js';
 import type { NodeRecord, ReconState, Transfer } from '../model/reducer.js';
 import { cpuText, diskBytes, disksText, memoryText, modelText, nodeProblems } from '../model/fleet.js';
+import { VERDICTS, type HealthSummary, type HealthVerdict } from '../model/health.js';
 import { humanBytes } from '../shared/units.js';
 import { clean, fit, fmtElapsed, ipSortKey, type Glyphs } from './format.js';
 
@@ -16,9 +17,13 @@ export type SortKey =
   | 'ram'
   | 'disks'
   | 'failed'
+  | 'health'
   | 'power'
   | 'bmc'
   | 'serial';
+
+/** Each node's health as the fleet sees it (fleetHealth), by MAC. */
+export type HealthByMac = ReadonlyMap<Mac, HealthSummary>;
 
 /** The quick filters: one key each, shown in the tab bar while on. */
 export type QuickFilter = 'problems' | 'waiting' | 'noInventory';
@@ -29,6 +34,13 @@ export const QUICK_FILTER_LABEL: Record<QuickFilter, string> = {
 };
 
 export type Tone = 'busy' | 'ok' | 'done' | 'warn' | 'idle';
+
+/** A verdict's colour by tone: ok green, warn yellow, fail red (the colour of a problem). */
+const VERDICT_TONE: Record<HealthVerdict, Tone> = { ok: 'ok', warn: 'busy', fail: 'warn' };
+
+export function verdictTone(v: HealthVerdict): Tone {
+  return VERDICT_TONE[v];
+}
 
 const TRANSFER_STAGES: ReadonlySet<Stage> = new Set<Stage>(['tftp', 'menu', 'kernel', 'initrd', 'image']);
 
@@ -95,25 +107,34 @@ function haystack(n: NodeRecord): string {
     s?.cpus,
     s?.bmc?.ipv4,
     s?.bmc?.ipv6,
+    s?.health?.verdict,
   ]
     .filter(Boolean)
     .join(' ')
     .toLowerCase();
 }
 
-const QUICK: Record<QuickFilter, (n: NodeRecord) => boolean> = {
-  problems: (n) => nodeProblems(n).length > 0,
+const QUICK: Record<QuickFilter, (n: NodeRecord, health?: HealthByMac) => boolean> = {
+  problems: (n, health) => nodeProblems(n, health?.get(n.mac)).length > 0,
   waiting: (n) => n.stage === 'waiting',
   noInventory: (n) => n.inventory === undefined,
 };
 
-/** Keeps nodes matching the quick filter, if any, and every word of the filter (case-insensitive substrings). */
-export function filterNodes(nodes: NodeRecord[], filter: string, quick?: QuickFilter): NodeRecord[] {
+/**
+ * Keeps nodes matching the quick filter, if any, and every word of the filter (case-insensitive substrings).
+ * `health`: the fleet's verdicts, so a node that only drifts counts as a problem too.
+ */
+export function filterNodes(
+  nodes: NodeRecord[],
+  filter: string,
+  quick?: QuickFilter,
+  health?: HealthByMac,
+): NodeRecord[] {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   const keep = quick ? QUICK[quick] : undefined;
   if (words.length === 0 && !keep) return nodes;
   return nodes.filter((n) => {
-    if (keep && !keep(n)) return false;
+    if (keep && !keep(n, health)) return false;
     const h = words.length ? haystack(n) : '';
     return words.every((w) => h.includes(w));
   });
@@ -122,7 +143,7 @@ export function filterNodes(nodes: NodeRecord[], filter: string, quick?: QuickFi
 const failedCount = (n: NodeRecord): number => n.inventory?.summary.toolsFailed?.length ?? 0;
 
 /** What each sort key orders by; undefined (not known yet) sorts last in either direction. */
-const SORT_VALUE: Record<SortKey, (n: NodeRecord) => number | string | undefined> = {
+const SORT_VALUE: Record<SortKey, (n: NodeRecord, health?: HealthByMac) => number | string | undefined> = {
   ip: (n) => (n.ip4 ? ipSortKey(n.ip4) : undefined),
   mac: () => 0,
   stage: (n) => STAGE_ORDER.indexOf(n.stage),
@@ -133,17 +154,27 @@ const SORT_VALUE: Record<SortKey, (n: NodeRecord) => number | string | undefined
   disks: (n) => (n.inventory ? diskBytes(n.inventory.summary) : undefined),
   // most failures first
   failed: (n) => -failedCount(n),
+  // fail first, then warn, then ok
+  health: (n, health) => {
+    const v = health?.get(n.mac)?.verdict ?? n.inventory?.summary.health?.verdict;
+    return v === undefined ? undefined : VERDICTS.indexOf(v);
+  },
   power: (n) => n.power,
   bmc: (n) => (n.inventory?.summary.bmc?.ipv4 ? ipSortKey(n.inventory.summary.bmc.ipv4) : undefined),
   serial: (n) => n.inventory?.summary.serial,
 };
 
 /** Sorted copy; ties (and the `mac` key) fall back to MAC order so rows never jump around. */
-export function sortNodes(nodes: NodeRecord[], key: SortKey, reverse: boolean): NodeRecord[] {
+export function sortNodes(
+  nodes: NodeRecord[],
+  key: SortKey,
+  reverse: boolean,
+  health?: HealthByMac,
+): NodeRecord[] {
   const value = SORT_VALUE[key];
   const sign = reverse ? -1 : 1;
   return nodes
-    .map((n) => ({ n, v: value(n) }))
+    .map((n) => ({ n, v: value(n, health) }))
     .sort((a, b) => {
       if ((a.v === undefined) !== (b.v === undefined)) return a.v === undefined ? 1 : -1;
       const c = a.v === undefined || b.v === undefined || a.v === b.v ? 0 : a.v < b.v ? -1 : 1;
@@ -185,7 +216,7 @@ const CANDIDATES: readonly Column[] = [
   { id: 'system', title: 'SYSTEM', width: 12, sort: 'system', letter: 'y' },
   { id: 'ram', title: 'RAM', width: 7, sort: 'ram', letter: 'r' },
   { id: 'disks', title: 'DISKS', width: 10, sort: 'disks', letter: 'd' },
-  { id: 'health', title: 'HEALTH', width: 6 },
+  { id: 'health', title: 'HEALTH', width: 6, sort: 'health', letter: 'h' },
   { id: 'cpu', title: 'CPU', width: 22, sort: 'cpu', letter: 'c' },
   { id: 'failed', title: 'FAILED', width: 12, sort: 'failed', letter: 'f' },
   { id: 'fw', title: 'FW', width: 5 },
@@ -249,7 +280,14 @@ export function headerText(cols: Column[], sort: SortKey, reverse: boolean, g: G
     .join(' ');
 }
 
-function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number, g: Glyphs): string {
+function cell(
+  n: NodeRecord,
+  id: ColumnId,
+  t: Transfer | undefined,
+  now: number,
+  g: Glyphs,
+  health: HealthSummary | undefined,
+): string {
   const s = n.inventory?.summary;
   switch (id) {
     case 'mac':
@@ -272,8 +310,8 @@ function cell(n: NodeRecord, id: ColumnId, t: Transfer | undefined, now: number,
     case 'disks':
       return disksText(s);
     case 'health':
-      // the health verdict is not computed yet: say so rather than leave a blank that reads as "fine"
-      return g.dash;
+      // an inventory without a verdict (stored before verdicts existed) is a dash, never a blank that reads as fine
+      return (health ?? s?.health)?.verdict ?? (n.inventory ? g.dash : '');
     case 'failed':
       return s?.toolsFailed?.join(',') ?? '';
     case 'serial':
@@ -292,6 +330,17 @@ export function rowText(
   now: number,
   g: Glyphs,
   ascii: boolean,
+  health?: HealthSummary,
 ): string {
-  return cols.map((c) => fit(clean(cell(n, c.id, t, now, g), ascii), c.width, g)).join(' ');
+  return cols.map((c) => fit(clean(cell(n, c.id, t, now, g, health), ascii), c.width, g)).join(' ');
+}
+
+/** Where a column's cell sits in a row (characters, as rowText lays them out), if it is shown. Pure. */
+export function columnSpan(cols: Column[], id: ColumnId): { from: number; to: number } | undefined {
+  let from = 0;
+  for (const c of cols) {
+    if (c.id === id) return { from, to: from + c.width };
+    from += c.width + 1;
+  }
+  return undefined;
 }

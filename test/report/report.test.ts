@@ -21,6 +21,7 @@ test('JSON: one row per node, sorted by address, totals', () => {
     inventoried: 2,
     poweredOff: 1,
     problems: 2,
+    health: { ok: 2, warn: 0, fail: 0, unknown: 0 },
     cores: 40,
     memoryBytes: 2 * 34_359_738_368,
     diskBytes: 2 * 4_000_787_030_016,

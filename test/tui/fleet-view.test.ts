@@ -26,7 +26,10 @@ const ev = (type: string, data: unknown) => ({ seq: ++seq, at, type, data }) as 
 const summary = summarizeInventory(sampleInventory());
 const clean = { ...summary, toolsFailed: undefined };
 
-/** Five nodes: clean and waiting, failed tools, a failed disk, booting, never past DHCP. */
+/**
+ * Five nodes: clean and waiting, failed tools, a failed disk (a summary stored before health verdicts), booting,
+ * never past DHCP.
+ */
 function fleet() {
   const events = [
     ev('lease.granted', { mac: '52:54:00:00:00:01', family: 4, ip: '10.0.0.1', expiresAt: at }),
@@ -41,6 +44,8 @@ function fleet() {
       bytes: 1,
       summary: {
         ...clean,
+        health: undefined,
+        drift: undefined,
         memoryBytes: 2 ** 40,
         disks: [{ name: 'sdb', sizeBytes: 1e12, health: 'failed' }],
       },

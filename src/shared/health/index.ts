@@ -3,5 +3,5 @@
 export type { HealthFinding, HealthVerdict, NodeHealth } from './types.js';
 export { worst } from './types.js';
 export { assessNode } from './assess.js';
-export { fleetDrift, DRIFT_MIN_SIBLINGS } from './drift.js';
-export { summarizeHealth, type HealthSummary } from './summary.js';
+export { driftFacts, fleetDrift, fleetDriftOf, DRIFT_MIN_SIBLINGS, type DriftFacts } from './drift.js';
+export { summarizeHealth, withFindings, type HealthSummary } from './summary.js';

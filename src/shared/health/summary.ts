@@ -16,14 +16,39 @@ function clip(s: string): string {
   return s.length <= SUMMARY_MAX_REASON_CHARS ? s : `${s.slice(0, SUMMARY_MAX_REASON_CHARS - 1)}…`;
 }
 
+/** At most SUMMARY_MAX_REASONS lines, the last saying how many more there were. */
+function bounded(lines: readonly string[]): string[] {
+  return lines.length <= SUMMARY_MAX_REASONS
+    ? [...lines]
+    : [...lines.slice(0, SUMMARY_MAX_REASONS - 1), `and ${lines.length - SUMMARY_MAX_REASONS + 1} more`];
+}
+
+function reasonLines(findings: readonly HealthFinding[]): string[] {
+  const bad = findings.filter((c) => c.verdict !== 'ok');
+  bad.sort((a, b) => RANK[a.verdict] - RANK[b.verdict]);
+  return bad.flatMap((c) => c.reasons.map((r) => clip(`${c.component}: ${r}`)));
+}
+
 /** Pure. `extra` findings (fleet drift) count as components of the node. */
 export function summarizeHealth(h: NodeHealth, extra: readonly HealthFinding[] = []): HealthSummary {
-  const all = [...h.components, ...extra].filter((c) => c.verdict !== 'ok');
-  all.sort((a, b) => RANK[a.verdict] - RANK[b.verdict]);
-  const lines = all.flatMap((c) => c.reasons.map((r) => clip(`${c.component}: ${r}`)));
-  const reasons =
-    lines.length <= SUMMARY_MAX_REASONS
-      ? lines
-      : [...lines.slice(0, SUMMARY_MAX_REASONS - 1), `and ${lines.length - SUMMARY_MAX_REASONS + 1} more`];
-  return { verdict: worst([h.verdict, ...extra.map((c) => c.verdict)]), reasons };
+  return {
+    verdict: worst([h.verdict, ...extra.map((c) => c.verdict)]),
+    reasons: bounded(reasonLines([...h.components, ...extra])),
+  };
+}
+
+/**
+ * A stored summary joined with findings its node's own inventory could not show (fleet drift, known only
+ * across the fleet): the same as summarizeHealth(h, extra) would have given, up to the summary's own cut.
+ * Pure.
+ */
+export function withFindings(s: HealthSummary, extra: readonly HealthFinding[]): HealthSummary {
+  if (extra.length === 0) return s;
+  const more = reasonLines(extra);
+  // drift is a warning: after the summary's own reasons (worst first), or counted in its "and N more"
+  const cut = /^and (\d+) more$/.exec(s.reasons.at(-1) ?? '');
+  const reasons = cut
+    ? [...s.reasons.slice(0, -1), `and ${Number(cut[1]) + more.length} more`]
+    : bounded([...s.reasons, ...more]);
+  return { verdict: worst([s.verdict, ...extra.map((c) => c.verdict)]), reasons };
 }

@@ -1,5 +1,13 @@
-// Reduces a full inventory to the few facts the console shows per node (InventorySummary).
+// Reduces a full inventory to the few facts the console shows per node (InventorySummary), with the node's
+// health verdict: the master summarizes every inventory it accepts, so the verdict is its own, never a peer's.
 import type { Inventory } from './schema.js';
+import {
+  assessNode,
+  driftFacts,
+  summarizeHealth,
+  type DriftFacts,
+  type HealthSummary,
+} from '../health/index.js';
 
 /** What the console needs from an inventory without loading the whole document. */
 export interface InventorySummary {
@@ -24,6 +32,10 @@ export interface InventorySummary {
   bmc?: { ipv4?: string; ipv6?: string; mac?: string; firmware?: string };
   bootMode?: 'uefi' | 'bios';
   toolsFailed?: string[];
+  /** the node's own verdict and its reasons (bounded); absent in summaries stored before verdicts existed */
+  health?: HealthSummary;
+  /** what fleet drift compares (model and the values of its aspects); absent likewise */
+  drift?: DriftFacts;
 }
 
 export function summarizeInventory(inv: Inventory): InventorySummary {
@@ -72,5 +84,7 @@ export function summarizeInventory(inv: Inventory): InventorySummary {
     .map(([id]) => id)
     .sort();
   if (failed.length > 0) s.toolsFailed = failed;
+  s.health = summarizeHealth(assessNode(inv));
+  s.drift = driftFacts(inv);
   return s;
 }

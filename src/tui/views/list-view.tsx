@@ -10,6 +10,18 @@ export interface ListRow {
   key: string;
   text: string;
   tone?: Tone;
+  /** a stretch of `text` in a colour of its own (a verdict cell), by character offsets */
+  mark?: { from: number; to: number; color: string | undefined };
+}
+
+/** The fitted row cut around its mark: before, marked, after (by characters, as `fit` counts them). */
+function cutAround(text: string, mark: NonNullable<ListRow['mark']>): [string, string, string] {
+  const chars = [...text];
+  return [
+    chars.slice(0, mark.from).join(''),
+    chars.slice(mark.from, mark.to).join(''),
+    chars.slice(mark.to).join(''),
+  ];
 }
 
 export function ListView(props: {
@@ -39,16 +51,28 @@ export function ListView(props: {
         </Text>
       )}
       {props.count === 0 && <Text dimColor>{props.empty}</Text>}
-      {visible.map((r, i) => (
-        <Text
-          key={r.key}
-          wrap="truncate"
-          color={theme.tone(r.tone ?? 'idle')}
-          inverse={props.select && start + i === props.cursor}
-        >
-          {fit(r.text, props.width, theme.glyphs)}
-        </Text>
-      ))}
+      {visible.map((r, i) => {
+        const text = fit(r.text, props.width, theme.glyphs);
+        const parts = r.mark && r.mark.color !== undefined ? cutAround(text, r.mark) : undefined;
+        return (
+          <Text
+            key={r.key}
+            wrap="truncate"
+            color={theme.tone(r.tone ?? 'idle')}
+            inverse={props.select && start + i === props.cursor}
+          >
+            {parts ? (
+              <>
+                {parts[0]}
+                <Text color={r.mark?.color}>{parts[1]}</Text>
+                {parts[2]}
+              </>
+            ) : (
+              text
+            )}
+          </Text>
+        );
+      })}
       {blanks > (props.count === 0 ? 1 : 0) && <Box height={blanks - (props.count === 0 ? 1 : 0)} />}
     </Box>
   );
