@@ -92,20 +92,32 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'power',
-    summary: 'shut peers down, or perform the final safe power-down of the master',
-    usage: 'recon power peers [--mac M]... [--yes] | recon power off [--yes]',
+    summary: 'power machines on through their BMCs, shut peers down, or power the master down safely',
+    usage:
+      'recon power on [--bmc ADDR]... [--all] [--cycle] [--yes] | recon power peers [--mac M]... [--yes] | recon power off [--yes]',
     help: [
       ...locate,
+      ['on', 'one-time network boot, then power on, through the given BMCs (--bmc) or every BMC (--all)'],
       ['peers', 'shut down the given peers (--mac, repeatable) or every inventoried peer'],
       [
         'off',
         'final power-down: wait for uploads, stop services, write the report, sync, unmount, power off',
       ],
       ['--mac M', 'a peer MAC address (repeatable)'],
+      ['--bmc ADDR', 'a BMC address recon found or the config names (repeatable)'],
+      ['--all', 'every BMC recon lists'],
+      ['--cycle', 'power-cycle machines that are already on (default: leave them alone)'],
       ['--yes', 'do not ask for confirmation'],
     ],
-    options: { ...locateOpts, mac: { type: 'string', multiple: true }, yes: { type: 'boolean' } },
-    verbs: ['peers', 'off'],
+    options: {
+      ...locateOpts,
+      mac: { type: 'string', multiple: true },
+      bmc: { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      cycle: { type: 'boolean' },
+      yes: { type: 'boolean' },
+    },
+    verbs: ['on', 'peers', 'off'],
   },
   {
     name: 'export',

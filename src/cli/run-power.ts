@@ -1,5 +1,6 @@
-// `recon power peers [--mac M]... [--yes]` and `recon power off [--yes]`: ask the master over the control
-// socket, print its progress lines to stderr as they come, and the outcome on stdout.
+// `recon power on [--bmc ADDR]... [--all] [--cycle] [--yes]`, `recon power peers [--mac M]... [--yes]` and
+// `recon power off [--yes]`: ask the master over the control socket, print its progress lines to stderr as
+// they come, and the outcome on stdout.
 import { createInterface } from 'node:readline/promises';
 import { ControlClient } from '../master/control/client.js';
 import type { Action } from '../master/control/protocol.js';
@@ -7,8 +8,30 @@ import { normalizeMac } from '../model/events.js';
 import { controlSocketPath } from '../model/config/locate.js';
 import { CliError } from './usage-error.js';
 
+export interface PowerFlags {
+  macs: string[];
+  bmcs: string[];
+  all: boolean;
+  cycle: boolean;
+}
+
+const NO_FLAGS: PowerFlags = { macs: [], bmcs: [], all: false, cycle: false };
+
 /** The action a `recon power` command line asks for. Pure. */
-export function powerAction(verb: string, macs: string[]): Action {
+export function powerAction(verb: string, macs: string[], more: Partial<PowerFlags> = {}): Action {
+  const f = { ...NO_FLAGS, ...more, macs };
+  if (verb !== 'on' && (f.bmcs.length || f.all || f.cycle))
+    throw new CliError(`recon power ${verb}: --bmc, --all and --cycle are for "recon power on"`);
+  if (verb === 'on') {
+    if (macs.length)
+      throw new CliError('recon power on: --mac is for "recon power peers"; name BMCs with --bmc');
+    if (f.all && f.bmcs.length) throw new CliError('recon power on: give --bmc ADDR... or --all, not both');
+    if (!f.all && !f.bmcs.length)
+      throw new CliError('recon power on: name the BMCs (--bmc ADDR, repeatable) or say --all');
+    return f.all
+      ? { name: 'power-on', all: true, cycle: f.cycle }
+      : { name: 'power-on', bmcs: [...new Set(f.bmcs)], cycle: f.cycle };
+  }
   if (verb === 'off') {
     if (macs.length) throw new CliError('recon power off: --mac is for "recon power peers"');
     return { name: 'poweroff', confirm: 'poweroff' };
@@ -25,6 +48,10 @@ export function powerAction(verb: string, macs: string[]): Action {
 function question(action: Action): string {
   if (action.name === 'poweroff') return 'Power off the master now (services stop, data unmounted)? [y/N] ';
   if (action.name === 'shutdown') return `Shut down ${action.macs.join(', ')}? [y/N] `;
+  if (action.name === 'power-on') {
+    const which = action.all ? 'every BMC recon lists' : (action.bmcs ?? []).join(', ');
+    return `Set a one-time network boot and power on through ${which}${action.cycle ? ' (power-cycling machines already on)' : ''}? [y/N] `;
+  }
   return 'Shut down every inventoried peer? [y/N] ';
 }
 
@@ -40,8 +67,12 @@ async function confirmed(action: Action): Promise<boolean> {
 
 export async function runPower(values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const verb = positionals[0] ?? '';
-  const macs = Array.isArray(values.mac) ? values.mac.filter((m): m is string => typeof m === 'string') : [];
-  const action = powerAction(verb, macs);
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : []);
+  const action = powerAction(verb, list(values.mac), {
+    bmcs: list(values.bmc),
+    all: values.all === true,
+    cycle: values.cycle === true,
+  });
   if (values.yes !== true && !(await confirmed(action))) {
     process.stderr.write('recon power: not confirmed; nothing done\n');
     return 1;

@@ -11,6 +11,7 @@ import type { MasterFlags, RunningService, ServiceContext } from '../model/servi
 import { VERSION } from '../version.js';
 import { registerPowerActions } from './power/actions.js';
 import { applyConfiguredExpectation, registerFleetActions } from './fleet-actions.js';
+import { registerBmcActions } from './bmc/actions.js';
 
 export class Master {
   private running: RunningService[] = [];
@@ -65,6 +66,7 @@ export class Master {
     const master = new Master(ctx, control, view);
     registerPowerActions(master, { uploads });
     registerFleetActions(control, store);
+    registerBmcActions(control, { store, config, log });
     await store.emit({
       type: 'master.started',
       data: {

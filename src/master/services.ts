@@ -8,6 +8,7 @@ import { startRouterAdvertisements } from '../net/ra/service.js';
 import { startDhcp6 } from '../net/dhcp6/service.js';
 import { startDhcp4, type DhcpGate } from '../net/dhcp4/service.js';
 import { guardDownVerdict, startGuard, type GuardService } from '../net/guard/guard.js';
+import { startBmcDiscovery } from './bmc/discovery.js';
 
 interface ServiceEntry {
   name: ServiceName;
@@ -41,6 +42,8 @@ export const SERVICES: ServiceEntry[] = [
   { name: 'dhcp6', start: startDhcp6, enabled: (c) => c.config.ipv6.enabled },
   { name: 'guard', start: startGuard },
   { name: 'dhcp4', start: (c, started) => startDhcp4(c, dhcpGate(c, started)) },
+  // BMCs that lease from recon are probed once DHCPv4 hands out their addresses
+  { name: 'bmc', start: (c) => startBmcDiscovery(c) },
 ];
 
 /** Starts every service; one that fails is reported (service event) and the others still start. */

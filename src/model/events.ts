@@ -6,7 +6,7 @@ import type { InventorySummary } from '../shared/inventory/summarize.js';
 export { normalizeMac, STAGE_ORDER, type Mac, type PeerCommand, type Stage } from '../shared/peer.js';
 export type { InventorySummary } from '../shared/inventory/summarize.js';
 
-export type ServiceName = 'dhcp4' | 'dhcp6' | 'ra' | 'dns' | 'tftp' | 'http' | 'control' | 'guard';
+export type ServiceName = 'dhcp4' | 'dhcp6' | 'ra' | 'dns' | 'tftp' | 'http' | 'control' | 'guard' | 'bmc';
 export type ServiceState = 'starting' | 'up' | 'down' | 'failed' | 'disabled' | 'blocked';
 
 /** How a node booted, as far as the master can tell from its DHCP requests. */

@@ -74,13 +74,15 @@ export async function startIpmiSim(opts: {
   port?: number;
   /** run it inside this network namespace (`ip netns exec`) */
   netns?: string;
+  /** the machine's power when the simulator starts (default on) */
+  poweredOn?: boolean;
 }): Promise<IpmiSim> {
   const dir = await mkdtemp(join(tmpdir(), 'recon-ipmi-'));
   const address = opts.address ?? '127.0.0.1';
   // inside a namespace the port cannot be probed from here: the standard one, unless given
   const port = opts.port ?? (opts.netns ? 623 : await freeUdpPort(address));
   await mkdir(join(dir, 'state'));
-  await writeFile(join(dir, 'power'), '1\n');
+  await writeFile(join(dir, 'power'), opts.poweredOn === false ? '0\n' : '1\n');
   await writeFile(
     join(dir, 'lan.conf'),
     `name "testbmc"

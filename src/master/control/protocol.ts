@@ -10,7 +10,8 @@ export type Action =
   | { name: 'recollect'; macs: Mac[] }
   | { name: 'poweroff'; confirm: 'poweroff'; waitSeconds?: number }
   | { name: 'export'; format: 'json' | 'csv' | 'html'; out?: string }
-  | { name: 'expect'; count: number };
+  | { name: 'expect'; count: number }
+  | { name: 'power-on'; bmcs?: string[]; all?: boolean; cycle?: boolean };
 
 export type ActionName = Action['name'];
 
@@ -50,6 +51,8 @@ export class LineSplitter {
 }
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** BMC addresses one power-on may name. */
+const MAX_BMCS_PER_ACTION = 1024;
 
 /** Validates a client line; returns a message or an error text. Pure. */
 export function parseClientMessage(line: string): ClientMessage | { error: string } {
@@ -112,6 +115,20 @@ function parseAction(v: unknown): Action | { error: string } {
       if (typeof a.count !== 'number' || !Number.isInteger(a.count) || a.count < 0 || a.count > 1_000_000)
         return { error: 'expect needs count: a whole number 0..1000000 (0 clears it)' };
       return { name: 'expect', count: a.count };
+    case 'power-on': {
+      const bmcs = a.bmcs;
+      const okList =
+        bmcs === undefined ||
+        (Array.isArray(bmcs) &&
+          bmcs.length <= MAX_BMCS_PER_ACTION &&
+          bmcs.every((b) => typeof b === 'string' && b.length > 0 && b.length <= 64));
+      if (!okList) return { error: `power-on: bmcs must be at most ${MAX_BMCS_PER_ACTION} addresses` };
+      if (a.all !== undefined && typeof a.all !== 'boolean')
+        return { error: 'power-on: all must be true or false' };
+      if (a.cycle !== undefined && typeof a.cycle !== 'boolean')
+        return { error: 'power-on: cycle must be true or false' };
+      return { name: 'power-on', bmcs: bmcs as string[] | undefined, all: a.all, cycle: a.cycle };
+    }
     default:
       return { error: `unknown action ${JSON.stringify(a.name)}` };
   }
