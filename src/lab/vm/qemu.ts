@@ -23,12 +23,25 @@ export interface VmSpec {
   /** a raw image attached read-only as a virtio disk (gives the inventory a disk) */
   disk?: string;
   accel?: 'tcg' | 'kvm';
+  /**
+   * A machine with an installed OS: the disk (bootable) and the NIC both in the boot order, this one
+   * first. Unset: the network only (`-boot n`), the disk just something to inventory.
+   */
+  bootFirst?: 'network' | 'disk';
+  /** a BMC outside QEMU reached over this TCP socket, seen by the guest as a KCS interface */
+  ipmiBmc?: { host: string; port: number };
+  /** an HMP monitor on this unix socket (the BMC presses the ACPI power button through it) */
+  monitorSocket?: string;
+  /** append to the serial log instead of truncating it (one log across power cycles) */
+  serialAppend?: boolean;
 }
 
 export function qemuArgv(s: VmSpec): string[] {
   const uefi = s.firmware === 'uefi-pxe';
   if (uefi && !s.ovmf) throw new Error(`${s.name}: ${s.firmware} needs an OVMF image`);
-  const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=1${uefi ? ',romfile=' : ''}`;
+  const nicIndex = s.bootFirst === 'disk' ? 2 : 1;
+  const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=${nicIndex}${uefi ? ',romfile=' : ''}`;
+  const diskIndex = s.bootFirst ? `,bootindex=${3 - nicIndex}` : '';
   return [
     'qemu-system-x86_64',
     '-name',
@@ -42,10 +55,11 @@ export function qemuArgv(s: VmSpec): string[] {
     '-nodefaults',
     // -nographic (with no VGA) makes SeaBIOS and the iPXE ROM write their screen to the serial port too
     '-nographic',
-    '-serial',
-    `file:${s.serialLog}`,
+    ...(s.serialAppend
+      ? ['-chardev', `file,id=ser0,path=${s.serialLog},append=on`, '-serial', 'chardev:ser0']
+      : ['-serial', `file:${s.serialLog}`]),
     '-monitor',
-    'none',
+    s.monitorSocket ? `unix:${s.monitorSocket},server=on,wait=off` : 'none',
     '-no-reboot',
     // SMBIOS strings so dmidecode in the guest reports something recognisable
     '-smbios',
@@ -60,11 +74,20 @@ export function qemuArgv(s: VmSpec): string[] {
           '-drive',
           `file=${s.disk},if=none,id=d0,format=raw,readonly=on`,
           '-device',
-          'virtio-blk-pci,drive=d0',
+          `virtio-blk-pci,drive=d0${diskIndex}`,
         ]
       : []),
-    '-boot',
-    'n',
+    ...(s.ipmiBmc
+      ? [
+          '-chardev',
+          `socket,id=ipmi0,host=${s.ipmiBmc.host},port=${s.ipmiBmc.port},reconnect=10`,
+          '-device',
+          'ipmi-bmc-extern,id=bmc0,chardev=ipmi0',
+          '-device',
+          'isa-ipmi-kcs,bmc=bmc0',
+        ]
+      : []),
+    ...(s.bootFirst ? [] : ['-boot', 'n']),
   ];
 }
 
