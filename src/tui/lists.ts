@@ -147,8 +147,8 @@ export function detailLines(
     toneOf(node.stage),
   );
   if (node.bootRefused) push(`firmware refused ${node.bootRefused.file} — ${node.bootRefused.hint}`, 'warn');
+  // an inventory stored before verdicts existed has none: its HEALTH cell is a dash, no line here
   if (health) push(`health ${health.verdict.toUpperCase()}`, verdictTone(health.verdict));
-  else if (node.inventory) push('health not judged (inventory stored before health verdicts)');
   for (const p of nodeProblems(node, health)) push(`problem: ${p}`, 'warn');
   const inv = node.inventory;
   if (!inv) push('inventory: not uploaded yet');
