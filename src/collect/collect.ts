@@ -12,7 +12,8 @@ import { parseLsblk } from './parsers/lsblk.js';
 import { parseLldpctl } from './parsers/lldp.js';
 import { SECURE_BOOT_EFIVAR } from './parsers/firmware.js';
 import { parseBootMode } from './parsers/misc.js';
-import { listByPath, probeEfi, readSource, runTool, type RawRun } from './run-tools.js';
+import { parseIpmiSdrInfo } from './parsers/ipmitool.js';
+import { listByPath, probeEfi, readEdac, readSource, runTool, type RawRun } from './run-tools.js';
 import type { SourceRunner } from './sources.js';
 
 export interface CollectOptions {
@@ -97,6 +98,7 @@ export const liveSources: SourceRunner = {
   read: readSource,
   efi: probeEfi,
   byPath: () => listByPath(),
+  edac: () => readEdac(),
   exists,
   lldp: listenLldp,
 };
@@ -125,6 +127,7 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
     src.read('meminfo', '/proc/meminfo').then(keep),
     src.efi().then(keep),
     src.byPath().then(keep),
+    src.edac().then(keep),
   ]);
   log(`base tools done in ${Math.round(performance.now() - started)} ms`);
 
@@ -134,6 +137,29 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   const disks = parseLsblk(blk.stdout);
   const bmcHinted = /DMI type 38,/.test(dmi.stdout) || (await src.exists('/dev/ipmi0'));
   const ipmi = opts.ipmitool ?? ['ipmitool'];
+  // Sensors and the event log. Both walk the SDR repository, which ipmitool erases and rebuilds when it is
+  // empty (a write to the BMC): `sdr info` first, then the sensors only from a repository with records, and
+  // the SEL as `sel list` (numbers, no names: no SDR walk) from an empty one.
+  const bmcHealthSteps = async (): Promise<void> => {
+    const info = keep(await src.run('ipmitool-sdr-info', [...ipmi, 'sdr', 'info'], t));
+    const sdr = info.exitCode === 0 ? parseIpmiSdrInfo(info.stdout) : undefined;
+    const named = sdr?.ok === true && sdr.value.records > 0;
+    const sdrArgv = [...ipmi, 'sdr', 'elist'];
+    await Promise.all([
+      named
+        ? src.run('ipmitool-sdr', sdrArgv, t).then(keep)
+        : keep(
+            skipped(
+              'ipmitool-sdr',
+              sdrArgv,
+              sdr?.ok === true
+                ? 'no SDR records (ipmitool would rebuild the repository)'
+                : 'sdr info gave no record count',
+            ),
+          ),
+      src.run('ipmitool-sel', [...ipmi, 'sel', named ? 'elist' : 'list'], t).then(keep),
+    ]);
+  };
   const ipmiSteps = async (): Promise<void> => {
     const ids = ['ipmitool-lan', 'ipmitool-mc', 'ipmitool-fru'];
     // `fru print 0`, not `fru`: listing every FRU walks the SDR repository, and ipmitool rebuilds an empty
@@ -144,14 +170,22 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
       ['fru', 'print', '0'],
     ];
     if (!opts.ipmitool && !bmcHinted) {
-      ids.forEach((id, i) =>
-        keep(skipped(id, [...ipmi, ...(args[i] ?? [])], 'no IPMI device (SMBIOS type 38, /dev/ipmi0)')),
+      const health: [string, string[]][] = [
+        ['ipmitool-sdr-info', ['sdr', 'info']],
+        ['ipmitool-sdr', ['sdr', 'elist']],
+        ['ipmitool-sel', ['sel', 'elist']],
+      ];
+      [...ids.map((id, i): [string, string[]] => [id, args[i] ?? []]), ...health].forEach(([id, a]) =>
+        keep(skipped(id, [...ipmi, ...a], 'no IPMI device (SMBIOS type 38, /dev/ipmi0)')),
       );
       return;
     }
     if (!opts.ipmitool && !(await src.exists('/dev/ipmi0')))
       keep(await src.run('modprobe-ipmi', ['modprobe', '-a', 'ipmi_si', 'ipmi_devintf'], t));
-    await Promise.all(ids.map((id, i) => src.run(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)));
+    await Promise.all([
+      ...ids.map((id, i) => src.run(id, [...ipmi, ...(args[i] ?? [])], t).then(keep)),
+      bmcHealthSteps(),
+    ]);
   };
   const uefi = parseBootMode(efi.stdout);
   const uefiSteps = (): Promise<RawRun>[] => {

@@ -7,7 +7,17 @@ import { parseDmidecode } from './parsers/dmidecode.js';
 import { parseEfibootmgr, parseMokutilSbState, parseSecureBootVar } from './parsers/firmware.js';
 import { parseEthtoolDriver, parseEthtoolLink, parseEthtoolPermanent } from './parsers/ethtool.js';
 import { parseIpAddr } from './parsers/ip.js';
-import { parseIpmiFru, parseIpmiLan, parseIpmiMc } from './parsers/ipmitool.js';
+import { isCriticalSelType } from '../shared/health/bmc.js';
+import { INVENTORY_LIMITS } from '../shared/inventory/limits.js';
+import { parseEdac } from './parsers/edac.js';
+import {
+  parseIpmiFru,
+  parseIpmiLan,
+  parseIpmiMc,
+  parseIpmiSdr,
+  parseIpmiSdrInfo,
+  parseIpmiSel,
+} from './parsers/ipmitool.js';
 import { parseLldpctl } from './parsers/lldp.js';
 import { parseLsblk } from './parsers/lsblk.js';
 import { parseLshw } from './parsers/lshw.js';
@@ -136,6 +146,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
         powerOnHours: smart.powerOnHours,
         temperatureC: smart.temperatureC,
         protocol: smart.protocol,
+        ...smart.counters,
       };
       if (smart.rotationRpm !== undefined) disk.rotational = smart.rotationRpm > 0;
     }
@@ -171,6 +182,10 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
   const lan = source('ipmitool-lan', parseIpmiLan);
   const mc = source('ipmitool-mc', parseIpmiMc);
   source('ipmitool-fru', parseIpmiFru);
+  source('ipmitool-sdr-info', parseIpmiSdrInfo);
+  const sensors = source('ipmitool-sdr', parseIpmiSdr);
+  const sel = source('ipmitool-sel', (t) => parseIpmiSel(t, INVENTORY_LIMITS.selEntries, isCriticalSelType));
+  const edac = source('edac', parseEdac);
   source('modprobe-ipmi', () => ({ ok: true, value: true }) as const);
   const pci = source('lspci', parseLspci) ?? [];
 
@@ -231,6 +246,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
       installedBytes: installed > 0 ? installed : undefined,
       slots: dmi?.memorySlots,
       dimms,
+      edac,
     },
     disks,
     nics,
@@ -244,6 +260,8 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
       manufacturer: mc?.manufacturer,
       product: mc?.product,
       interfaceType: dmi?.ipmi?.interfaceType,
+      sel,
+      sensors,
     },
     boot: {
       mode: bootMode,

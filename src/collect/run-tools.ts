@@ -113,3 +113,50 @@ export async function listByPath(dir = '/dev/disk/by-path'): Promise<RawRun> {
     durationMs,
   };
 }
+
+const EDAC_MC_FILES = ['ce_noinfo_count', 'ue_noinfo_count'];
+const EDAC_DIMM_FILES = ['dimm_label', 'dimm_ce_count', 'dimm_ue_count'];
+
+/**
+ * The EDAC error counters: per memory controller (errors the driver could not tie to a DIMM) and per DIMM (or
+ * rank, for drivers that count per rank), as JSON ({"mc0": {...}, "mc0/dimm3": {...}}). No EDAC directory:
+ * the kernel has no EDAC driver for this board, a missing source.
+ */
+export async function readEdac(dir = '/sys/devices/system/edac/mc'): Promise<RawRun> {
+  const started = performance.now();
+  const argv = ['read', dir];
+  const out: Record<string, Record<string, string>> = {};
+  const readAll = async (path: string, names: readonly string[]): Promise<Record<string, string>> => {
+    const files: Record<string, string> = {};
+    for (const f of names) {
+      const v = await readFile(`${path}/${f}`, 'utf8').catch(() => undefined);
+      if (v !== undefined) files[f] = v.trim();
+    }
+    return files;
+  };
+  try {
+    for (const mc of (await readdir(dir)).filter((n) => /^mc\d+$/.test(n))) {
+      out[mc] = await readAll(`${dir}/${mc}`, EDAC_MC_FILES);
+      for (const d of (await readdir(`${dir}/${mc}`)).filter((n) => /^(?:dimm|rank)\d+$/.test(n)))
+        out[`${mc}/${d}`] = await readAll(`${dir}/${mc}/${d}`, EDAC_DIMM_FILES);
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return {
+      id: 'edac',
+      argv,
+      stdout: '',
+      stderr: err.message,
+      durationMs: Math.round(performance.now() - started),
+      ...(err.code === 'ENOENT' ? { error: 'missing' as const } : { exitCode: 1 }),
+    };
+  }
+  return {
+    id: 'edac',
+    argv,
+    stdout: JSON.stringify(out) + '\n',
+    stderr: '',
+    exitCode: 0,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

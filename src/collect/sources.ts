@@ -20,6 +20,8 @@ export interface SourceRunner {
   efi(): Promise<RawRun>;
   /** the /dev/disk/by-path links */
   byPath(): Promise<RawRun>;
+  /** the EDAC memory error counters in sysfs */
+  edac(): Promise<RawRun>;
   /** whether a device node exists (e.g. /dev/ipmi0) */
   exists(path: string): Promise<boolean>;
   /** listens for LLDP neighbours on `nics` for up to `waitSeconds` */
@@ -95,6 +97,7 @@ export async function replaySources(dir: string): Promise<SourceRunner> {
     read: (id, path) => replay(id, ['read', path]),
     efi: () => replay('efi', ['stat', '/sys/firmware/efi']),
     byPath: () => replay('by-path', ['readlink', '/dev/disk/by-path/*']),
+    edac: () => replay('edac', ['read', '/sys/devices/system/edac/mc']),
     // a recorded machine has no device nodes here; its BMC shows through SMBIOS type 38
     exists: () => Promise.resolve(false),
     lldp: () => replay('lldpctl', ['lldpctl', '-f', 'json']),

@@ -37,6 +37,7 @@ function recorder(dmidecode: string, devices: string[]): { runner: SourceRunner;
     read: (id, path) => Promise.resolve(answer(id, ['read', path], '')),
     efi: () => Promise.resolve(answer('efi', ['stat', '/sys/firmware/efi'], 'bios\n')),
     byPath: () => Promise.resolve(answer('by-path', ['readlink'], '{}\n')),
+    edac: () => Promise.resolve({ ...answer('edac', ['read'], ''), error: 'missing' as const }),
     exists: (path) => Promise.resolve(devices.includes(path)),
     lldp: (nics, wait) => {
       ran.push(`lldp ${nics.join(',')} ${wait}`);

@@ -94,6 +94,14 @@ void test('smartctl: NVMe, SAS and the failing virtio disk of this machine', () 
     serial: 'BTNH93710FS91P0B',
     firmware: '002C',
     sizeBytes: 1024209543168,
+    counters: {
+      criticalWarning: 0,
+      mediaErrors: 0,
+      availableSpare: 100,
+      availableSpareThreshold: 10,
+      percentageUsed: 0,
+      errorLogEntries: 0,
+    },
   });
   const sas = value(parseSmartctl(fx('public/smartctl-sas-seagate.json')));
   assert.deepEqual(

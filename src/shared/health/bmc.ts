@@ -20,6 +20,11 @@ export const CRITICAL_SEL_TYPES: ReadonlySet<string> = new Set([
   'Drive Slot / Bay',
 ]);
 
+/** Whether SEL entries of this sensor type are ones the rules judge (the collector keeps those first). */
+export function isCriticalSelType(sensorType: string | undefined): boolean {
+  return sensorType !== undefined && CRITICAL_SEL_TYPES.has(sensorType);
+}
+
 /** Event words that mean the fault happened (fail), as opposed to a warning sign (warn). */
 const SEVERE =
   /uncorrectable|non-recoverable|\bierr\b|thermal trip|failure detected|fatal|machine check|(?<!non-)critical (?:going|over)|bus (?:fatal|uncorrectable)|configuration error/i;
@@ -32,8 +37,7 @@ function severity(text: string): Problem['verdict'] {
 
 /** A deasserted event is the end of a condition; only assertions (and events without a direction) count. */
 function selProblem(e: SelEntry): Problem | undefined {
-  if (e.asserted === false || e.sensorType === undefined || !CRITICAL_SEL_TYPES.has(e.sensorType))
-    return undefined;
+  if (e.asserted === false || !isCriticalSelType(e.sensorType)) return undefined;
   const when = e.time ?? 'unknown time';
   return { verdict: severity(e.event), reason: `SEL ${when}: ${e.sensor}: ${e.event}` };
 }
@@ -47,17 +51,29 @@ const STATE_RULES: readonly { test: RegExp; verdict: Problem['verdict']; words: 
   { test: /(?:ac|input) lost/i, verdict: 'warn', words: 'input power lost' },
 ];
 
+/** ipmitool's status column: the crossed threshold (lower/upper non-critical, critical, non-recoverable). */
+const THRESHOLDS: Record<string, { verdict: Problem['verdict']; words: string } | undefined> = {
+  lnc: { verdict: 'warn', words: 'lower non-critical' },
+  unc: { verdict: 'warn', words: 'upper non-critical' },
+  nc: { verdict: 'warn', words: 'non-critical' },
+  lcr: { verdict: 'fail', words: 'lower critical' },
+  ucr: { verdict: 'fail', words: 'upper critical' },
+  cr: { verdict: 'fail', words: 'critical' },
+  lnr: { verdict: 'fail', words: 'lower non-recoverable' },
+  unr: { verdict: 'fail', words: 'upper non-recoverable' },
+  nr: { verdict: 'fail', words: 'non-recoverable' },
+};
+
 function sensorProblems(s: SensorReading): Problem[] {
   const reading = s.reading !== undefined ? `${s.reading}${s.unit ? ` ${s.unit}` : ''}` : s.status;
   const out: Problem[] = [];
-  // ipmitool's status compares the reading with the BMC's own thresholds for the sensor.
-  if (s.status === 'cr' || s.status === 'nr')
+  // ipmitool's status is the threshold the reading crossed, by the BMC's own thresholds for the sensor.
+  const crossed = THRESHOLDS[s.status];
+  if (crossed)
     out.push({
-      verdict: 'fail',
-      reason: `sensor ${s.name}: ${reading}, ${s.status === 'cr' ? 'critical' : 'non-recoverable'} threshold crossed`,
+      verdict: crossed.verdict,
+      reason: `sensor ${s.name}: ${reading}, ${crossed.words} threshold crossed`,
     });
-  else if (s.status === 'nc')
-    out.push({ verdict: 'warn', reason: `sensor ${s.name}: ${reading}, non-critical threshold crossed` });
   if (s.state !== undefined)
     for (const r of STATE_RULES)
       if (r.test.test(s.state)) {
