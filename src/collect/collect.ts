@@ -5,15 +5,17 @@ import { hostname, release, tmpdir } from 'node:os';
 import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import type { Inventory } from '../shared/inventory/schema.js';
+import type { Inventory, PciDevice } from '../shared/inventory/schema.js';
 import { normalize } from './normalize.js';
 import { parseIpAddr } from './parsers/ip.js';
 import { parseLsblk } from './parsers/lsblk.js';
 import { parseLldpctl } from './parsers/lldp.js';
 import { SECURE_BOOT_EFIVAR } from './parsers/firmware.js';
+import { parseLspci } from './parsers/lspci.js';
+import { depthBaseSteps, depthDeviceSteps } from './depth-sources.js';
 import { parseBootMode } from './parsers/misc.js';
 import { parseIpmiSdrInfo } from './parsers/ipmitool.js';
-import { listByPath, probeEfi, readEdac, readSource, runTool, type RawRun } from './run-tools.js';
+import { listByPath, probeEfi, readEdac, readSource, readTree, runTool, type RawRun } from './run-tools.js';
 import type { SourceRunner } from './sources.js';
 
 export interface CollectOptions {
@@ -92,12 +94,19 @@ async function listenLldp(nics: string[], waitSeconds: number, t: number): Promi
   }
 }
 
+/** The PCI list phase 1 found, for the tools it calls for; none when lspci gave nothing usable. */
+function pciOf(raw: RawRun | undefined): PciDevice[] {
+  const r = raw?.exitCode === 0 ? parseLspci(raw.stdout) : undefined;
+  return r?.ok ? r.value : [];
+}
+
 /** This machine: real tools, procfs/sysfs, a receive-only lldpd. */
 export const liveSources: SourceRunner = {
   run: runTool,
   read: readSource,
   efi: probeEfi,
   byPath: () => listByPath(),
+  tree: readTree,
   edac: () => readEdac(),
   exists,
   lldp: listenLldp,
@@ -127,6 +136,7 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
     src.read('meminfo', '/proc/meminfo').then(keep),
     src.efi().then(keep),
     src.byPath().then(keep),
+    ...depthBaseSteps(src, t).map((p) => p.then(keep)),
     src.edac().then(keep),
   ]);
   log(`base tools done in ${Math.round(performance.now() - started)} ms`);
@@ -202,6 +212,12 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   };
   await Promise.all([
     ...uefiSteps(),
+    ...depthDeviceSteps(
+      src,
+      t,
+      nics.filter((n) => n.kind === 'ether').map((n) => n.name),
+      pciOf(raws.get('lspci')),
+    ).map((p) => p.then(keep)),
     ...nics.flatMap((n) => [
       src.run(`ethtool-i:${n.name}`, ['ethtool', '-i', n.name], t).then(keep),
       src.run(`ethtool-P:${n.name}`, ['ethtool', '-P', n.name], t).then(keep),

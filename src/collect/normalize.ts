@@ -4,6 +4,7 @@ import type { Dimm, DiskInfo, Inventory, NicInfo, ToolRun } from '../shared/inve
 import { INVENTORY_SCHEMA_VERSION } from '../shared/inventory/version.js';
 import type { RawRun } from './run-tools.js';
 import { parseDmidecode } from './parsers/dmidecode.js';
+import { normalizeDepth } from './depth-normalize.js';
 import { parseEfibootmgr, parseMokutilSbState, parseSecureBootVar } from './parsers/firmware.js';
 import { parseEthtoolDriver, parseEthtoolLink, parseEthtoolPermanent } from './parsers/ethtool.js';
 import { parseIpAddr } from './parsers/ip.js';
@@ -54,6 +55,13 @@ function absentFile(raw: RawRun): boolean {
   return FILE_READS.has(raw.id) && raw.exitCode !== 0 && /No such file or directory/.test(raw.stderr);
 }
 
+/** `ethtool -m` on a port without a pluggable module (copper, virtual): nothing to read, not a failure. */
+function noModule(raw: RawRun): boolean {
+  return (
+    raw.id.startsWith('ethtool-m:') && raw.exitCode !== 0 && /not supported|No such device/i.test(raw.stderr)
+  );
+}
+
 function excerpt(s: string): string | undefined {
   const t = s.trim();
   return t ? t.slice(0, STDERR_EXCERPT) : undefined;
@@ -99,6 +107,10 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
     }
     if (absentFile(raw)) {
       tools[id] = toolRun(raw, 'missing');
+      return undefined;
+    }
+    if (noModule(raw)) {
+      tools[id] = toolRun(raw, 'skipped', 'no pluggable module');
       return undefined;
     }
     if (raw.error === 'spawn' || raw.exitCode === undefined || !exitOk(id, raw.exitCode)) {
@@ -148,7 +160,10 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
         protocol: smart.protocol,
         ...smart.counters,
       };
-      if (smart.rotationRpm !== undefined) disk.rotational = smart.rotationRpm > 0;
+      if (smart.rotationRpm !== undefined) {
+        disk.rotational = smart.rotationRpm > 0;
+        disk.rotationRpm = smart.rotationRpm;
+      }
     }
     return disk;
   });
@@ -169,6 +184,8 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
         firmware: drv?.firmware,
         pciAddress: drv?.busInfo,
         speedMbps: link?.speedMbps,
+        supportedLinkModes: link?.supportedLinkModes,
+        advertisedLinkModes: link?.advertisedLinkModes,
         duplex: link?.duplex,
         link: link?.link ?? (l.up ? l.lowerUp : undefined),
         mtu: l.mtu,
@@ -187,7 +204,15 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
   const sel = source('ipmitool-sel', (t) => parseIpmiSel(t, INVENTORY_LIMITS.selEntries, isCriticalSelType));
   const edac = source('edac', parseEdac);
   source('modprobe-ipmi', () => ({ ok: true, value: true }) as const);
-  const pci = source('lspci', parseLspci) ?? [];
+  const pciList = source('lspci', parseLspci);
+  const pci = pciList ?? [];
+  const depth = normalizeDepth(
+    source,
+    pciList,
+    nics.map((n) => n.name),
+  );
+  for (const n of nics) Object.assign(n, depth.nic(n.name));
+  for (const d of disks) Object.assign(d, depth.disk(d.name));
 
   const procs = (dmi?.processors ?? []).filter((p) => p.populated);
   const dimms: Dimm[] = dmi?.dimms ?? [];
@@ -232,6 +257,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
       threads: cpu?.threads,
       mhz: cpu?.mhz,
       flags: cpu?.flags ?? [],
+      caches: depth.caches,
       packages: procs.map(({ socket, model, vendor, cores, threads, maxMhz }) => ({
         socket,
         model,
@@ -251,6 +277,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
     disks,
     nics,
     pci,
+    ...depth.sections,
     bmc: {
       present: dmi?.ipmi !== undefined || lan !== undefined || mc !== undefined,
       ...lan,

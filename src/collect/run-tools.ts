@@ -114,6 +114,69 @@ export async function listByPath(dir = '/dev/disk/by-path'): Promise<RawRun> {
   };
 }
 
+/** What `readTree` reads: the entries of a sysfs (or /dev) directory and a few files below each. */
+export interface TreeSpec {
+  /** the directory listed, e.g. /sys/bus/usb/devices */
+  root: string;
+  /** which entries are read: a regular expression's source, matched against the entry's name */
+  entries: string;
+  /** files below each entry, relative ("device/sriov_totalvfs"); one that is not there is left out */
+  files?: string[];
+  /** record each entry's link target instead of files (/dev/disk/by-id) */
+  links?: boolean;
+}
+
+/** Bounds of one tree read: sysfs attributes are short, and a directory can list thousands of entries. */
+const TREE_ENTRIES = 4096;
+const TREE_FILE_BYTES = 4096;
+
+/**
+ * Reads a directory's matching entries as JSON {entry: {file: text}} (or {entry: link target}); a root that is
+ * not there is a missing source. Only reads and readlink: nothing is opened for writing, no device is opened.
+ */
+export async function readTree(id: string, spec: TreeSpec): Promise<RawRun> {
+  const started = performance.now();
+  const argv = ['read', `${spec.root}/*`];
+  const done = (run: Omit<RawRun, 'id' | 'argv' | 'durationMs'>): RawRun => ({
+    id,
+    argv,
+    durationMs: Math.round(performance.now() - started),
+    ...run,
+  });
+  let names: string[];
+  try {
+    names = (await readdir(spec.root)).sort();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return done({
+      stdout: '',
+      stderr: err.message,
+      ...(err.code === 'ENOENT' ? { error: 'missing' } : { exitCode: 1 }),
+    });
+  }
+  const match = new RegExp(spec.entries);
+  const out: Record<string, string | Record<string, string>> = {};
+  await Promise.all(
+    names
+      .filter((n) => match.test(n))
+      .slice(0, TREE_ENTRIES)
+      .map(async (name) => {
+        if (spec.links) {
+          out[name] = await readlink(`${spec.root}/${name}`).catch(() => '');
+          return;
+        }
+        const files: Record<string, string> = {};
+        for (const f of spec.files ?? []) {
+          const text = await readFile(`${spec.root}/${name}/${f}`, 'utf8').catch(() => undefined);
+          if (text !== undefined) files[f] = text.slice(0, TREE_FILE_BYTES).trim();
+        }
+        out[name] = files;
+      }),
+  );
+  const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+  return done({ stdout: JSON.stringify(sorted) + '\n', stderr: '', exitCode: 0 });
+}
+
 const EDAC_MC_FILES = ['ce_noinfo_count', 'ue_noinfo_count'];
 const EDAC_DIMM_FILES = ['dimm_label', 'dimm_ce_count', 'dimm_ue_count'];
 

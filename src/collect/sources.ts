@@ -9,7 +9,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../shared/durable.js';
-import type { RawRun } from './run-tools.js';
+import type { RawRun, TreeSpec } from './run-tools.js';
 
 export interface SourceRunner {
   /** runs a tool (`id` names the source, `argv` is what a live run would execute) */
@@ -22,6 +22,8 @@ export interface SourceRunner {
   byPath(): Promise<RawRun>;
   /** the EDAC memory error counters in sysfs */
   edac(): Promise<RawRun>;
+  /** a directory's entries and a few files below each (sysfs), as JSON */
+  tree(id: string, spec: TreeSpec): Promise<RawRun>;
   /** whether a device node exists (e.g. /dev/ipmi0) */
   exists(path: string): Promise<boolean>;
   /** listens for LLDP neighbours on `nics` for up to `waitSeconds` */
@@ -98,6 +100,7 @@ export async function replaySources(dir: string): Promise<SourceRunner> {
     efi: () => replay('efi', ['stat', '/sys/firmware/efi']),
     byPath: () => replay('by-path', ['readlink', '/dev/disk/by-path/*']),
     edac: () => replay('edac', ['read', '/sys/devices/system/edac/mc']),
+    tree: (id, spec) => replay(id, ['read', `${spec.root}/*`]),
     // a recorded machine has no device nodes here; its BMC shows through SMBIOS type 38
     exists: () => Promise.resolve(false),
     lldp: () => replay('lldpctl', ['lldpctl', '-f', 'json']),

@@ -38,6 +38,7 @@ function recorder(dmidecode: string, devices: string[]): { runner: SourceRunner;
     efi: () => Promise.resolve(answer('efi', ['stat', '/sys/firmware/efi'], 'bios\n')),
     byPath: () => Promise.resolve(answer('by-path', ['readlink'], '{}\n')),
     edac: () => Promise.resolve({ ...answer('edac', ['read'], ''), error: 'missing' as const }),
+    tree: (id, spec) => Promise.resolve(answer(id, ['read', `${spec.root}/*`], '{}\n')),
     exists: (path) => Promise.resolve(devices.includes(path)),
     lldp: (nics, wait) => {
       ran.push(`lldp ${nics.join(',')} ${wait}`);

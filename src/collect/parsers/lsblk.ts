@@ -3,7 +3,7 @@ import type { DiskInfo } from '../../shared/inventory/schema.js';
 import { clean, fail, guard, isRecord, ok, parseJson, toInt, type ParseResult } from './result.js';
 
 /** A whole disk as lsblk lists it: the inventory's disk record before by-path links and SMART. */
-export type LsblkDisk = Omit<DiskInfo, 'byPath' | 'smart'>;
+export type LsblkDisk = Omit<DiskInfo, 'byPath' | 'byId' | 'smart' | 'rotationRpm'>;
 
 // Virtual block devices that are not hardware; loop devices are skipped too (never a peer's disk).
 const NOT_HARDWARE = /^(loop|zram|ram|nbd|dm-|md|sr)\d*/;
@@ -38,6 +38,9 @@ export function parseLsblk(text: string): ParseResult<LsblkDisk[]> {
       set('rotational', flag(d.rota));
       set('removable', flag(d.rm));
       set('transport', clean(d.tran));
+      set('logicalSectorBytes', toInt(d['log-sec']));
+      set('physicalSectorBytes', toInt(d['phy-sec']));
+      set('hctl', clean(d.hctl));
       disks.push(disk);
     }
     return ok(disks);

@@ -1,4 +1,7 @@
-// Pure parsers for the one-liners: systemd-detect-virt, the boot-mode probe and the /dev/disk/by-path listing.
+// Pure parsers for the one-liners: systemd-detect-virt, the boot-mode probe, the /dev/disk link listings and the
+// kernel's error lines.
+import type { KernelErrors } from '../../shared/inventory/schema.js';
+import { INVENTORY_LIMITS as L } from '../../shared/inventory/limits.js';
 import { fail, guard, isRecord, ok, parseJson, type ParseResult } from './result.js';
 
 // The words systemd-detect-virt(1) documents; anything else is reported, not guessed at.
@@ -19,17 +22,24 @@ export function parseDetectVirt(text: string): ParseResult<{ type: string; isVir
 
 /** by-path listing as the collector records it: JSON {"pci-0000:00:1f.2-ata-1": "../../sda", ...} → disk name → paths */
 export function parseByPath(text: string): ParseResult<Map<string, string[]>> {
-  return guard('by-path', () => {
-    const json = parseJson('by-path', text);
+  return parseDiskLinks('by-path', text);
+}
+
+/** A /dev/disk/<kind> listing ({link: target}) → disk name → its links, whole disks only. */
+export function parseDiskLinks(kind: 'by-path' | 'by-id', text: string): ParseResult<Map<string, string[]>> {
+  return guard(kind, () => {
+    const json = parseJson(kind, text);
     if (!json.ok) return json;
-    if (!isRecord(json.value)) return fail('by-path: not a JSON object');
+    if (!isRecord(json.value)) return fail(`${kind}: not a JSON object`);
     const out = new Map<string, string[]>();
     for (const [link, target] of Object.entries(json.value)) {
-      if (typeof target !== 'string') return fail(`by-path: ${link} is not a link target`);
+      if (typeof target !== 'string') return fail(`${kind}: ${link} is not a link target`);
       if (/-part\d+$/.test(link)) continue;
       const dev = target.split('/').pop() ?? '';
       if (!dev) continue;
-      out.set(dev, [...(out.get(dev) ?? []), `/dev/disk/by-path/${link}`].sort());
+      const links = out.get(dev) ?? [];
+      if (links.length < L.byPath)
+        out.set(dev, [...links, `/dev/disk/${kind}/${link}`.slice(0, L.text)].sort());
     }
     return ok(out);
   });
@@ -41,4 +51,13 @@ export function parseBootMode(text: string): ParseResult<'uefi' | 'bios'> {
   return word === 'uefi' || word === 'bios'
     ? ok(word)
     : fail(`boot mode probe: ${JSON.stringify(word.slice(0, 40))} is neither uefi nor bios`);
+}
+
+/** `dmesg --level=err,crit,alert,emerg`: every line is one error; none at all is the good answer. */
+export function parseDmesgErrors(text: string): ParseResult<KernelErrors> {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  return ok({
+    count: lines.length,
+    last: lines.slice(-L.kernelErrorLines).map((l) => l.slice(0, L.longText)),
+  });
 }

@@ -28,4 +28,25 @@ export const INVENTORY_LIMITS = {
   selEntries: 256,
   /** IPMI sensors: a large server has ~200–400 */
   sensors: 1024,
+  /** CPU caches as lscpu lists them: L1d, L1i, L2, L3 (a few more on some parts) */
+  cpuCaches: 16,
+  /** NUMA nodes: 8 sockets × 4 nodes per socket (AMD NPS4), plus memory-only (CXL, HBM) nodes */
+  numaNodes: 128,
+  /** a CPU list ("0-31,64-95"), written by the kernel as ranges */
+  cpuList: 4096,
+  /** ethtool link modes one NIC supports or advertises: ~40 on a 100G port */
+  linkModes: 128,
+  /** GPUs and accelerators: 8–16 in a GPU server */
+  gpus: 64,
+  /** USB devices: a few on a server, 127 per bus at most */
+  usbDevices: 256,
+  /** storage controllers (RAID, SAS HBAs) */
+  storageControllers: 64,
+  /** software RAID arrays, and the members of one */
+  raidArrays: 128,
+  raidMembers: 256,
+  /** disks behind RAID controllers (smartctl --scan, vendor CLIs), virtual disks */
+  raidDisks: 1024,
+  /** the last kernel error lines kept from dmesg */
+  kernelErrorLines: 20,
 } as const;

@@ -153,6 +153,30 @@ const cpuPackage = z
   .strict();
 export type CpuPackage = z.infer<typeof cpuPackage>;
 
+const cpuCache = z
+  .object({
+    name: text.describe('L1d, L1i, L2, L3'),
+    level: count.optional(),
+    type: text.optional().describe('Data, Instruction, Unified'),
+    sizeBytes: count.optional().describe('one instance'),
+    totalBytes: count.optional().describe('all instances in the machine'),
+    ways: count.optional(),
+  })
+  .strict();
+export type CpuCache = z.infer<typeof cpuCache>;
+
+const numaNode = z
+  .object({
+    node: count,
+    cpus: z
+      .string()
+      .max(L.cpuList)
+      .describe('the kernel\'s CPU list, e.g. "0-15,32-47"; empty for a memory-only node'),
+    memoryBytes: count.optional(),
+  })
+  .strict();
+export type NumaNode = z.infer<typeof numaNode>;
+
 const cpu = z
   .object({
     model: text.optional(),
@@ -164,6 +188,7 @@ const cpu = z
     mhz: z.number().min(0).optional(),
     flags: list(z.string().max(64), L.cpuFlags),
     packages: list(cpuPackage, L.cpuPackages),
+    caches: list(cpuCache, L.cpuCaches).optional().describe('since version 2; `lscpu -C`'),
   })
   .strict();
 export type CpuInfo = z.infer<typeof cpu>;
@@ -226,6 +251,11 @@ const disk = z
     removable: z.boolean().optional(),
     transport: text.optional(),
     byPath: texts(L.byPath),
+    byId: texts(L.byPath).optional().describe('since version 2; /dev/disk/by-id links'),
+    logicalSectorBytes: count.optional().describe('since version 2'),
+    physicalSectorBytes: count.optional().describe('since version 2'),
+    hctl: text.optional().describe('since version 2; SCSI host:channel:target:lun'),
+    rotationRpm: count.optional().describe('since version 2; 0 for a solid-state disk'),
     smart: z
       .object({
         health: smartHealth,
@@ -268,6 +298,20 @@ const lldpNeighbor = z
   .strict();
 export type LldpNeighbor = z.infer<typeof lldpNeighbor>;
 
+const transceiver = z
+  .object({
+    identifier: text.optional().describe('SFP, QSFP28, ...'),
+    connector: text.optional(),
+    type: text.optional().describe('what the module says it is, e.g. 10G Ethernet: 10G Base-SR'),
+    vendor: text.optional(),
+    part: text.optional(),
+    revision: text.optional(),
+    serial: text.optional(),
+    wavelengthNm: count.optional(),
+  })
+  .strict();
+export type TransceiverInfo = z.infer<typeof transceiver>;
+
 const nic = z
   .object({
     name: text,
@@ -286,6 +330,13 @@ const nic = z
     ipv4: texts(L.addresses),
     ipv6: texts(L.addresses),
     lldp: lldpNeighbor.optional(),
+    supportedLinkModes: texts(L.linkModes)
+      .optional()
+      .describe('since version 2; ethtool, e.g. 25000baseSR/Full'),
+    advertisedLinkModes: texts(L.linkModes).optional().describe('since version 2'),
+    sriovTotalVfs: count.optional().describe('since version 2; sriov_totalvfs: VFs the device can offer'),
+    sriovVfs: count.optional().describe('since version 2; sriov_numvfs: VFs enabled now'),
+    transceiver: transceiver.optional().describe('since version 2; `ethtool -m`, pluggable modules only'),
   })
   .strict();
 export type NicInfo = z.infer<typeof nic>;
@@ -384,6 +435,116 @@ const virtualization = z
   .strict();
 export type VirtualizationInfo = z.infer<typeof virtualization>;
 
+const gpu = z
+  .object({
+    pciAddress: text,
+    classId: text.optional().describe('PCI class: 03xx display, 12xx processing accelerator'),
+    className: text.optional(),
+    vendor: text.optional(),
+    model: text.optional(),
+    driver: text.optional(),
+    memoryBytes: count.optional().describe('nvidia-smi memory.total'),
+    uuid: text.optional(),
+    driverVersion: text.optional(),
+    vbios: text.optional(),
+  })
+  .strict();
+export type GpuInfo = z.infer<typeof gpu>;
+
+const usbDevice = z
+  .object({
+    bus: count.optional(),
+    device: count.optional(),
+    port: text.describe("the kernel's name for its place in the tree, e.g. 1-1.2"),
+    vendorId: text.optional(),
+    productId: text.optional(),
+    vendor: text.optional(),
+    product: text.optional(),
+    speedMbps: z.number().min(0).optional(),
+    classId: text.optional().describe('bDeviceClass (00: per interface)'),
+  })
+  .strict();
+export type UsbDevice = z.infer<typeof usbDevice>;
+
+const storageController = z
+  .object({
+    pciAddress: text,
+    classId: text.optional(),
+    className: text.optional(),
+    vendor: text.optional(),
+    model: text.optional(),
+    driver: text.optional(),
+  })
+  .strict();
+
+const softwareRaid = z
+  .object({
+    name: text.describe('md0, md127, ...'),
+    level: text.optional(),
+    state: text.optional().describe('active, inactive; plus the [UU_] member map when degraded'),
+    members: texts(L.raidMembers),
+    failedMembers: texts(L.raidMembers),
+    sizeBytes: count.optional(),
+  })
+  .strict();
+
+const raidDisk = z
+  .object({
+    controller: text.optional().describe('the controller as its tool numbers it'),
+    id: text.describe(
+      "the tool's id: DG/VD for a virtual disk, enclosure:slot or port:box:bay for a physical one",
+    ),
+    raidLevel: text.optional(),
+    state: text.optional().describe('as the tool words it (Optl, Dgrd, Onln, OK, Failed, ...)'),
+    sizeBytes: count.optional(),
+    interface: text.optional(),
+    media: text.optional(),
+    model: text.optional(),
+    name: text.optional(),
+  })
+  .strict();
+export type RaidDisk = z.infer<typeof raidDisk>;
+
+const scannedDevice = z
+  .object({
+    device: text,
+    type: text.describe('the smartctl -d type: megaraid,0, cciss,1, sat, nvme, ...'),
+    description: text.optional(),
+  })
+  .strict();
+
+const storage = z
+  .object({
+    controllers: list(storageController, L.storageControllers).describe(
+      'PCI RAID (0104) and SAS (0107) controllers',
+    ),
+    softwareRaid: list(softwareRaid, L.raidArrays).describe('/proc/mdstat'),
+    scanned: list(scannedDevice, L.raidDisks).describe(
+      '`smartctl --scan`: devices and the type smartctl reaches them with (megaraid,N: a disk behind a MegaRAID)',
+    ),
+    virtualDisks: list(raidDisk, L.raidDisks).describe('from storcli / perccli / ssacli, when present'),
+    physicalDisks: list(raidDisk, L.raidDisks).describe('from storcli / perccli / ssacli, when present'),
+  })
+  .strict();
+export type StorageInfo = z.infer<typeof storage>;
+
+const tpm = z
+  .object({
+    present: z.boolean().describe('a TPM device under /sys/class/tpm'),
+    version: text.optional().describe('1.2 or 2.0'),
+    description: text.optional(),
+  })
+  .strict();
+export type TpmInfo = z.infer<typeof tpm>;
+
+const kernelErrors = z
+  .object({
+    count: count.describe('lines at levels err, crit, alert, emerg since boot'),
+    last: list(longText, L.kernelErrorLines).describe('the newest lines'),
+  })
+  .strict();
+export type KernelErrors = z.infer<typeof kernelErrors>;
+
 const tools = z
   .record(z.string(), z.unknown())
   .refine((t) => Object.keys(t).length <= L.tools, `at most ${L.tools} tools`)
@@ -410,6 +571,12 @@ export const inventorySchema = z
     disks: list(disk, L.disks),
     nics: list(nic, L.nics),
     pci: list(pciDevice, L.pci),
+    numaNodes: list(numaNode, L.numaNodes).optional().describe('since version 2; /sys/devices/system/node'),
+    gpus: list(gpu, L.gpus).optional().describe('since version 2; PCI classes 03xx and 12xx, nvidia-smi'),
+    storage: storage.optional().describe('since version 2'),
+    usb: list(usbDevice, L.usbDevices).optional().describe('since version 2; /sys/bus/usb/devices'),
+    tpm: tpm.optional().describe('since version 2'),
+    kernelErrors: kernelErrors.optional().describe('since version 2; `dmesg --level=err,crit,alert,emerg`'),
     bmc,
     boot,
     virtualization,
