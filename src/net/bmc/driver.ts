@@ -38,6 +38,7 @@ export interface BmcDriver {
   /** the address the driver talks to (host, or host:port when not the standard port) */
   readonly address: string;
   powerState(): Promise<BmcPowerState>;
+  /** the power actions return at once when the machine is already in that state (Redfish; IPMI asks the BMC) */
   powerOn(): Promise<void>;
   /** asks the operating system to shut down (ACPI power button); a machine in firmware may ignore it */
   gracefulOff(): Promise<void>;

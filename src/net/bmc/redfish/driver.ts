@@ -225,6 +225,8 @@ export class RedfishDriver implements BmcDriver {
 
   private async reset(intent: PowerIntent): Promise<void> {
     const { system } = await this.readSystem();
+    // already there: nothing to send (BMCs answer "On" while on with an error, each in its own words)
+    if (system.power === (intent === 'on' ? 'on' : 'off')) return;
     if (!system.resetTarget)
       throw this.fail('unsupported', `${this.systemPath} offers no ComputerSystem.Reset action`);
     const allowed = await this.allowedResets(system);

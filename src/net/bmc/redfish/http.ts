@@ -116,7 +116,8 @@ export class RedfishTransport {
       method,
       path,
       headers,
-      agent: false,
+      // no agent: with one, Node opens the connection itself and this pinned one is never used
+      agent: undefined,
       createConnection: (_o: unknown, cb: (err: Error | null, socket?: Socket) => void) => {
         this.pinnedConnection(cb);
         return undefined;
