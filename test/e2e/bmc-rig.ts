@@ -3,12 +3,16 @@
 // same bridge, so recon reaches the BMC over the rig network. The VM starts powered off; only the BMC
 // powers it on (ipmi_sim runs the VM's power program as chassis_control) and its KCS interface is wired
 // to the same ipmi_sim.
-import { writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LabVmImage } from '../../src/lab/vm/build.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { startIpmiBmc, type IpmiBmc } from '../../src/lab/vm/ipmi-bmc.js';
 import { preparePoweredVm, type PoweredVm } from '../../src/lab/vm/vm-power.js';
+import { startMaster, type RunningMaster } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
-import type { ExecResult, RigScope } from '../helpers/netns.js';
+import type { ExecResult, NetnsRig, RigScope } from '../helpers/netns.js';
+import { startRigMaster } from './vm-rig.js';
 
 /** The BMC's address on the rig's 10.99.0.0/24, outside the master's pool (.100-.200). */
 export const RIG_BMC_ADDRESS = '10.99.0.50';
@@ -82,4 +86,36 @@ export async function ipmiVmRig(scope: RigScope): Promise<IpmiVmRig> {
         { timeoutMs: 60_000 },
       ),
   };
+}
+
+/**
+ * The rig's `recon master` (the lab image staged, every service on br0) that also drives BMCs: `bmcs`
+ * names them and the fleet credentials file (0600) is in `power`. Started as the VM rig's master, then
+ * restarted on the same directory with these keys added to its config.
+ */
+export async function startBmcRigMaster(
+  rig: NetnsRig,
+  image: LabVmImage,
+  bmcs: NonNullable<ReconConfigInput['bmcs']>,
+): Promise<RunningMaster> {
+  const first = await startRigMaster(rig, image);
+  await first.stop();
+  const credentials = join(first.dir, 'bmc.cred');
+  await writeFile(credentials, `${RIG_BMC_USER}\n${RIG_BMC_PASSWORD}\n`);
+  await chmod(credentials, 0o600);
+  const config = JSON.parse(await readFile(first.configPath, 'utf8')) as ReconConfigInput;
+  return startMaster({
+    dir: first.dir,
+    netns: rig.masterNs,
+    config: () => ({
+      ...config,
+      bmcs,
+      power: {
+        ...config.power,
+        bmcCredentialsFile: credentials,
+        bmcDiscovery: { timeoutSeconds: 2 },
+        ipmi: { timeoutSeconds: 20, retries: 1 },
+      },
+    }),
+  });
 }
