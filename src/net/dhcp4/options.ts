@@ -57,6 +57,9 @@ export function messageTypeName(code: number | undefined): MessageTypeName | und
 /** PXE vendor sub-option 6 (PXE_DISCOVERY_CONTROL), bit 3: boot the file in this offer, no boot-server discovery. */
 export const PXE_DISCOVERY_CONTROL_USE_FILE = 0x08;
 
+/** iPXE's sub-option 176 of option 175 (`no-pxedhcp`): take this offer without waiting for a ProxyDHCP one. */
+export const IPXE_NO_PXEDHCP = 176;
+
 // ---- readers ---------------------------------------------------------------------------------
 
 export function readIpv4(b: Buffer | undefined): string | undefined {

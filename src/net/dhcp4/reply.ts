@@ -4,6 +4,7 @@ import type { BootDecision } from '../bootfile.js';
 import { BOOTREPLY, DEFAULT_MAX_MESSAGE, FLAG_BROADCAST, type Dhcp4Packet } from './codec.js';
 import type { Dhcp4Client } from './client-info.js';
 import {
+  IPXE_NO_PXEDHCP,
   MessageType,
   Opt,
   PXE_DISCOVERY_CONTROL_USE_FILE,
@@ -76,7 +77,7 @@ export function buildReply(req: Dhcp4Packet, client: Dhcp4Client, p: ReplyParams
     }
     if (p.network) for (const [code, val] of networkOptions(p.network)) o.set(code, val);
     if (p.hostname) o.set(Opt.hostname, Buffer.from(p.hostname, 'latin1'));
-    if (p.boot) setBootOptions(o, client, p.boot, p.nextServer);
+    if (p.boot) setBootOptions(o, client, p.boot, p.nextServer, (p.yiaddr ?? ZERO) !== ZERO);
   }
   const relayInfo = req.options.get(Opt.relayAgentInfo);
   if (relayInfo) o.set(Opt.relayAgentInfo, relayInfo);
@@ -103,9 +104,14 @@ function setBootOptions(
   o: Map<number, Buffer>,
   client: Dhcp4Client,
   boot: BootDecision,
-  nextServer?: string,
+  nextServer: string | undefined,
+  addressed: boolean,
 ): void {
   if (boot.vendorClass) o.set(Opt.vendorClass, Buffer.from(boot.vendorClass, 'latin1'));
+  // iPXE holds an offer without vendor class PXEClient ~3 s for a ProxyDHCP offer; an offer that brings the
+  // address and the boot file (never a proxy reply) tells it there is none to wait for.
+  if (boot.firmware === 'ipxe' && addressed)
+    o.set(Opt.ipxeEncap, writeSubOptions([[IPXE_NO_PXEDHCP, u8Bytes(1)]], false));
   // PXE ROMs wait for a boot server unless told to use the file in this offer (PXE 2.1 §2.2.6).
   if (boot.vendorClass === 'PXEClient') {
     o.set(Opt.vendorSpecific, writeSubOptions([[6, u8Bytes(PXE_DISCOVERY_CONTROL_USE_FILE)]], true));
