@@ -3,9 +3,11 @@
 // fresh master in a netns rig and boots one SeaBIOS + iPXE ROM VM, then one OVMF VM with EDK2's own PXE
 // client (one at a time, so the VMs do not compete for the CPUs); each runs the real collector, uploads,
 // waits, gets the console's shutdown and powers off. Writes docs/BENCHMARKS.md "## QEMU boot chain".
-// usage: node --import tsx bench/qemu-chain.ts [--rounds 3]
-import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+// usage: node --import tsx bench/qemu-chain.ts [--rounds 3] [--firmware bios-ipxe,uefi-pxe] [--capture DIR] [--no-doc]
+//   --capture DIR  records the rig bridge with tshark, one pcap and serial log per VM (DIR/<round>-<firmware>.*)
+//   --no-doc       prints the section without writing docs/BENCHMARKS.md (a partial or diagnostic run)
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,9 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     doc: { type: 'string', default: 'docs/BENCHMARKS.md' },
+    firmware: { type: 'string', default: 'bios-ipxe,uefi-pxe' },
+    capture: { type: 'string' },
+    'no-doc': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -29,11 +34,37 @@ if (skip) throw new Error(skip);
 const image = await labImage('collector');
 if (typeof image === 'string') throw new Error(image);
 
-const FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
+const ALL_FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
+const FIRMWARES = values.firmware.split(',') as VmFirmware[];
+if (!FIRMWARES.every((f) => ALL_FIRMWARES.includes(f)))
+  throw new Error(`--firmware: ${ALL_FIRMWARES.join(', ')}`);
+if (values.capture) await mkdir(values.capture, { recursive: true });
+
+/** tshark on the rig bridge, written to a pcap; stopped (SIGINT, so the file is complete) after the VM. */
+async function startCapture(rig: NetnsRig, file: string): Promise<ChildProcess> {
+  const tshark = rig.spawn(rig.masterNs, ['tshark', '-q', '-i', 'br0', '-w', file]);
+  // tshark says "Capturing on 'br0'" once it listens: the VM starts after that
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 10_000);
+    tshark.stderr?.on('data', (c: Buffer) => {
+      if (c.toString().includes('Capturing on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return tshark;
+}
+async function stopCapture(tshark: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => tshark.once('exit', resolve));
+  tshark.kill('SIGINT');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+}
 const STAGES: { key: string; label: string; what: string }[] = [
   { key: 'dhcp', label: 'DHCP', what: 'first DISCOVER → lease' },
   { key: 'tftp', label: 'TFTP', what: 'lease → ipxe.efi fetched (EDK2 PXE only)' },
-  { key: 'menu', label: 'menu', what: '→ menu.ipxe served (iPXE start, its own DHCP)' },
+  { key: 'ipxe', label: 'iPXE start', what: "→ iPXE's first DISCOVER (firmware loads and starts ipxe.efi)" },
+  { key: 'menu', label: 'menu', what: "→ menu.ipxe served (iPXE's own DHCP, then HTTP)" },
   { key: 'kernel+initrd', label: 'kernel + initrd', what: '→ both served by HTTP' },
   { key: 'booted', label: 'boot to collector start', what: '→ collector reports booted' },
   { key: 'collect', label: 'collect', what: '→ inventory stored' },
@@ -66,6 +97,9 @@ for (let r = 0; r < rounds; r++) {
   const events = await EventRecorder.open(master.socket);
   try {
     for (const [i, firmware] of FIRMWARES.entries()) {
+      const capture = values.capture
+        ? await startCapture(rig, join(values.capture, `${r + 1}-${firmware}.pcap`))
+        : undefined;
       const peers = await startQemuPeers({
         count: 1,
         firstIndex: i,
@@ -85,6 +119,12 @@ for (let r = 0; r < rounds; r++) {
         );
       } finally {
         await peers.stop();
+        if (capture) await stopCapture(capture);
+        if (values.capture)
+          await copyFile(
+            peers.vms[0]!.spec.serialLog,
+            join(values.capture, `${r + 1}-${firmware}-serial.log`),
+          );
       }
     }
   } finally {
@@ -138,5 +178,5 @@ ${STAGES.map((s) => `| ${s.label} | ${s.what} | ${cell('bios-ipxe', s.key)} | ${
 
 All rounds (s, stages in order = DISCOVER → uploaded): ${allRounds}.
 `;
-writeDocSection(values.doc, section);
+if (!values['no-doc']) writeDocSection(values.doc, section);
 process.stdout.write(section);

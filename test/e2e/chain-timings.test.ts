@@ -1,5 +1,5 @@
 // The per-stage timings of one node's boot chain, computed from a recorded event sequence: the first
-// DISCOVER starts the clock, repeated leases and menus count once, the last boot loader / kernel / initrd
+// DISCOVER starts the clock, iPXE's first DISCOVER after a TFTP boot loader ends that loader's start, repeated leases and menus count once, the last boot loader / kernel / initrd
 // transfer counts, and other nodes' events are ignored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,15 +52,16 @@ void test('an EDK2 PXE chain: every stage measured from the first DISCOVER', () 
   ]);
   const t = chainTimings(events, MAC);
   assert.deepEqual(
-    [t.dhcpMs, t.tftpMs, t.menuMs, t.kernelInitrdMs, t.bootedMs, t.collectMs, t.uploadMs],
-    [3000, 3200, 10100, 12000, 20000, 23000, 24000],
+    [t.dhcpMs, t.tftpMs, t.ipxeMs, t.menuMs, t.kernelInitrdMs, t.bootedMs, t.collectMs, t.uploadMs],
+    [3000, 3200, 4000, 10100, 12000, 20000, 23000, 24000],
   );
   assert.deepEqual(
     t.steps.map((s) => `${s.step}=${s.ms}`),
     [
       'dhcp=3000',
       'tftp=200',
-      'menu=6900',
+      'ipxe=800',
+      'menu=6100',
       'kernel+initrd=1900',
       'booted=8000',
       'collect=3000',
@@ -78,6 +79,7 @@ void test('an iPXE ROM chain has no TFTP step; a node without a DISCOVER has no 
   ]);
   const t = chainTimings(events, OTHER);
   assert.equal(t.tftpMs, undefined);
+  assert.equal(t.ipxeMs, undefined, 'the ROM is iPXE from the start: no boot loader start step');
   assert.deepEqual(t.steps, [
     { step: 'dhcp', ms: 2000 },
     { step: 'menu', ms: 200 },

@@ -1,5 +1,6 @@
 // Per-stage timings of one node's way through the boot chain, read from the master's events: first DHCP
-// request → lease → TFTP (when the firmware fetched a boot loader) → menu.ipxe → kernel + initrd →
+// request → lease → TFTP (when the firmware fetched a boot loader) → iPXE's first DISCOVER (the firmware
+// loading and starting that boot loader, out of the master's hands) → menu.ipxe → kernel + initrd →
 // collector start → inventory stored → uploaded. Pure: events in, durations out (for the lab report
 // and the QEMU chain benchmark).
 import type { ReconEvent } from '../../model/events.js';
@@ -9,6 +10,8 @@ export interface ChainTimings {
   /** milliseconds from the first DHCP DISCOVER/SOLICIT to the end of each step */
   dhcpMs?: number;
   tftpMs?: number;
+  /** the boot loader fetched by TFTP is iPXE and sent its first DISCOVER */
+  ipxeMs?: number;
   menuMs?: number;
   kernelInitrdMs?: number;
   bootedMs?: number;
@@ -30,6 +33,7 @@ export function chainTimings(events: readonly ReconEvent[], mac: string): ChainT
     switch (e.type) {
       case 'dhcp.discover':
         if (e.data.mac === mac && e.data.family === 4) start ??= t(e);
+        if (e.data.mac === mac && e.data.firmware === 'ipxe' && marks.has('tftp')) mark('ipxe', t(e));
         break;
       case 'lease.granted':
         if (e.data.mac === mac && e.data.family === 4) mark('dhcp', t(e));
@@ -61,13 +65,14 @@ export function chainTimings(events: readonly ReconEvent[], mac: string): ChainT
   const since = (k: string): number | undefined => (marks.has(k) ? marks.get(k)! - start : undefined);
   out.dhcpMs = since('dhcp');
   out.tftpMs = since('tftp');
+  out.ipxeMs = since('ipxe');
   out.menuMs = since('menu');
   out.kernelInitrdMs = since('kernel+initrd');
   out.bootedMs = since('booted');
   out.collectMs = since('collect');
   out.uploadMs = since('upload');
   let prev = 0;
-  for (const step of ['dhcp', 'tftp', 'menu', 'kernel+initrd', 'booted', 'collect', 'upload']) {
+  for (const step of ['dhcp', 'tftp', 'ipxe', 'menu', 'kernel+initrd', 'booted', 'collect', 'upload']) {
     const at = since(step);
     if (at === undefined) continue;
     out.steps.push({ step, ms: at - prev });
