@@ -7,6 +7,7 @@ import { NO_MASTER_HINT, type MasterFeed } from './master-feed.js';
 import { fleetHealth } from '../model/health.js';
 import { activeTransfers, filterNodes, QUICK_FILTER_LABEL, sortNodes } from './node-table.js';
 import { detailLines, leaseLines, logLines, transferLines, type Line } from './lists.js';
+import { bmcLines } from './bmc-lines.js';
 import { resolveCursors, type Screen, type UiState } from './ui-state.js';
 import { makeTheme, ThemeContext } from './theme.js';
 import { screenLayout } from './layout.js';
@@ -79,6 +80,10 @@ function Console(props: ConsoleAppProps) {
     [state, now, width, glyphs, props.ascii],
   );
   const log = useMemo(() => logLines(view.log, props.ascii), [view, props.ascii]);
+  const bmcs = useMemo(
+    () => bmcLines(state, width, glyphs, props.ascii),
+    [state, width, glyphs, props.ascii],
+  );
   const inventoried = useMemo(() => all.filter((n) => n.inventory && n.power !== 'off').length, [all]);
 
   const keys = useConsoleKeys({ feed, readOnly, by: props.by, onQuit: props.onQuit });
@@ -108,13 +113,21 @@ function Console(props: ConsoleAppProps) {
     nodes: nodes.length,
     leases: leases.lines.length,
     boots: boots.lines.length,
+    bmcs: bmcs.lines.length,
     log: log.length,
   };
   const lists = {
     nodes,
     counts,
     macAt: (screen: Exclude<Screen, 'nodes'>, row: number) =>
-      (screen === 'log' ? log : screen === 'leases' ? leases.lines : boots.lines)[row]?.mac,
+      (screen === 'log'
+        ? log
+        : screen === 'leases'
+          ? leases.lines
+          : screen === 'bmcs'
+            ? bmcs.lines
+            : boots.lines)[row]?.mac,
+    bmcAt: (row: number) => bmcs.lines[row]?.address,
   };
   // the lists follow the UI state and the keys act on the lists as drawn: hand them over
   keys.facts.current = {
@@ -123,6 +136,7 @@ function Console(props: ConsoleAppProps) {
     helpCount: helpText(readOnly, props.ascii).length,
     page: layout.page,
     inventoried,
+    bmcOfNode: (mac: string) => view.state.nodes[mac]?.bmc,
   };
   const cursor = resolveCursors(ui, keys.pinned, lists);
 
@@ -165,7 +179,13 @@ function Console(props: ConsoleAppProps) {
     );
   else {
     const data =
-      ui.screen === 'log' ? { header: undefined, lines: log } : ui.screen === 'leases' ? leases : boots;
+      ui.screen === 'log'
+        ? { header: undefined, lines: log }
+        : ui.screen === 'leases'
+          ? leases
+          : ui.screen === 'bmcs'
+            ? bmcs
+            : boots;
     body = (
       <ListView
         header={data.header}

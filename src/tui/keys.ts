@@ -12,6 +12,8 @@ export type Command =
   | 'end'
   | 'nextScreen'
   | 'prevScreen'
+  | 'bmcs'
+  | 'powerOn'
   | 'open'
   | 'back'
   | 'filter'
@@ -67,7 +69,7 @@ export const BINDINGS: readonly Binding[] = [
     asciiKeys: 'Tab Right',
     footer: 'screen',
     priority: 0,
-    help: 'next screen: Nodes, Leases, Boots, Log',
+    help: 'next screen: Nodes, Leases, Boots, Log, BMCs',
     matches: (_i, k) => (k.tab && !k.shift) || k.rightArrow,
   },
   {
@@ -132,6 +134,14 @@ export const BINDINGS: readonly Binding[] = [
     help: 'set the expected node count (progress in the header; empty clears it)',
     action: true,
     matches: (i) => i === 'E',
+  },
+  { command: 'bmcs', keys: 'B', help: 'the BMCs screen', matches: (i) => i === 'B' },
+  {
+    command: 'powerOn',
+    keys: 'W',
+    help: 'one-time network boot and power on through the selected BMC (BMCs screen or a tied node; asks y)',
+    action: true,
+    matches: (i) => i === 'W',
   },
   {
     command: 'shutdown',

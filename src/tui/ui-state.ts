@@ -5,12 +5,13 @@ import type { Mac } from '../model/events.js';
 import type { Command } from './keys.js';
 import { sortKeyForLetter, type QuickFilter, type SortKey } from './node-table.js';
 
-export const SCREENS = ['nodes', 'leases', 'boots', 'log'] as const;
+export const SCREENS = ['nodes', 'leases', 'boots', 'log', 'bmcs'] as const;
 export type Screen = (typeof SCREENS)[number];
 export const SCREEN_TITLES: Record<Screen, string> = {
   nodes: 'Nodes',
   leases: 'Leases',
   boots: 'Boots',
+  bmcs: 'BMCs',
   log: 'Log',
 };
 
@@ -43,7 +44,7 @@ export interface UiState {
 export function initialUi(): UiState {
   return {
     screen: 'nodes',
-    cursor: { nodes: 0, leases: 0, boots: 0, log: 0 },
+    cursor: { nodes: 0, leases: 0, boots: 0, bmcs: 0, log: 0 },
     sort: 'ip',
     reverse: false,
     filter: '',
@@ -60,6 +61,8 @@ export interface ViewFacts {
   page: number;
   /** the MAC of the selected row, if the row is a node */
   selectedMac?: Mac;
+  /** the BMC of the selected row (BMCs screen), or of the selected node when one is tied to it */
+  selectedBmc?: string;
   /** peers that `A` would shut down */
   inventoried: number;
   readOnly: boolean;
@@ -120,6 +123,8 @@ export function applyCommand(ui: UiState, c: Command, v: ViewFacts): { ui: UiSta
     };
   }
   if (c === 'shutdown' || c === 'shutdownAll' || c === 'powerOff') return askAction(s, c, v);
+  if (c === 'powerOn') return askPowerOn(s, v);
+  if (c === 'bmcs') return { ui: { ...s, help: false, detail: undefined, screen: 'bmcs' } };
   if (c === 'expect') {
     if (v.readOnly)
       return { ui: { ...s, status: { ok: false, text: 'read-only console: actions are disabled' } } };
@@ -192,6 +197,25 @@ function askAction(s: UiState, c: 'shutdown' | 'shutdownAll' | 'powerOff', v: Vi
         question: 'FINAL POWER-DOWN of the master. Type poweroff and Enter (Esc cancels):',
         word: 'poweroff',
         typed: '',
+      },
+    },
+  };
+}
+
+function askPowerOn(s: UiState, v: ViewFacts): { ui: UiState } {
+  if (v.readOnly)
+    return { ui: { ...s, status: { ok: false, text: 'read-only console: actions are disabled' } } };
+  if (!v.selectedBmc)
+    return {
+      ui: { ...s, status: { ok: false, text: 'select a BMC first (BMCs screen, or a node tied to one)' } },
+    };
+  return {
+    ui: {
+      ...s,
+      prompt: {
+        kind: 'confirm',
+        action: { name: 'power-on', bmcs: [v.selectedBmc] },
+        question: `One-time network boot and power on through BMC ${v.selectedBmc}? (y/N)`,
       },
     },
   };
@@ -289,6 +313,8 @@ export interface ListFacts {
   counts: Record<Screen, number>;
   /** the MAC each row of the other screens is about, if any */
   macAt: (screen: Exclude<Screen, 'nodes'>, row: number) => Mac | undefined;
+  /** the BMC address of each row of the BMCs screen */
+  bmcAt?: (row: number) => string | undefined;
 }
 
 const clamp = (c: number, n: number): number => Math.min(Math.max(0, n - 1), Math.max(0, c));
@@ -303,6 +329,7 @@ export function resolveCursors(ui: UiState, pinned: Mac | undefined, f: ListFact
     nodes: at >= 0 ? at : clamp(ui.cursor.nodes, f.nodes.length),
     leases: clamp(ui.cursor.leases, f.counts.leases),
     boots: clamp(ui.cursor.boots, f.counts.boots),
+    bmcs: clamp(ui.cursor.bmcs, f.counts.bmcs),
     log: clamp(ui.cursor.log, f.counts.log),
   };
 }
@@ -312,4 +339,16 @@ export function selectedMac(ui: UiState, cursors: Record<Screen, number>, f: Lis
   if (ui.detail) return ui.detail.mac;
   if (ui.screen === 'nodes') return f.nodes[cursors.nodes]?.mac;
   return f.macAt(ui.screen, cursors[ui.screen]);
+}
+
+/** The BMC the power-on key means: the BMCs row's, else the one tied to the selected node. */
+export function selectedBmc(
+  ui: UiState,
+  cursors: Record<Screen, number>,
+  f: ListFacts,
+  bmcOfNode: (mac: Mac) => string | undefined,
+): string | undefined {
+  if (!ui.detail && ui.screen === 'bmcs') return f.bmcAt?.(cursors.bmcs);
+  const mac = selectedMac(ui, cursors, f);
+  return mac !== undefined ? bmcOfNode(mac) : undefined;
 }

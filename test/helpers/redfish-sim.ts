@@ -13,7 +13,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PLAIN, type Json, type VendorFixture } from '../fixtures/bmc/redfish-vendors.js';
 
@@ -112,14 +111,6 @@ export interface RedfishSim {
   touch(): void;
   stop(): Promise<void>;
 }
-
-/** The argv that runs the simulator as a program (test/helpers/redfish-sim-main.ts; its options follow). */
-export const REDFISH_SIM_ARGV: readonly string[] = [
-  process.execPath,
-  '--import',
-  import.meta.resolve('tsx'),
-  fileURLToPath(new URL('./redfish-sim-main.ts', import.meta.url)),
-];
 
 const run = promisify(execFile);
 const MAX_BODY = 64 * 1024;

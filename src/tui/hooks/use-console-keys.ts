@@ -13,6 +13,7 @@ import {
   initialUi,
   resolveCursors,
   selectedMac,
+  selectedBmc,
   type Effect,
   type ListFacts,
   type UiState,
@@ -27,6 +28,8 @@ export interface KeyFacts extends ListFacts {
   page: number;
   /** peers that `A` would shut down */
   inventoried: number;
+  /** the BMC tied to a node, if any */
+  bmcOfNode?: (mac: Mac) => string | undefined;
 }
 
 interface KeyState {
@@ -42,7 +45,7 @@ export interface ConsoleKeys extends KeyState {
 
 const NO_FACTS: KeyFacts = {
   nodes: [],
-  counts: { nodes: 0, leases: 0, boots: 0, log: 0 },
+  counts: { nodes: 0, leases: 0, boots: 0, bmcs: 0, log: 0 },
   macAt: () => undefined,
   detailCount: 0,
   helpCount: 0,
@@ -114,6 +117,7 @@ export function useConsoleKeys(opts: {
       count: ui.help ? f.helpCount : ui.detail ? f.detailCount : f.counts[ui.screen],
       page: f.page,
       selectedMac: selectedMac(ui, cursor, f),
+      selectedBmc: selectedBmc(ui, cursor, f, f.bmcOfNode ?? (() => undefined)),
       inventoried: f.inventoried,
       readOnly,
     });
