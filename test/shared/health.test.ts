@@ -214,6 +214,7 @@ test('BMC: SEL entries of critical classes with their time; diary entries and de
   assert.equal(one('Temperature #0x30', 'Upper Non-critical going high'), 'warn');
   assert.equal(one('Temperature #0x30', 'Lower Critical going low'), 'fail');
   assert.equal(one('Power Supply #0x71', 'Predictive failure'), 'warn');
+  assert.equal(one('Drive Slot / Bay #0x80', 'Drive Fault'), 'fail');
   assert.equal(one('Memory #0x60', 'Uncorrectable ECC', false), 'ok');
   assert.equal(one('Session Audit #0x01', 'Invalid Username or Password'), 'ok');
   // a BMC without sensors or SEL data (ipmitool missing): nothing judged, nothing invented

@@ -27,7 +27,7 @@ export function isCriticalSelType(sensorType: string | undefined): boolean {
 
 /** Event words that mean the fault happened (fail), as opposed to a warning sign (warn). */
 const SEVERE =
-  /uncorrectable|non-recoverable|\bierr\b|thermal trip|failure detected|fatal|machine check|(?<!non-)critical (?:going|over)|bus (?:fatal|uncorrectable)|configuration error/i;
+  /uncorrectable|non-recoverable|\bierr\b|thermal trip|failure detected|fatal|machine check|(?<!non-)critical (?:going|over)|bus (?:fatal|uncorrectable)|configuration error|drive fault/i;
 /** Words that stay a warning even when a SEVERE word is in them. */
 const MILD = /predictive/i;
 
