@@ -113,6 +113,77 @@ function largestInventory(): Inventory {
     device: 'Ethernet Controller X710 for 10GbE SFP+',
     modules: ['i40e'],
   }));
+  // version 2's depth, every list at its bound too
+  const modes = Array.from({ length: L.linkModes }, (_, i) => `${100000 + i}baseCR4/Full`);
+  inv.nics = inv.nics.map((nic) => ({
+    ...nic,
+    supportedLinkModes: modes,
+    advertisedLinkModes: modes,
+    sriovTotalVfs: 64,
+    transceiver: { identifier: 'QSFP28', vendor: 'FINISAR CORP.', part: 'FTLC9558REPM', serial: 'X' },
+  }));
+  inv.disks = inv.disks.map((d) => ({
+    ...d,
+    byId: [`wwn-0x5000c500${d.name}`, `ata-ST4000NM0035-1V4107_${d.serial ?? ''}`],
+    logicalSectorBytes: 512,
+    physicalSectorBytes: 4096,
+    hctl: '0:0:0:0',
+    rotationRpm: 7200,
+  }));
+  inv.cpu.caches = Array.from({ length: L.cpuCaches }, (_, i) => ({ name: `L${i}`, sizeBytes: 2 ** 20 }));
+  inv.numaNodes = Array.from({ length: L.numaNodes }, (_, i) => ({
+    node: i,
+    cpus: `${i * 8}-${i * 8 + 7},${i * 8 + 1024}-${i * 8 + 1031}`,
+    memoryBytes: 2 ** 37,
+  }));
+  inv.gpus = Array.from({ length: L.gpus }, (_, i) => ({
+    pciAddress: `${n(i).slice(2)}:00.0`,
+    classId: '0302',
+    vendor: 'NVIDIA Corporation',
+    model: 'Tesla V100-PCIE-32GB',
+    memoryBytes: 32 * 2 ** 30,
+  }));
+  const raidDisk = (i: number) => ({
+    controller: '0',
+    id: `32:${i}`,
+    state: 'Onln',
+    sizeBytes: 4e12,
+    model: 'ST4000',
+  });
+  inv.storage = {
+    controllers: Array.from({ length: L.storageControllers }, (_, i) => ({
+      pciAddress: `${n(i).slice(2)}:00.0`,
+    })),
+    softwareRaid: Array.from({ length: L.raidArrays }, (_, i) => ({
+      name: `md${i}`,
+      level: 'raid6',
+      members: Array.from({ length: 8 }, (_, j) => `sd${n(i * 8 + j)}`),
+      failedMembers: [],
+    })),
+    scanned: Array.from({ length: L.raidDisks }, (_, i) => ({ device: '/dev/bus/0', type: `megaraid,${i}` })),
+    virtualDisks: Array.from({ length: L.raidDisks }, (_, i) => raidDisk(i)),
+    physicalDisks: Array.from({ length: L.raidDisks }, (_, i) => raidDisk(i)),
+  };
+  inv.usb = Array.from({ length: L.usbDevices }, (_, i) => ({
+    port: `1-${i}`,
+    vendorId: '046b',
+    productId: 'ff10',
+  }));
+  inv.tpm = { present: true, version: '2.0' };
+  inv.kernelErrors = {
+    count: 100_000,
+    last: Array.from({ length: L.kernelErrorLines }, () => 'e'.repeat(200)),
+  };
+  inv.firmware.secureBoot = 'enabled';
+  inv.firmware.bootOrder = {
+    order: Array.from({ length: L.bootEntries }, (_, i) => n(i).toUpperCase()),
+    entries: Array.from({ length: L.bootEntries }, (_, i) => ({
+      id: n(i).toUpperCase(),
+      label: `UEFI PXEv4 (MAC:0200000000${n(i).slice(2)})`,
+      active: true,
+      path: 'PciRoot(0x0)/Pci(0x2,0x0)/MAC(020000000001,1)/IPv4(0.0.0.0,0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)',
+    })),
+  };
   inv.tools = Object.fromEntries(
     Array.from({ length: L.tools }, (_, i) => [
       `smartctl:sd${n(i)}`,

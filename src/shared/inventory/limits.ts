@@ -34,8 +34,8 @@ export const INVENTORY_LIMITS = {
   numaNodes: 128,
   /** a CPU list ("0-31,64-95"), written by the kernel as ranges */
   cpuList: 4096,
-  /** ethtool link modes one NIC supports or advertises: ~40 on a 100G port */
-  linkModes: 128,
+  /** ethtool link modes one NIC supports or advertises: ~40 on a 100/200G port */
+  linkModes: 64,
   /** GPUs and accelerators: 8–16 in a GPU server */
   gpus: 64,
   /** USB devices: a few on a server, 127 per bus at most */
@@ -45,8 +45,8 @@ export const INVENTORY_LIMITS = {
   /** software RAID arrays, and the members of one */
   raidArrays: 128,
   raidMembers: 256,
-  /** disks behind RAID controllers (smartctl --scan, vendor CLIs), virtual disks */
-  raidDisks: 1024,
+  /** disks behind RAID controllers (smartctl --scan, vendor CLIs), virtual disks: a controller drives ≤ 240 */
+  raidDisks: 512,
   /** the last kernel error lines kept from dmesg */
   kernelErrorLines: 20,
 } as const;
