@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BmcError } from '../../src/net/bmc/driver.js';
+import { BmcError, CertificateChangedError } from '../../src/net/bmc/driver.js';
 import { openBmc } from '../../src/net/bmc/open.js';
 import { openRedfish, type RedfishOptions } from '../../src/net/bmc/redfish/driver.js';
 import { acceptFingerprint, loadPins } from '../../src/net/bmc/tofu.js';
@@ -276,7 +276,8 @@ test(
         await first.close();
       }
       const e = await bmcError(openRedfish(o));
-      assert.equal(e.kind, 'certificate-changed');
+      assert.ok(e instanceof CertificateChangedError, 'the error says what to accept');
+      assert.deepEqual([e.endpoint, e.recorded, e.seen], [`127.0.0.1:${sim.port}`, oldFp, newFp]);
       assert.ok(e.message.includes(oldFp) && e.message.includes(newFp), e.message);
       const auto = await bmcError(
         openBmc({ address: o.host, credentials: CREDS, tofuStore: o.tofuStore, redfish: { port: sim.port } }),
@@ -289,7 +290,7 @@ test(
       assert.equal(sim.requests.length, before, 'no request (and no credentials) reached the BMC');
       assert.equal((await loadPins(o.tofuStore))[`127.0.0.1:${sim.port}`]?.sha256, oldFp, 'the pin is kept');
 
-      await acceptFingerprint(o.tofuStore, `127.0.0.1:${sim.port}`, newFp);
+      await acceptFingerprint(o.tofuStore, e.endpoint, e.seen);
       const again = await openRedfish(o);
       try {
         assert.equal(await again.powerState(), 'off');

@@ -77,3 +77,17 @@ export class BmcError extends Error {
     this.name = 'BmcError';
   }
 }
+
+/** A BMC showing another TLS certificate than the recorded one: what the operator needs to accept it. */
+export class CertificateChangedError extends BmcError {
+  constructor(
+    /** the trust store key ("host:port") to pass to acceptFingerprint */
+    readonly endpoint: string,
+    readonly recorded: string,
+    readonly seen: string,
+    detail: string,
+  ) {
+    super('certificate-changed', endpoint, detail);
+    this.name = 'CertificateChangedError';
+  }
+}

@@ -6,7 +6,7 @@ import { request, type RequestOptions } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import { BmcError } from '../driver.js';
+import { BmcError, CertificateChangedError } from '../driver.js';
 import { pinOnFirstUse, type Fingerprint, type PinVerdict } from '../tofu.js';
 
 export interface TransportOptions {
@@ -51,16 +51,20 @@ export class RedfishTransport {
   private async checkPin(fp: Fingerprint): Promise<void> {
     if (this.pinned !== undefined) {
       if (fp !== this.pinned)
-        throw this.fail(
-          'certificate-changed',
+        throw new CertificateChangedError(
+          this.endpoint,
+          this.pinned,
+          fp,
           `the TLS certificate changed during the session (was ${this.pinned}, now ${fp})`,
         );
       return;
     }
     const verdict = await pinOnFirstUse(this.o.tofuStore, this.endpoint, fp);
     if (verdict.kind === 'changed')
-      throw this.fail(
-        'certificate-changed',
+      throw new CertificateChangedError(
+        this.endpoint,
+        verdict.recorded,
+        verdict.seen,
         `its TLS certificate is not the one recorded (recorded ${verdict.recorded}, now ${verdict.seen}); ` +
           'refused until the new fingerprint is accepted',
       );
