@@ -169,6 +169,41 @@ function largestInventory(): Inventory {
     vendorId: '046b',
     productId: 'ff10',
   }));
+  // the health sources, every list at its bound
+  inv.disks = inv.disks.map((d) => ({
+    ...d,
+    smart: {
+      ...d.smart,
+      health: 'passed' as const,
+      reallocatedSectors: 8,
+      pendingSectors: 0,
+      udmaCrcErrors: 0,
+    },
+  }));
+  inv.memory.edac = Array.from({ length: L.edacCounters }, (_, i) => ({
+    name: `mc${i >> 6}/dimm${i & 63}`,
+    label: `CPU_SrcID#${i >> 6}_MC#0_Chan#${i & 7}_DIMM#0`,
+    correctedErrors: 0,
+    uncorrectedErrors: 0,
+  }));
+  inv.bmc.sel = {
+    total: 3000,
+    entries: Array.from({ length: L.selEntries }, (_, i) => ({
+      id: n(i),
+      time: '12/03/26 13:05:27 UTC',
+      sensorType: 'Memory',
+      sensor: 'Memory CPU1 DIMM A1',
+      event: 'Correctable ECC; logging limit reached',
+      asserted: true,
+    })),
+  };
+  inv.bmc.sensors = Array.from({ length: L.sensors }, (_, i) => ({
+    name: `Temp ${i}`,
+    status: 'ok',
+    reading: 42,
+    unit: 'degrees C',
+    entity: '3.1',
+  }));
   inv.tpm = { present: true, version: '2.0' };
   inv.kernelErrors = {
     count: 100_000,
