@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../master/control/client.js';
 import type { ReconConfigInput } from '../model/config/schema.js';
 import type { ReconState } from '../model/reducer.js';
+import { healthText, nodeHealth } from '../model/health.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { writeFileDurable } from '../shared/durable.js';
 import { runConsole } from '../tui/run.js';
@@ -174,12 +175,25 @@ export function progress(state: ReconState, macs: string[]): { inventoried: numb
 }
 
 /**
- * Headless: wait for every inventory, shut the waiting peers down, then the final power-down. The wait is
- * bounded: a minute, 3 s per peer, and 2 minutes per VM (firmware and a kernel boot under TCG).
+ * "lab: inventory 02:1a:b0:00:00:03 supermicro-sys-1029p-faulty FAIL: disk sda: …": the master's verdict on a
+ * peer whose inventory is in (with drift among the nodes in so far). Pure.
+ */
+export function inventoryLine(state: ReconState, mac: string, machine: string): string | undefined {
+  const n = state.nodes[mac];
+  if (!n?.inventory) return undefined;
+  const health = nodeHealth(state, n);
+  return `lab: inventory ${mac} ${machine} ${health ? healthText(health) : 'not judged'}`;
+}
+
+/**
+ * Headless: wait for every inventory (one line each, with its verdict), shut the waiting peers down, then the
+ * final power-down. The wait is bounded: a minute, 3 s per peer, and 2 minutes per VM (firmware and a kernel
+ * boot under TCG).
  */
 async function driveToEnd(
   socket: string,
   macs: string[],
+  machineOf: ReadonlyMap<string, string>,
   vms: number,
   peersDone: Promise<unknown>,
   say: (s: string) => void,
@@ -189,8 +203,16 @@ async function driveToEnd(
     const deadline = Date.now() + 60_000 + macs.length * 3_000 + vms * 120_000;
     let exited = false;
     void peersDone.then(() => (exited = true));
+    const told = new Set<string>();
     for (;;) {
       const { state } = await client.getState();
+      for (const mac of macs) {
+        const line = told.has(mac) ? undefined : inventoryLine(state, mac, machineOf.get(mac) ?? 'vm');
+        if (line) {
+          told.add(mac);
+          say(line);
+        }
+      }
       const p = progress(state, macs);
       if (p.inventoried === macs.length) break;
       if (exited || Date.now() > deadline) {
@@ -273,6 +295,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
 
     // peers: machines round-robin, firmware alternating BIOS/UEFI, starts spread over the stagger window
     const macs: string[] = [];
+    const machineOf = new Map<string, string>();
     const exits: Promise<number | null>[] = [];
     const stagger = (o.staggerSeconds ?? Math.min(10, o.peers * 0.25)) * 1000;
     for (let n = 0; n < o.peers; n++) {
@@ -282,6 +305,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       const mac = await instantiateMachine(m, n, join(work, 'machine'), firmware);
       const place = await net.addPeer(n, mac);
       macs.push(mac);
+      machineOf.set(mac, m.name);
       const delay = o.peers > 1 ? Math.round((stagger * n) / (o.peers - 1)) : 0;
       exits.push(
         new Promise<number | null>((res) => {
@@ -316,7 +340,14 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
 
     let ok: boolean;
     if (o.headless) {
-      const drive = driveToEnd(join(dir, 'control.sock'), macs, vmRun?.macs.length ?? 0, peersDone, say);
+      const drive = driveToEnd(
+        join(dir, 'control.sock'),
+        macs,
+        machineOf,
+        vmRun?.macs.length ?? 0,
+        peersDone,
+        say,
+      );
       ok = await Promise.race([drive, stopped.then(() => false)]);
       if (stoppedBy) say(`lab: stopped by ${stoppedBy}`);
       else await within(masterExit, 10_000);

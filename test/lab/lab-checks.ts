@@ -1,6 +1,7 @@
 // What every lab test checks after a run: the data dir holds schema-valid inventories and the fleet
 // report, and nothing the lab made is left (namespaces, processes, loopback ports).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -123,4 +124,36 @@ export async function assertLabGone(text: string, dir: string): Promise<void> {
   assert.ok(id || ports, `the lab said where it ran:\n${text}`);
   const left = processCommandLines().filter((c) => c.includes(dir));
   assert.deepEqual(left, [], 'no process of the lab left');
+}
+
+/**
+ * Runs argv in cwd; SIGTERM once the output matches `termWhen`, and on timeout (the lab tears down on
+ * it), SIGKILL 15 s later.
+ */
+export function runIn(
+  argv: string[],
+  cwd: string,
+  ms: number,
+  termWhen?: RegExp,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const onData = (c: string) => {
+    out += c;
+    if (termWhen?.test(out)) {
+      termWhen = undefined;
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', onData);
+  const term = setTimeout(() => child.kill('SIGTERM'), ms);
+  const kill = setTimeout(() => child.kill('SIGKILL'), ms + 15_000);
+  return new Promise((res) =>
+    child.once('close', (code) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      res({ code, out });
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 // `recon lab --peers 20 --headless` to its end as root: every peer walks DHCP → TFTP → iPXE DHCP → menu →
 // kernel/initrd → collector → upload → power-off, then the lab's final power-down. Afterwards the data dir
 // holds 20 schema-valid inventories and the report, each peer's record agrees with what it simulated (boot
-// mode, recorded disks, a system line, the DHCPv6 address it took), and nothing of the lab is left.
+// mode, recorded disks, a system line, the DHCPv6 address it took), the lab printed every inventory with
+// its verdict (the faulty machine FAIL), and nothing of the lab is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,12 @@ test(
       const report = JSON.parse(readFileSync(join(r.dir, 'data', 'report.json'), 'utf8')) as unknown;
       assert.ok(JSON.stringify(report).includes('PowerEdge R440'));
       assertCoherentPeers(join(r.dir, 'data'), written());
+      // one line per inventory with the master's verdict; every fourth peer is the faulty machine
+      const faulty = written().match(
+        /^lab: inventory \S+ supermicro-sys-1029p-faulty FAIL: disk nvme0n1: /gm,
+      );
+      assert.equal(faulty?.length, 5, written());
+      assert.equal(written().match(/^lab: inventory /gm)?.length, 20);
       assert.match(written(), /power-down: powering off: true/);
       assert.match(written(), /namespace rlab\d+m/);
       await assertLabGone(written(), r.dir);

@@ -5,50 +5,17 @@
 // and the report, and no process or port of the lab is left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { reconArgv } from '../helpers/master.js';
 import { ROOT_ADDS, runLab } from '../../src/lab/lab.js';
 import { MACHINES_DIR } from '../../src/lab/machine-instance.js';
-import { assertInventoriesAndReport, assertLabGone, labDataDir, textSink } from './lab-checks.js';
+import { assertInventoriesAndReport, assertLabGone, labDataDir, runIn, textSink } from './lab-checks.js';
 import { unprivileged } from '../helpers/as-user.js';
 
 const recon = reconArgv();
 const user = unprivileged(recon[recon.length - 1]!);
-
-/**
- * Runs argv in cwd; SIGTERM once the output matches `termWhen`, and on timeout (the lab tears down on
- * it), SIGKILL 15 s later.
- */
-function runIn(
-  argv: string[],
-  cwd: string,
-  ms: number,
-  termWhen?: RegExp,
-): Promise<{ code: number | null; out: string }> {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const onData = (c: string) => {
-    out += c;
-    if (termWhen?.test(out)) {
-      termWhen = undefined;
-      child.kill('SIGTERM');
-    }
-  };
-  child.stdout.setEncoding('utf8').on('data', onData);
-  child.stderr.setEncoding('utf8').on('data', onData);
-  const term = setTimeout(() => child.kill('SIGTERM'), ms);
-  const kill = setTimeout(() => child.kill('SIGKILL'), ms + 15_000);
-  return new Promise((res) =>
-    child.once('close', (code) => {
-      clearTimeout(term);
-      clearTimeout(kill);
-      res({ code, out });
-    }),
-  );
-}
 
 test(
   'lab without root: 4 simulated peers on loopback ports to the final power-down, as an unprivileged user',

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectInventory } from '../../src/collect/collect.js';
 import { recordSources, replaySources, ReplayError, stdoutFileName } from '../../src/collect/sources.js';
-import { validateInventory } from '../../src/shared/inventory/index.js';
+import { summarizeInventory, validateInventory } from '../../src/shared/inventory/index.js';
+import { assessNode } from '../../src/shared/health/index.js';
 import {
   instantiateMachine,
   labMac,
@@ -96,6 +97,7 @@ test("a peer's copy is coherent: the simulated firmware's boot mode, a system li
       'dell-r440': 'Dell Inc. | PowerEdge R440 | -',
       'kvm-guest': 'QEMU | Standard PC (Q35 + ICH9, 2009) | -',
       'supermicro-sys-1029p': 'Supermicro | SYS-1029P-WTR | -',
+      'supermicro-sys-1029p-faulty': 'Supermicro | SYS-1029P-WTR | -',
     });
     assert.deepEqual(disks, {
       // a SAS hard disk under its SCSI name, with its SMART record
@@ -107,7 +109,57 @@ test("a peer's copy is coherent: the simulated firmware's boot mode, a system li
         'nvme0n1 1024209543168 INTEL SSDPEKNW010T8 ssd passed',
         'nvme1n1 500107862016 Samsung SSD 970 EVO 500GB ssd passed',
       ],
+      // its block list's two disks become the failing NVMe drive and the failing SATA disk
+      'supermicro-sys-1029p-faulty': [
+        'nvme0n1 960197124096 MZ7LH960HAJR-00005 ssd failed',
+        'sda 4000787030016 ST4000NM0035-1V4107 hdd passed',
+      ],
     });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the lab machines through the collector and the master summary: their health verdicts and reasons', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recon-machine-'));
+  try {
+    const verdicts: Record<string, string> = {};
+    const faulty: string[] = [];
+    for (const [i, m] of (await listMachines()).entries()) {
+      await instantiateMachine(m, i, join(dir, m.name), 'uefi');
+      const health = summarizeInventory((await collect(join(dir, m.name))).inventory).health!;
+      verdicts[m.name] = `${health.verdict}: ${health.reasons.join('; ')}`;
+      if (m.name === 'supermicro-sys-1029p-faulty')
+        faulty.push(
+          ...assessNode((await collect(join(dir, m.name))).inventory)
+            .components.filter((c) => c.verdict !== 'ok')
+            .map((c) => `${c.component} ${c.verdict} ${c.reasons.length}`),
+        );
+    }
+    assert.deepEqual(verdicts, {
+      'dell-r440': 'warn: disk sda: grown defect list entries: 56',
+      'kvm-guest': 'ok: ',
+      'supermicro-sys-1029p': 'fail: disk nvme1n1: NVMe media errors: 7',
+      'supermicro-sys-1029p-faulty': [
+        'fail: disk nvme0n1: SMART overall health: FAILED',
+        'disk sda: pending sectors (unreadable, awaiting reallocation): 16',
+        'dimm CPU_SrcID#0_MC#0_Chan#2_DIMM#0: EDAC uncorrected memory errors: 2',
+        'bmc sensors: sensor CPU1 Temp: 92 degrees C, upper critical threshold crossed',
+        'bmc event log: SEL 12/03/26 13:05:27 UTC: Memory #0x60: Uncorrectable ECC',
+        'dimm CPU_SrcID#0_MC#0_Chan#1_DIMM#0: EDAC corrected memory errors: 1532',
+        'disk nvme0n1: NVMe critical warning: available spare below threshold',
+        'and 13 more',
+      ].join('; '),
+    });
+    // every fault the machine carries is judged: both disks, a DIMM each way, sensors, the event log
+    assert.deepEqual(faulty, [
+      'disk nvme0n1 fail 4',
+      'disk sda fail 3',
+      'dimm CPU_SrcID#0_MC#0_Chan#1_DIMM#0 warn 1',
+      'dimm CPU_SrcID#0_MC#0_Chan#2_DIMM#0 fail 1',
+      'bmc sensors fail 5',
+      'bmc event log fail 6',
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -23,10 +23,21 @@ function bounded(lines: readonly string[]): string[] {
     : [...lines.slice(0, SUMMARY_MAX_REASONS - 1), `and ${lines.length - SUMMARY_MAX_REASONS + 1} more`];
 }
 
+/**
+ * The reasons of the components that are not ok, worst components first, taken one of each component in
+ * turn: a cut summary still names every part that failed (a disk's four reasons do not hide the BMC's).
+ */
 function reasonLines(findings: readonly HealthFinding[]): string[] {
   const bad = findings.filter((c) => c.verdict !== 'ok');
   bad.sort((a, b) => RANK[a.verdict] - RANK[b.verdict]);
-  return bad.flatMap((c) => c.reasons.map((r) => clip(`${c.component}: ${r}`)));
+  const out: string[] = [];
+  const rounds = Math.max(0, ...bad.map((c) => c.reasons.length));
+  for (let i = 0; i < rounds; i++)
+    for (const c of bad) {
+      const r = c.reasons[i];
+      if (r !== undefined) out.push(clip(`${c.component}: ${r}`));
+    }
+  return out;
 }
 
 /** Pure. `extra` findings (fleet drift) count as components of the node. */
