@@ -45,8 +45,8 @@ export const INVENTORY_LIMITS = {
   /** software RAID arrays, and the members of one */
   raidArrays: 128,
   raidMembers: 256,
-  /** disks behind RAID controllers (smartctl --scan, vendor CLIs), virtual disks: a controller drives ≤ 240 */
-  raidDisks: 512,
+  /** disks behind RAID controllers (smartctl --scan, vendor CLIs), virtual disks: a controller drives at most 240 */
+  raidDisks: 256,
   /** the last kernel error lines kept from dmesg */
   kernelErrorLines: 20,
 } as const;
