@@ -124,7 +124,7 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
   };
 
   // Phase 1: everything that does not depend on what hardware is there.
-  const [ip, blk, dmi, efi] = await Promise.all([
+  const [ip, blk, dmi] = await Promise.all([
     src.run('ip', ['ip', '-j', '-d', 'addr'], t).then(keep),
     src.run('lsblk', ['lsblk', '-J', '-O', '-b'], t).then(keep),
     src.run('dmidecode', ['dmidecode'], t).then(keep),
@@ -197,7 +197,8 @@ export async function collectInventory(opts: CollectOptions): Promise<CollectRes
       bmcHealthSteps(),
     ]);
   };
-  const uefi = parseBootMode(efi.stdout);
+  // by id: the boot-mode probe is not among the first results of phase 1
+  const uefi = parseBootMode(raws.get('efi')?.stdout ?? '');
   const uefiSteps = (): Promise<RawRun>[] => {
     const steps: [string, string[]][] = [
       ['secureboot-efivar', ['od', '-An', '-tx1', '-v', SECURE_BOOT_EFIVAR]],

@@ -7,6 +7,7 @@ import { ControlServer } from './control/server.js';
 import { readOnlySocketOf } from '../model/config/locate.js';
 import { masterLogger } from '../model/logger.js';
 import { startServices, stopServices } from './services.js';
+import { watchBootRefusals } from './refusal-watch.js';
 import type { MasterFlags, RunningService, ServiceContext } from '../model/service.js';
 import { VERSION } from '../version.js';
 import { registerPowerActions } from './power/actions.js';
@@ -90,6 +91,7 @@ export class Master {
         detail: `${config.controlSocket}; view-only ${readOnlySocketOf(config)}`,
       },
     });
+    watchBootRefusals(store, config, log);
     master.running = await startServices(ctx);
     return master;
   }

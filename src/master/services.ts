@@ -1,7 +1,7 @@
 // The network services `recon master` runs, in start order. Each is a ServiceStarter (see service.ts).
 import type { ServiceContext, RunningService } from '../model/service.js';
 import type { ServiceName } from '../model/events.js';
-import { startHttp } from '../net/http/service.js';
+import { startHttp, type HttpService } from '../net/http/service.js';
 import { startTftp } from '../net/tftp/service.js';
 import { startDns } from '../net/dns/service.js';
 import { startRouterAdvertisements } from '../net/ra/service.js';
@@ -32,7 +32,11 @@ function dhcpGate(ctx: ServiceContext, started: ReadonlyMap<ServiceName, Running
 // The rogue-DHCP guard probes right before DHCPv4 starts, and DHCPv4 follows its verdict.
 export const SERVICES: ServiceEntry[] = [
   { name: 'http', start: startHttp },
-  { name: 'tftp', start: startTftp },
+  // GRUB (the Secure Boot chain) reads the kernel and initrd by TFTP, from the medium HTTP found
+  {
+    name: 'tftp',
+    start: (c, started) => startTftp(c, (started.get('http') as HttpService | undefined)?.live),
+  },
   { name: 'dns', start: startDns },
   {
     name: 'ra',

@@ -12,6 +12,9 @@ export type ServiceState = 'starting' | 'up' | 'down' | 'failed' | 'disabled' | 
 /** How a node booted, as far as the master can tell from its DHCP requests. */
 export type Firmware = 'bios' | 'uefi' | 'uefi-http' | 'ipxe' | 'unknown';
 
+/** The chain a node was handed: iPXE (→ menu.ipxe), or signed shim → GRUB (→ grub.cfg) for Secure Boot. */
+export type BootChain = 'ipxe' | 'shim-grub';
+
 export type PowerState = 'on' | 'powering-off' | 'off' | 'unknown';
 
 /** The protocol a BMC is driven with. */
@@ -66,7 +69,9 @@ export interface EventPayloads {
     /** the MAC has a reservation in the config: a node even when it does not boot over the network */
     reserved?: boolean;
   };
-  'dhcp.offer': { mac: Mac; family: 4 | 6; ip: string; bootFile?: string };
+  'dhcp.offer': { mac: Mac; family: 4 | 6; ip: string; bootFile?: string; chain?: BootChain };
+  /** a UEFI client fetched a boot file and came straight back to DHCP without running it */
+  'boot.refused': { mac: Mac; file: string; hint: string };
   'dhcp.nak': { mac: Mac; ip?: string; reason: string };
   'dhcp.exhausted': { mac: Mac; family: 4 | 6 };
   'lease.granted': {

@@ -7,6 +7,7 @@
 // DHCP packet would cost more than the packet) and returns the touched node, if any.
 import type {
   BmcFound,
+  BootChain,
   Firmware,
   InventorySummary,
   Mac,
@@ -36,6 +37,10 @@ export interface NodeRecord {
   firmware?: Firmware;
   /** iPXE is running on top of `firmware` (the boot file was chainloaded) */
   chainloaded?: boolean;
+  /** the chain the last boot offer handed it (iPXE, or shim → GRUB for Secure Boot) */
+  bootChain?: BootChain;
+  /** its firmware fetched this boot file and came back to DHCP without running it (until a menu is read) */
+  bootRefused?: { file: string; hint: string; at: string };
   arch?: number;
   vendorClass?: string;
   stage: Stage;
@@ -389,7 +394,16 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       if (ev.data.vendorClass !== undefined) n.vendorClass = ev.data.vendorClass;
       return n;
     }
-    case 'dhcp.offer':
+    case 'dhcp.offer': {
+      const n = seen(state, ev.data.mac, at);
+      if (n && ev.data.chain) n.bootChain = ev.data.chain;
+      return n;
+    }
+    case 'boot.refused': {
+      const n = seen(state, ev.data.mac, at);
+      if (n) n.bootRefused = { file: ev.data.file, hint: ev.data.hint, at };
+      return n;
+    }
     case 'dhcp.nak':
     case 'dhcp.exhausted':
       return seen(state, ev.data.mac, at);
@@ -459,6 +473,8 @@ export function applyEvent(state: ReconState, ev: ReconEvent): NodeRecord | unde
       if (!n) return undefined;
       const stage = KIND_STAGE[ev.data.kind];
       if (stage) advance(n, stage, at, ev.data.file);
+      // a boot config read: whatever was refused before, this chain runs
+      if (ev.data.kind === 'menu') n.bootRefused = undefined;
       return n;
     }
     case 'transfer.progress': {

@@ -28,7 +28,9 @@ function detailOf(ev: ReconEvent, state: ReconState): string {
     case 'dhcp.discover':
       return `DHCPv${ev.data.family} discover, ${ev.data.firmware}${ev.data.arch !== undefined ? ` arch ${ev.data.arch}` : ''}`;
     case 'dhcp.offer':
-      return `DHCPv${ev.data.family} offer ${ev.data.ip}${ev.data.bootFile ? ` boot ${ev.data.bootFile}` : ''}`;
+      return `DHCPv${ev.data.family} offer ${ev.data.ip}${ev.data.bootFile ? ` boot ${ev.data.bootFile}` : ''}${ev.data.chain ? ` (${ev.data.chain})` : ''}`;
+    case 'boot.refused':
+      return `firmware refused ${ev.data.file} — ${ev.data.hint}`;
     case 'dhcp.nak':
       return `DHCP NAK${ev.data.ip ? ` ${ev.data.ip}` : ''}: ${ev.data.reason}`;
     case 'dhcp.exhausted':

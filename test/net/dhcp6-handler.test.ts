@@ -36,6 +36,7 @@ function settings(range: [string, string] = ['::1000', '::1fff']): Dhcp6Settings
       files: { bios: 'undionly.kpxe', efi64: 'ipxe.efi', efi32: 'ipxe.efi', arm64: 'arm64-efi/ipxe.efi' },
       address: 'fd99::1',
       httpPort: 80,
+      uefi: { x64: 'ipxe', arm64: 'ipxe', http: 'ipxe' },
     },
     dnsServers: ['fd99::1'],
     domains: ['recon.internal'],

@@ -138,6 +138,16 @@ export const configSchema = z.strictObject({
       extraArgs: z.array(z.string()).default([]),
       /** the live image under the /install root: its ISO, kernel and initrd are found here */
       imageDir: z.string().default('recon'),
+      /**
+       * the chain a UEFI client boots: iPXE (unsigned: a Secure Boot firmware refuses it), the
+       * distribution's signed shim → network GRUB (boots with Secure Boot on or off), or auto: shim-grub
+       * for UEFI PXE clients whose signed files are found, iPXE for the rest (README: "UEFI boot chain")
+       */
+      uefi: z.enum(['auto', 'shim-grub', 'ipxe']).default('auto'),
+      /** where the signed shim and network GRUB are taken from when they are not in tftpRoot */
+      signedDirs: z
+        .array(absPath)
+        .default(['/usr/lib/shim', '/usr/lib/grub/x86_64-efi-signed', '/usr/lib/grub/arm64-efi-signed']),
     })
     .prefault({}),
   tftp: z

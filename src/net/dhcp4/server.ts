@@ -165,7 +165,10 @@ export class Dhcp4Server implements Dhcp4Handler {
     // a booting peer's offer is kept for its REQUEST, whatever floods the pool meanwhile
     this.pool.offer(client.mac, ip, now, tracked);
     if (tracked && this.isNews(`o${client.mac}`, `${ip}|${boot?.bootFile}`, now))
-      this.record({ type: 'dhcp.offer', data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile } });
+      this.record({
+        type: 'dhcp.offer',
+        data: { mac: client.mac, family: 4, ip, bootFile: boot?.bootFile, chain: boot?.chain },
+      });
     this.reply(req, client, this.addressReply('OFFER', client, ip));
   }
 

@@ -3,6 +3,7 @@
 import type { ReconConfig } from '../../model/config/schema.js';
 import { intToIpv4, ipv4ToInt, prefixToMask } from '../../shared/ip.js';
 import type { BootServer } from '../bootfile.js';
+import { configuredUefiChains } from '../signed-files.js';
 import type { NetworkParams } from './reply.js';
 
 export interface Dhcp4Settings {
@@ -29,7 +30,12 @@ export function dhcp4Settings(c: ReconConfig): Dhcp4Settings {
       dns: c.ipv4.address,
       domain: c.domain,
     },
-    boot: { files: c.boot.files, address: c.ipv4.address, httpPort: c.ports.http },
+    boot: {
+      files: c.boot.files,
+      address: c.ipv4.address,
+      httpPort: c.ports.http,
+      uefi: configuredUefiChains(c),
+    },
     leaseSeconds: c.ipv4.leaseSeconds,
     maxLeaseSeconds: c.ipv4.maxLeaseSeconds,
     declineQuarantineMs: c.ipv4.declineQuarantineSeconds * 1000,

@@ -204,7 +204,11 @@ function solicit(
     }
     reply.options.push(iaWith(ia, s, [addr(ip, t.valid)]));
     if (commit) events.push(grant(c, ia.iaid, ip, s, d, now));
-    else events.push({ type: 'dhcp.offer', data: { mac: c.mac, family: 6, ip, bootFile: d?.bootFile } });
+    else
+      events.push({
+        type: 'dhcp.offer',
+        data: { mac: c.mac, family: 6, ip, bootFile: d?.bootFile, chain: d?.chain },
+      });
   }
   if (commit) reply.options.push({ kind: 'rapidCommit' });
   else reply.options.push({ kind: 'preference', value: PREFERENCE_MAX });

@@ -15,6 +15,7 @@ import { duidLlFromMac } from './duid.js';
 import { unwrapRelays, wrapForRelays } from './client-info.js';
 import { handleDhcp6, type Dhcp6Settings } from './handler.js';
 import { Dhcp6Pool } from './pool.js';
+import { configuredUefiChains } from '../signed-files.js';
 
 export const ALL_DHCP_SERVERS = 'ff02::1:2';
 const EXPIRY_SWEEP_MS = 30_000;
@@ -26,7 +27,12 @@ export async function dhcp6Settings(ctx: ServiceContext): Promise<Dhcp6Settings>
     // DUID-LL of the interface MAC: the same server identity after a restart, so clients keep renewing with us
     serverDuid: duidLlFromMac(await interfaceMac(c.interface)),
     pool,
-    boot: { files: c.boot.files, address: c.ipv6.address, httpPort: c.ports.http },
+    boot: {
+      files: c.boot.files,
+      address: c.ipv6.address,
+      httpPort: c.ports.http,
+      uefi: configuredUefiChains(c),
+    },
     dnsServers: [c.ipv6.address],
     domains: [c.domain],
     leaseSeconds: c.ipv4.leaseSeconds,

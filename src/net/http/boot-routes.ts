@@ -3,7 +3,7 @@
 // image's ISO/kernel/initrd under /install/<imageDir>/ straight from the boot device.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'koa';
@@ -14,7 +14,7 @@ import type { ReconState } from '../../model/reducer.js';
 import type { StateStore } from '../../model/store.js';
 import { chooseBootImage, type BootImageChoice } from './boot-files.js';
 import type { LiveMedium } from './live-medium.js';
-import { renderBootMenu, renderWaitMenu } from './menu.js';
+import { renderBootMenu, renderWaitMenu, type MenuInput } from './menu.js';
 import { serveRegion } from './region.js';
 import { resolveInTree, sendFile } from './static.js';
 import { addressesOf, macForAddress, normalizeAddress } from './source.js';
@@ -49,16 +49,39 @@ export function bootKind(name: string): TransferKind {
   return 'other';
 }
 
-async function currentImage(deps: BootDeps): Promise<BootImageChoice> {
-  if (deps.live) return { ok: true, image: deps.live.image };
-  const install = deps.config.http.roots['/install'];
-  if (!install) return { ok: false, missing: 'no /install tree in config.http.roots' };
-  const dir = `${install}/${deps.config.boot.imageDir}`;
+/** The image directory on disk (under the /install root), when there is one. */
+export function imageDirPath(config: ReconConfig): string | undefined {
+  const install = config.http.roots['/install'];
+  return install ? `${install}/${config.boot.imageDir}` : undefined;
+}
+
+/**
+ * The live image peers boot now: the medium the master runs from, else the newest in the image
+ * directory. Synchronous: one directory listing from the dentry cache (TFTP asks from its event loop).
+ */
+export function currentImage(config: ReconConfig, live: LiveMedium | undefined): BootImageChoice {
+  if (live) return { ok: true, image: live.image };
+  const dir = imageDirPath(config);
+  if (!dir) return { ok: false, missing: 'no /install tree in config.http.roots' };
   try {
-    return chooseBootImage(await readdir(dir));
+    return chooseBootImage(readdirSync(dir));
   } catch {
     return { ok: false, missing: `image directory ${dir} is missing` };
   }
+}
+
+/** What every boot config (menu.ipxe, grub.cfg) is made of, for `image`. */
+export function bootMenuInput(config: ReconConfig, image: BootImageChoice & { ok: true }): MenuInput {
+  return {
+    baseUrl: baseUrl(config),
+    imagePath: imageUrlPath(config),
+    image: image.image,
+    consoles: config.boot.consoles,
+    peer: config.peer,
+    extraArgs: config.boot.extraArgs,
+    masterAddress: config.ipv4.address,
+    retrySeconds: MENU_RETRY_SECONDS,
+  };
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{1,24}$/;
@@ -79,14 +102,14 @@ export function menuNode(
   return macForAddress(state, from);
 }
 
-export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
+export function serveMenu(ctx: Context, deps: BootDeps): void {
   const q = ctx.query;
   const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const from = ctx.req.socket.remoteAddress ?? '';
   const mac = menuNode(deps.store.state, one(q.mac), from, deps.config.http.trustAnySource);
   const platform = one(q.platform) && TOKEN.test(one(q.platform)!) ? one(q.platform) : undefined;
   const arch = one(q.arch) && TOKEN.test(one(q.arch)!) ? one(q.arch) : undefined;
-  const choice = await currentImage(deps);
+  const choice = currentImage(deps.config, deps.live);
   const base = baseUrl(deps.config);
   // only validated values go back into the script; the retry asks the same question (the MAC it names
   // is checked again then)
@@ -96,17 +119,7 @@ export async function serveMenu(ctx: Context, deps: BootDeps): Promise<void> {
     ),
   ).toString();
   const script = choice.ok
-    ? renderBootMenu({
-        baseUrl: base,
-        imagePath: imageUrlPath(deps.config),
-        image: choice.image,
-        consoles: deps.config.boot.consoles,
-        peer: deps.config.peer,
-        extraArgs: deps.config.boot.extraArgs,
-        masterAddress: deps.config.ipv4.address,
-        retrySeconds: MENU_RETRY_SECONDS,
-        client: { mac, platform, arch },
-      })
+    ? renderBootMenu({ ...bootMenuInput(deps.config, choice), client: { mac, platform, arch } })
     : renderWaitMenu({ baseUrl: base, reason: choice.missing, retrySeconds: MENU_RETRY_SECONDS, query });
   if (!choice.ok) deps.log.warn({ mac, reason: choice.missing }, 'menu.ipxe: live image not available');
   const body = Buffer.from(script);

@@ -35,11 +35,19 @@ export interface WaitInput {
   query?: string;
 }
 
-/** The kernel command line of ARCHITECTURE §1, in its order. */
-export function kernelArgs(m: MenuInput): string[] {
+/**
+ * Who loads the kernel. iPXE needs `initrd=<name>` (this iPXE hands the initrd to the EFI stub by name,
+ * not by LoadFile2) and expands `${mac:hexhyp}` itself; GRUB hands the initrd over itself and is given
+ * the MAC of the client the config is generated for.
+ */
+export type KernelLoader = { kind: 'ipxe' } | { kind: 'grub'; mac: string };
+
+/** The kernel command line of ARCHITECTURE §1, in its order: one source for menu.ipxe and grub.cfg. */
+export function kernelArgs(m: MenuInput, loader: KernelLoader = { kind: 'ipxe' }): string[] {
   const initrdName = m.image.initrd.split('/').pop() ?? m.image.initrd;
+  const bootif = loader.kind === 'ipxe' ? '${mac:hexhyp}' : loader.mac.toLowerCase().replace(/:/g, '-');
   return [
-    `initrd=${initrdName}`,
+    ...(loader.kind === 'ipxe' ? [`initrd=${initrdName}`] : []),
     `root=live:${m.baseUrl}${m.imagePath}/${m.image.iso}`,
     'rd.live.ram=1',
     'rd.live.image',
@@ -47,7 +55,7 @@ export function kernelArgs(m: MenuInput): string[] {
     'rd.live.overlay.cowfs=ext4',
     'iomem=relaxed',
     'ksdevice=bootif',
-    'BOOTIF=01-${mac:hexhyp}',
+    `BOOTIF=01-${bootif}`,
     `pxeaddr=${m.masterAddress}`,
     'postaction=liveboot',
     'nomodeset',

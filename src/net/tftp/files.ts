@@ -40,6 +40,10 @@ export interface ResolvedFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** the bytes themselves, for a file generated per request (grub.cfg) */
+  data?: Buffer;
+  /** where the file starts in `path` (a kernel or initrd inside the live medium's ISO) */
+  offset?: number;
 }
 
 /**
@@ -76,6 +80,8 @@ export interface FileRoots {
   fallbackDirs: string[];
   /** relative names that may come from fallbackDirs (config.boot.files values) */
   fallbackNames: ReadonlySet<string>;
+  /** relative names → absolute paths that may serve them, first existing wins (the signed boot files) */
+  elsewhere?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Files up to this size are read once and shared by all transfers (iPXE binaries are ~1 MiB). */
@@ -98,7 +104,29 @@ function cached(file: ResolvedFile): BlockSource {
     }
     cache.set(file.path, hit);
   }
-  const { data } = hit;
+  return inMemory(hit.data);
+}
+
+/**
+ * A file too big for the cache, or a region of a device, is read a window at a time (a slow medium
+ * holds up the event loop).
+ */
+function streamed(path: string, region?: { offset: number; size: number }): BlockSource {
+  const fd = openSync(path, 'r');
+  const base = region?.offset ?? 0;
+  const size = region?.size ?? fstatSync(fd).size;
+  return {
+    size,
+    read: (offset, length) => {
+      const want = Math.max(0, Math.min(length, size - offset));
+      const buf = Buffer.allocUnsafe(want);
+      return buf.subarray(0, want && readSync(fd, buf, 0, want, base + offset));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+function inMemory(data: Buffer): BlockSource {
   return {
     size: data.length,
     read: (offset, length) => data.subarray(offset, offset + length),
@@ -106,22 +134,10 @@ function cached(file: ResolvedFile): BlockSource {
   };
 }
 
-/** A file too big for the cache is read a window at a time (a slow medium holds up the event loop). */
-function streamed(path: string): BlockSource {
-  const fd = openSync(path, 'r');
-  const { size } = fstatSync(fd);
-  return {
-    size,
-    read: (offset, length) => {
-      const buf = Buffer.allocUnsafe(length);
-      return buf.subarray(0, readSync(fd, buf, 0, length, offset));
-    },
-    close: () => closeSync(fd),
-  };
-}
-
 /** The bytes of a resolved file (throws when it cannot be read). */
 export function openSource(file: ResolvedFile): BlockSource {
+  if (file.data) return inMemory(file.data);
+  if (file.offset !== undefined) return streamed(file.path, { offset: file.offset, size: file.size });
   return file.size <= CACHE_FILE_MAX ? cached(file) : streamed(file.path);
 }
 
@@ -136,6 +152,11 @@ export function resolveRequest(requested: string, roots: FileRoots): { name: str
       found = findUnder(dir, name, false);
       if (found) break;
     }
+  }
+  for (const path of found ? [] : (roots.elsewhere?.get(name) ?? [])) {
+    const slash = path.lastIndexOf('/');
+    found = findUnder(path.slice(0, slash) || '/', path.slice(slash + 1), false);
+    if (found) break;
   }
   if (!found) throw new TftpFileError(`${name} not found`, ERR.NOT_FOUND);
   return { name, ...found };

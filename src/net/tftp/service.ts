@@ -1,5 +1,5 @@
 // The TFTP service: read-only, confined to config.tftpRoot (plus the iPXE binaries from the
-// distribution's iPXE directory), RFC 2347/2348/2349/7440 options, bounded concurrency per client and in
+// distribution's iPXE directory and its signed shim and GRUB), RFC 2347/2348/2349/7440 options, bounded concurrency per client and in
 // all (slots.ts: a stalled transfer makes room first), one event trail per transfer for the console.
 //
 // Why not the `tftp` npm package (0.1.2): it never acknowledges the client's `timeout` option and uses
@@ -8,15 +8,36 @@
 // of it. The protocol is small enough that recon owns it: codec.ts (pure), options.ts (pure),
 // files.ts (containment), transfer.ts (one transfer's protocol), transfer-socket.ts (a transfer's own
 // socket and timer), slots.ts (who gets a slot), this file (port 69: requests, refusals, events).
+// For the Secure Boot chain it also answers what the signed network GRUB asks for: `grub/grub.cfg`,
+// generated for the requester's MAC (grub-cfg.ts), and the live image's kernel and initrd under the
+// same path as over HTTP (install/<imageDir>/...), since GRUB under Secure Boot has no http.
 // Everything runs on the event loop: the boot files are small (74 KB and 830 KB), and transfer threads
 // earned nothing in a 200-peer boot storm but 50 MiB of memory (docs/BENCHMARKS.md).
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import type { ServiceStarter } from '../../model/service.js';
+import type { RunningService, ServiceContext } from '../../model/service.js';
 import type { StateStore } from '../../model/store.js';
 import type { NewEvent } from '../../model/events.js';
 import { decode, encodeError, ERR, OP } from './codec.js';
-import { resolveRequest, TftpFileError, type FileRoots } from './files.js';
+import type { TransferKind } from '../http/transfers.js';
+import {
+  bootKind,
+  bootMenuInput,
+  currentImage,
+  imageDirPath,
+  imageUrlPath,
+  MENU_RETRY_SECONDS,
+} from '../http/boot-routes.js';
+import type { LiveMedium } from '../http/live-medium.js';
+import { SIGNED_SOURCES, signedCandidates } from '../signed-files.js';
+import {
+  normalizeRequestName,
+  resolveRequest,
+  TftpFileError,
+  type FileRoots,
+  type ResolvedFile,
+} from './files.js';
+import { GRUB_CFG_NAME, renderGrubConfig, renderGrubWait } from './grub-cfg.js';
 import { negotiate, type TftpLimits } from './options.js';
 import type { TransferEnd } from './transfer.js';
 import { startTransfer, type AbortTransfer } from './transfer-socket.js';
@@ -47,16 +68,58 @@ interface ActiveTransfer extends SlotHolder {
   ended: Promise<void>;
 }
 
-export const startTftp: ServiceStarter = async (ctx) => {
+/** `live`: the medium the HTTP service serves the image from (the master booted from its stick). */
+export async function startTftp(ctx: ServiceContext, live?: LiveMedium): Promise<RunningService> {
   const { config, store } = ctx;
   const log = ctx.log.child({ service: 'tftp' });
   const local = config.ipv4.address;
-  const bootNames = new Set(Object.values(config.boot.files));
+  const bootNames = new Set([...Object.values(config.boot.files), ...Object.keys(SIGNED_SOURCES)]);
   const roots: FileRoots = {
     root: config.tftpRoot,
     fallbackDirs: config.boot.ipxeDir,
-    fallbackNames: bootNames,
+    fallbackNames: new Set(Object.values(config.boot.files)),
+    elsewhere: new Map(
+      Object.keys(SIGNED_SOURCES).map((n) => [
+        n,
+        signedCandidates(n, config.tftpRoot, config.boot.signedDirs),
+      ]),
+    ),
   };
+  const imagePrefix = `${imageUrlPath(config).replace(/^\/+/, '')}/`;
+
+  /** grub.cfg for this client, or the live image's kernel/initrd; undefined for any other name. */
+  function bootConfigFile(name: string, address: string): ResolvedFile | undefined {
+    if (name === GRUB_CFG_NAME) {
+      const mac = macForIp(store, address);
+      const choice = currentImage(config, live);
+      const wait = (reason: string) =>
+        renderGrubWait({ reason, retrySeconds: MENU_RETRY_SECONDS, masterAddress: local });
+      const text = !mac
+        ? wait(`no lease for ${address}`)
+        : choice.ok
+          ? renderGrubConfig({ ...bootMenuInput(config, choice), mac })
+          : wait(choice.missing);
+      if (!choice.ok || !mac) log.warn({ client: address, mac }, 'grub.cfg: live image not available');
+      const data = Buffer.from(text);
+      return { path: name, size: data.length, mtimeMs: Date.now(), data };
+    }
+    if (!name.startsWith(imagePrefix)) return undefined;
+    const file = name.slice(imagePrefix.length);
+    const choice = currentImage(config, live);
+    if (!choice.ok || (file !== choice.image.kernel && file !== choice.image.initrd)) return undefined;
+    if (live) {
+      const extent = live.extents[file];
+      return extent && { path: live.device, size: extent.size, mtimeMs: 0, offset: extent.offset };
+    }
+    const dir = imageDirPath(config);
+    return dir ? resolveRequest(file, { root: dir, fallbackDirs: [], fallbackNames: new Set() }) : undefined;
+  }
+
+  function kindOf(name: string): TransferKind {
+    if (bootNames.has(name)) return 'bootloader';
+    if (name === GRUB_CFG_NAME) return 'menu';
+    return name.startsWith(imagePrefix) ? bootKind(name.slice(imagePrefix.length)) : 'other';
+  }
   const mtu = interfaceMtu(config.interface);
   const limits: TftpLimits = {
     maxBlksize: config.tftp.maxBlksize,
@@ -82,9 +145,11 @@ export const startTftp: ServiceStarter = async (ctx) => {
 
   function handleRead(address: string, port: number, file: string, options: Map<string, string>): void {
     const key = `${address}:${port}`;
-    let found;
+    let found: { name: string } & ResolvedFile;
     try {
-      found = resolveRequest(file, roots);
+      const name = normalizeRequestName(file);
+      const generated = bootConfigFile(name, address);
+      found = generated ? { ...generated, name } : resolveRequest(file, roots);
     } catch (e) {
       const code = e instanceof TftpFileError ? e.code : ERR.ACCESS;
       const message =
@@ -97,7 +162,7 @@ export const startTftp: ServiceStarter = async (ctx) => {
     const negotiated = negotiate(options, limits, resolved.size);
     const id = `tftp-${Date.now().toString(36)}-${++transferCounter}`;
     const mac = macForIp(store, address);
-    const kind = bootNames.has(name) ? 'bootloader' : 'other';
+    const kind = kindOf(name);
     let announced = false;
     const announce = () => {
       announced = true;
@@ -217,4 +282,4 @@ export const startTftp: ServiceStarter = async (ctx) => {
       await Promise.race([Promise.all(ending), new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
   };
-};
+}
