@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PLAIN, type Json, type VendorFixture } from '../fixtures/bmc/redfish-vendors.js';
 
@@ -111,6 +112,14 @@ export interface RedfishSim {
   touch(): void;
   stop(): Promise<void>;
 }
+
+/** The argv that runs the simulator as a program (test/helpers/redfish-sim-main.ts; its options follow). */
+export const REDFISH_SIM_ARGV: readonly string[] = [
+  process.execPath,
+  '--import',
+  import.meta.resolve('tsx'),
+  fileURLToPath(new URL('./redfish-sim-main.ts', import.meta.url)),
+];
 
 const run = promisify(execFile);
 const MAX_BODY = 64 * 1024;
@@ -464,6 +473,33 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
           '@odata.id': '/redfish/v1/TaskService/Tasks',
           Members: [...tasks.keys()].map((id) => ({ '@odata.id': `/redfish/v1/TaskService/Tasks/${id}` })),
           'Members@odata.count': tasks.size,
+        },
+      };
+    if (path === '/redfish/v1/TaskService' && method === 'GET')
+      return {
+        status: 200,
+        body: {
+          '@odata.id': '/redfish/v1/TaskService',
+          '@odata.type': '#TaskService.v1_2_0.TaskService',
+          Id: 'TaskService',
+          Name: 'Task Service',
+          ServiceEnabled: true,
+          Tasks: { '@odata.id': '/redfish/v1/TaskService/Tasks' },
+        },
+      };
+    // the other collections the root links to exist, empty: this BMC models one system only
+    const linked = Object.values(vendor.root).some((v) => {
+      const id = (v as Json | null)?.['@odata.id'];
+      return typeof id === 'string' && trimSlash(id) === path;
+    });
+    if (linked && method === 'GET')
+      return {
+        status: 200,
+        body: {
+          '@odata.id': path,
+          Name: `${path.split('/').pop()} Collection`,
+          Members: [],
+          'Members@odata.count': 0,
         },
       };
     return {

@@ -355,3 +355,19 @@ test('a BMC that never answers times out; an oversized answer is cut off', { ski
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('an IPv6 BMC: the trust store key is [address]:port, the Host header bracketed', { skip }, async () => {
+  await withSim({ address: '::1', host: new MemoryHost('Off') }, async (sim, o) => {
+    assert.equal(o.host, '::1');
+    const bmc = await openRedfish(o);
+    try {
+      assert.equal(bmc.address, `[::1]:${sim.port}`);
+      await bmc.setOneTimeBoot('pxe', 'auto');
+      await bmc.powerOn();
+      assert.equal(await bmc.powerState(), 'on');
+      assert.deepEqual(Object.keys(await loadPins(o.tofuStore)), [`[::1]:${sim.port}`]);
+    } finally {
+      await bmc.close();
+    }
+  });
+});
