@@ -189,6 +189,15 @@ test('BMC: sensors past their thresholds, a failed PSU and lost redundancy (reco
   // only redundancy lost: a warning (the machine runs; one more PSU failure stops it)
   inv.bmc.sensors = [{ name: 'PS Redundancy', status: 'ok', state: 'Redundancy Lost' }];
   assert.equal(component(assessNode(inv), 'bmc sensors').verdict, 'warn');
+  const state = (st: string): string => {
+    inv.bmc.sensors = [{ name: 'S', status: 'ok', state: st }];
+    return component(assessNode(inv), 'bmc sensors').verdict;
+  };
+  assert.equal(state('Drive Present, Drive Fault'), 'fail');
+  assert.equal(state('IERR'), 'fail');
+  assert.equal(state('Presence detected, Predictive failure'), 'warn');
+  assert.equal(state('Processor Presence detected'), 'ok');
+  assert.equal(state('Fully Redundant'), 'ok');
 });
 
 test('BMC: SEL entries of critical classes with their time; diary entries and deassertions are not faults', () => {

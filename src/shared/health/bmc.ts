@@ -27,7 +27,7 @@ export function isCriticalSelType(sensorType: string | undefined): boolean {
 
 /** Event words that mean the fault happened (fail), as opposed to a warning sign (warn). */
 const SEVERE =
-  /uncorrectable|non-recoverable|\bierr\b|thermal trip|failure detected|fatal|machine check|(?<!non-)critical (?:going|over)|bus (?:fatal|uncorrectable)|configuration error|drive fault/i;
+  /uncorrectable|non-recoverable|\bierr\b|thermal trip|failure detected|fatal|machine check|(?<!non-)critical (?:going|over)|bus (?:fatal|uncorrectable)|configuration error|drive fault|in failed array/i;
 /** Words that stay a warning even when a SEVERE word is in them. */
 const MILD = /predictive/i;
 
@@ -45,7 +45,7 @@ function selProblem(e: SelEntry): Problem | undefined {
 /** Discrete states that are faults. ipmitool words them after the IPMI specification's tables. */
 const STATE_RULES: readonly { test: RegExp; verdict: Problem['verdict']; words: string }[] = [
   { test: /predictive failure/i, verdict: 'warn', words: 'predictive failure' },
-  { test: /failure detected|(?<!predictive )failure asserted/i, verdict: 'fail', words: 'failure' },
+  { test: SEVERE, verdict: 'fail', words: 'failure' },
   { test: /redundancy lost|non-redundant/i, verdict: 'warn', words: 'redundancy lost' },
   { test: /redundancy degraded/i, verdict: 'warn', words: 'redundancy degraded' },
   { test: /(?:ac|input) lost/i, verdict: 'warn', words: 'input power lost' },
