@@ -5,17 +5,19 @@
 // to the same ipmi_sim.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
 import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { startIpmiBmc, type IpmiBmc } from '../../src/lab/vm/ipmi-bmc.js';
-import { preparePoweredVm, type PoweredVm } from '../../src/lab/vm/vm-power.js';
+import { preparePoweredVm, shQuote, type PoweredVm } from '../../src/lab/vm/vm-power.js';
 import { startMaster, type RunningMaster } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
 import type { ExecResult, NetnsRig, RigScope } from '../helpers/netns.js';
 import { startRigMaster } from './vm-rig.js';
 
-/** The BMC's address on the rig's 10.99.0.0/24, outside the master's pool (.100-.200). */
+/** The BMCs' addresses on the rig's 10.99.0.0/24, outside the master's pool (.100-.200). */
 export const RIG_BMC_ADDRESS = '10.99.0.50';
+export const RIG_REDFISH_ADDRESS = '10.99.0.51';
 export const RIG_BMC_USER = 'admin';
 export const RIG_BMC_PASSWORD = 'rig-bmc-pass';
 export const RIG_VM_MAC = '52:54:00:9e:b0:01';
@@ -118,4 +120,73 @@ export async function startBmcRigMaster(
       },
     }),
   });
+}
+
+export interface RedfishVmRig {
+  vm: PoweredVm;
+  /** https://ADDRESS:443 */
+  url: string;
+  /** the simulator's certificate fingerprint (sha256) */
+  fingerprint: string;
+  /** the simulator's stdout and stderr so far */
+  output(): string;
+}
+
+/**
+ * The same VM behind the Redfish simulator instead (HTTPS on 443 at RIG_REDFISH_ADDRESS, in a namespace of
+ * its own on br0): its host hooks run the VM's power program, the one-time boot override becoming the
+ * VM's boot order for that power on. No KCS here: the guest sees no BMC.
+ */
+export async function redfishVmRig(scope: RigScope, vendor = 'plain'): Promise<RedfishVmRig> {
+  const { rig, dir, defer } = scope;
+  const tap = await rig.addTap();
+  const bmcPeer = await rig.addPeer('02:00:00:9e:b0:02');
+  const addr = await rig.exec(bmcPeer.ns, ['ip', 'addr', 'add', `${RIG_REDFISH_ADDRESS}/24`, 'dev', 'eth0']);
+  if (addr.code !== 0) throw new Error(`bmc address: ${addr.stderr}`);
+  const vm = await preparePoweredVm({
+    name: 'rfvm0',
+    mac: RIG_VM_MAC,
+    tap,
+    netns: rig.masterNs,
+    stateDir: join(dir, 'rfvm'),
+  });
+  defer(() => vm.stop());
+  const passFile = join(dir, 'redfish-pass');
+  await writeFile(passFile, `${RIG_BMC_PASSWORD}\n`, { mode: 0o600 });
+  const p = shQuote(vm.script);
+  const on = `if [ "$RECON_BOOT_TARGET" = Pxe ]; then ${p} set boot pxe; fi; ${p} set power 1`;
+  const child = rig.spawn(bmcPeer.ns, [
+    process.execPath,
+    '--import',
+    import.meta.resolve('tsx'),
+    fileURLToPath(new URL('../helpers/redfish-sim-main.ts', import.meta.url)),
+    '--address',
+    RIG_REDFISH_ADDRESS,
+    '--port',
+    '443',
+    '--username',
+    RIG_BMC_USER,
+    '--password-file',
+    passFile,
+    '--vendor',
+    vendor,
+    '--on-cmd',
+    on,
+    '--off-cmd',
+    `${p} set power 0`,
+    '--graceful-cmd',
+    `${p} set shutdown 1`,
+    '--state-cmd',
+    `${p} get power | sed 's/power:1/on/; s/power:0/off/'`,
+  ]);
+  defer(() => child.kill('SIGTERM'));
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  for (let i = 0; !/redfish-sim listening/.test(output); i++) {
+    if (child.exitCode !== null || i > 600) throw new Error(`redfish-sim did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = /redfish-sim listening (\S+) sha256 (\S+)/.exec(output);
+  return { vm, url: m?.[1] ?? '', fingerprint: m?.[2] ?? '', output: () => output };
 }
