@@ -183,7 +183,18 @@ test('BMC: sensors past their thresholds, a failed PSU and lost redundancy (reco
     'PSU redundancy lost: sensor PS Redundancy: Redundancy Lost',
   ]);
   assert.equal(c.values.outOfRange, 5);
-  assert.equal(c.values['CPU1 Temp'], '92 degrees C (ucr)');
+  assert.equal(c.values['sensor CPU1 Temp'], '92 degrees C (ucr)');
+  // the peer's words are data, never keys into the rules' own objects
+  inv.bmc.sensors = [
+    { name: '__proto__', status: 'constructor', reading: 1 },
+    { name: 'toString', status: 'ok', state: 'hasOwnProperty' },
+  ];
+  assert.deepEqual(component(assessNode(inv), 'bmc sensors'), {
+    component: 'bmc sensors',
+    verdict: 'ok',
+    reasons: [],
+    values: { sensors: 2, outOfRange: 0 },
+  });
   inv.bmc.sensors = value(parseIpmiSdr(fx('machine/ipmi-sim-sdr-elist-ok.txt')));
   assert.equal(component(assessNode(inv), 'bmc sensors').verdict, 'ok');
   // only redundancy lost: a warning (the machine runs; one more PSU failure stops it)

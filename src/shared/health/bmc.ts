@@ -52,23 +52,24 @@ const STATE_RULES: readonly { test: RegExp; verdict: Problem['verdict']; words: 
 ];
 
 /** ipmitool's status column: the crossed threshold (lower/upper non-critical, critical, non-recoverable). */
-const THRESHOLDS: Record<string, { verdict: Problem['verdict']; words: string } | undefined> = {
-  lnc: { verdict: 'warn', words: 'lower non-critical' },
-  unc: { verdict: 'warn', words: 'upper non-critical' },
-  nc: { verdict: 'warn', words: 'non-critical' },
-  lcr: { verdict: 'fail', words: 'lower critical' },
-  ucr: { verdict: 'fail', words: 'upper critical' },
-  cr: { verdict: 'fail', words: 'critical' },
-  lnr: { verdict: 'fail', words: 'lower non-recoverable' },
-  unr: { verdict: 'fail', words: 'upper non-recoverable' },
-  nr: { verdict: 'fail', words: 'non-recoverable' },
-};
+// A Map, not an object: the status is the peer's text ("constructor" must not find Object's).
+const THRESHOLDS = new Map<string, { verdict: Problem['verdict']; words: string }>([
+  ['lnc', { verdict: 'warn', words: 'lower non-critical' }],
+  ['unc', { verdict: 'warn', words: 'upper non-critical' }],
+  ['nc', { verdict: 'warn', words: 'non-critical' }],
+  ['lcr', { verdict: 'fail', words: 'lower critical' }],
+  ['ucr', { verdict: 'fail', words: 'upper critical' }],
+  ['cr', { verdict: 'fail', words: 'critical' }],
+  ['lnr', { verdict: 'fail', words: 'lower non-recoverable' }],
+  ['unr', { verdict: 'fail', words: 'upper non-recoverable' }],
+  ['nr', { verdict: 'fail', words: 'non-recoverable' }],
+]);
 
 function sensorProblems(s: SensorReading): Problem[] {
   const reading = s.reading !== undefined ? `${s.reading}${s.unit ? ` ${s.unit}` : ''}` : s.status;
   const out: Problem[] = [];
   // ipmitool's status is the threshold the reading crossed, by the BMC's own thresholds for the sensor.
-  const crossed = THRESHOLDS[s.status];
+  const crossed = THRESHOLDS.get(s.status);
   if (crossed)
     out.push({
       verdict: crossed.verdict,
@@ -92,7 +93,7 @@ export function assessBmc(b: BmcInfo): HealthFinding[] {
     const bad = b.sensors.filter((s) => sensorProblems(s).length > 0);
     const values: HealthFinding['values'] = { sensors: b.sensors.length, outOfRange: bad.length };
     for (const s of bad.slice(0, 20))
-      values[s.name] =
+      values[`sensor ${s.name}`] =
         s.reading !== undefined ? `${s.reading} ${s.unit ?? ''} (${s.status})`.trim() : (s.state ?? s.status);
     out.push(finding('bmc sensors', p, values));
   }
