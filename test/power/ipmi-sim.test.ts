@@ -1,4 +1,4 @@
-// IpmiClient and ipmiPowerOff against a real BMC simulator (ipmi_sim) on 127.0.0.1.
+// IpmiClient and bmcPowerOff (through the IPMI driver) against a real BMC simulator (ipmi_sim) on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { IpmiClient } from '../../src/net/bmc/ipmi/ipmitool.js';
 import { IpmiError } from '../../src/net/bmc/ipmi/ipmi-result.js';
-import { ipmiPowerOff } from '../../src/master/power/ipmi-poweroff.js';
+import { bmcPowerOff } from '../../src/master/power/bmc-poweroff.js';
+import { IpmiDriver } from '../../src/net/bmc/ipmi/driver.js';
 import { needs } from '../helpers/needs.js';
 import { freeUdpPort, startIpmiSim } from './ipmi-sim.js';
 
@@ -35,7 +36,7 @@ test('soft-off ignored by the guest: soft, grace, then hard off, observed by the
   const sim = await startIpmiSim({ password: PASSWORD, softOffWorks: false });
   try {
     const steps: string[] = [];
-    const r = await ipmiPowerOff(client(sim.port), {
+    const r = await bmcPowerOff(new IpmiDriver(client(sim.port)), {
       softOffGraceSeconds: 1.5,
       hardOffWaitSeconds: 5,
       pollMs: 300,
@@ -59,7 +60,7 @@ test('soft-off honoured by the guest: no hard off needed', { skip }, async () =>
   try {
     const c = client(sim.port);
     assert.equal(await c.powerStatus(), 'on');
-    const r = await ipmiPowerOff(c, {
+    const r = await bmcPowerOff(new IpmiDriver(c), {
       softOffGraceSeconds: 5,
       hardOffWaitSeconds: 5,
       pollMs: 200,

@@ -28,10 +28,14 @@ export interface PowerActionOptions {
 /** One line for a batch of peer shutdowns. Pure. */
 export function summarizeShutdown(results: PeerShutdownResult[]): ActionOutcome {
   const failed = results.filter((r) => !r.ok);
-  const viaIpmi = results.filter((r) => r.ok && r.via === 'ipmi').length;
+  const through = (via: 'redfish' | 'ipmi', name: string) => {
+    const n = results.filter((r) => r.ok && r.via === via).length;
+    return n ? [`${n} through ${name}`] : [];
+  };
+  const viaBmc = [...through('redfish', 'Redfish'), ...through('ipmi', 'IPMI')];
   const okCount = results.length - failed.length;
   const parts = [
-    `${okCount} of ${results.length} peer(s) shutting down or off${viaIpmi ? ` (${viaIpmi} through IPMI)` : ''}`,
+    `${okCount} of ${results.length} peer(s) shutting down or off${viaBmc.length ? ` (${viaBmc.join(', ')})` : ''}`,
   ];
   for (const f of failed) if (!f.ok) parts.push(`${f.mac}: ${f.reason}`);
   return { ok: failed.length === 0, message: parts.join('; '), data: results };

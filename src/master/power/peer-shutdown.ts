@@ -1,7 +1,8 @@
 // Shutting peers down: queue `shutdown` for the peer's command long-poll and wait for it to answer
 // (command delivered, or the peer reporting powering-off/powered-off). A peer that stays silent past
-// power.peerAckSeconds is powered off through the BMC its inventory names (IPMI over LAN), when it has one
-// and recon can tie that BMC's address to the peer (bmc-target.ts); an untied BMC is refused, by name.
+// power.peerAckSeconds is powered off through the BMC its inventory names — Redfish where discovery found
+// it, IPMI otherwise; graceful off, then forced off after a bounded wait — when it has one and recon can
+// tie that BMC's address to the peer (bmc-target.ts); an untied BMC is refused, by name.
 // Every step is a `power.step` / `power.state` event, so consoles show what happened and why.
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
@@ -9,19 +10,22 @@ import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
 import type { Mac, ReconEvent } from '../../model/events.js';
 import type { ReconState } from '../../model/reducer.js';
-import { IpmiClient } from '../../net/bmc/ipmi/ipmitool.js';
-import { ipmiPowerOff } from './ipmi-poweroff.js';
-import { CredentialsError, loadIpmiCredentials } from './credentials.js';
+import { BmcError, type BmcDriverKind } from '../../net/bmc/driver.js';
+import { bmcPowerOff } from './bmc-poweroff.js';
+import { CredentialsError } from './credentials.js';
+import { openBmcFor, type BmcOpener } from '../bmc/access.js';
 import { bmcFacts, decideBmcTarget } from './bmc-target.js';
 
 export interface PeerShutdownContext {
   store: StateStore;
   config: ReconConfig;
   log: Logger;
+  /** test seam: how a BMC driver is opened */
+  open?: BmcOpener;
 }
 
 export type PeerShutdownResult =
-  | { mac: Mac; ok: true; via: 'agent' | 'ipmi'; detail: string }
+  | { mac: Mac; ok: true; via: 'agent' | BmcDriverKind; detail: string }
   | { mac: Mac; ok: false; reason: string };
 
 /** At most this many peers are handled at once (each may run ipmitool). */
@@ -130,53 +134,49 @@ export async function shutdownPeer(
   }
   const host = target.address;
   step('bmc tied', true, `BMC ${host} ${target.tie}`);
-  const ipmi = config.power.ipmi;
-  let creds;
+  // Redfish where discovery found it (or the config says so), IPMI otherwise
+  const found = store.state.bmcs?.[host]?.driver;
+  const kind = found ?? 'ipmi';
+  let bmc;
   try {
-    creds = await loadIpmiCredentials(ipmi);
+    bmc = await openBmcFor(config, host, kind, ctx.open);
   } catch (e) {
-    if (!(e instanceof CredentialsError)) throw e;
-    step('ipmi fallback', false, e.message);
+    if (!(e instanceof CredentialsError) && !(e instanceof BmcError)) throw e;
+    step(`${kind} fallback`, false, e.message);
     return { mac, ok: false, reason: e.message };
   }
-  const client = new IpmiClient(
-    {
-      host,
-      port: ipmi.port,
-      username: creds.username,
-      password: creds.password,
-      cipherSuite: ipmi.cipherSuite,
-    },
-    {
-      timeoutSeconds: ipmi.timeoutSeconds,
-      retries: ipmi.retries,
-      onRetry: (err, n) => step(`ipmi retry ${n}`, false, err.message),
-    },
-  );
+  const via = bmc.kind;
   await store.emit({
     type: 'power.state',
-    data: { mac, state: 'powering-off', via: 'ipmi', detail: `BMC ${host}` },
+    data: { mac, state: 'powering-off', via, detail: `BMC ${host}` },
   });
-  const r = await ipmiPowerOff(client, {
-    softOffGraceSeconds: ipmi.softOffGraceSeconds,
-    hardOffWaitSeconds: Math.max(10, ipmi.timeoutSeconds),
-    pollMs: POLL_MS,
-    step,
-  });
+  let r;
+  try {
+    r = await bmcPowerOff(bmc, {
+      softOffGraceSeconds: config.power.ipmi.softOffGraceSeconds,
+      hardOffWaitSeconds: Math.max(10, config.power.ipmi.timeoutSeconds),
+      pollMs: POLL_MS,
+      step,
+    });
+  } finally {
+    await bmc.close();
+  }
   if (!r.ok) {
     await store.emit({
       type: 'power.state',
-      data: { mac, state: 'unknown', via: 'ipmi', detail: r.error.message },
+      data: { mac, state: 'unknown', via, detail: r.error.detail },
     });
-    return { mac, ok: false, reason: r.error.message };
+    return { mac, ok: false, reason: r.error.detail };
   }
   await store.emit({
     type: 'power.state',
-    data: { mac, state: 'off', via: 'ipmi', detail: `BMC ${host}: ${r.how}` },
+    data: { mac, state: 'off', via, detail: `BMC ${host}: ${r.how}` },
   });
+  if (store.state.bmcs?.[host])
+    await store.emit({ type: 'bmc.power', data: { address: host, state: 'off' } });
   // the box is off: a shutdown still waiting would hit it on its next boot
   await store.emit({ type: 'command.queued', data: { mac, command: 'none', by } });
-  return { mac, ok: true, via: 'ipmi', detail: `powered off through BMC ${host} (${r.how})` };
+  return { mac, ok: true, via, detail: `powered off through BMC ${host} (${via}, ${r.how})` };
 }
 
 /** Shuts several peers down at once (bounded); one result per MAC, in the order given. */
