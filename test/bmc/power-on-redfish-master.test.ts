@@ -1,0 +1,119 @@
+// Power on through Redfish, against `recon master` in a network namespace rig: the Redfish BMC simulator
+// (iDRAC9-shaped answers, its machine switched off) takes a lease from recon with udhcpc; recon's BMC
+// discovery reads its service root on 443 without credentials and lists it (bmc.discovered: Redfish,
+// Dell, its product); `recon power on --bmc ADDR --yes` sets the one-time boot override (Pxe, Once)
+// and resets it On through the Redfish driver; the simulator's host saw exactly that boot.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RIG_V4, withRig } from '../helpers/netns.js';
+import { needs } from '../helpers/needs.js';
+import { udhcpc } from '../helpers/dhcp4-rig.js';
+import { recon, startMaster } from '../helpers/master.js';
+import { REDFISH_SIM_ARGV } from '../helpers/redfish-sim.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
+import type { ReconEvent } from '../../src/model/events.js';
+
+const PASSWORD = 'Redfish-Fleet-Pw-3';
+const BMC_MAC = '52:54:00:bb:02:0a';
+
+async function events(dataDir: string): Promise<ReconEvent[]> {
+  const text = await readFile(join(dataDir, 'events.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ReconEvent);
+}
+
+test(
+  'recon power on through Redfish: a BMC leasing from recon is found by its service root, set to boot Pxe once and reset On',
+  { skip: needs({ root: true, tools: ['udhcpc', 'busybox', 'openssl'] }), timeout: 240_000 },
+  async () => {
+    await withRig('bmcrf', async ({ rig, dir, defer }) => {
+      const bmc = await rig.addPeer(BMC_MAC);
+      const simPw = join(dir, 'sim.pw');
+      await writeFile(simPw, `${PASSWORD}\n`);
+      const credFile = join(dir, 'bmc.cred');
+      await writeFile(credFile, `admin\n${PASSWORD}\n`);
+      await chmod(credFile, 0o600);
+      const bootFile = join(dir, 'boot');
+      const dataDir = join(dir, 'data');
+      const config: ReconConfigInput = {
+        interface: 'br0',
+        dataDir,
+        tftpRoot: join(dir, 'tftp'),
+        controlSocket: join(dir, 'control.sock'),
+        ipv4: { address: RIG_V4.master, prefix: 24, range: ['10.99.0.50', '10.99.0.90'] },
+        ipv6: { enabled: false },
+        http: { roots: {} },
+        guard: { enabled: false },
+        power: { bmcCredentialsFile: credFile, bmcDiscovery: { timeoutSeconds: 3 } },
+      };
+      const master = await startMaster({ dir, netns: rig.masterNs, config: () => config });
+      defer(() => master.cleanup());
+
+      const sim = rig.spawn(bmc.ns, [
+        ...REDFISH_SIM_ARGV,
+        '--address',
+        '0.0.0.0',
+        '--port',
+        '443',
+        '--vendor',
+        'idrac9',
+        '--password-file',
+        simPw,
+        '--boot-file',
+        bootFile,
+        '--initial',
+        'off',
+      ]);
+      defer(() => sim.kill('SIGTERM'));
+      let said = '';
+      sim.stdout?.setEncoding('utf8').on('data', (d: string) => (said += d));
+      sim.stderr?.setEncoding('utf8').on('data', (d: string) => (said += d));
+      for (let i = 0; !said.includes('listening'); i++) {
+        assert.ok(i < 300 && sim.exitCode === null, `the simulator did not start: ${said}`);
+        await sleep(100);
+      }
+      const lease = await udhcpc(rig, bmc.ns, []);
+      assert.equal(lease.code, 0, lease.stderr);
+      const address = lease.bound?.ip ?? '';
+      assert.match(address, /^10\.99\.0\.\d+$/);
+
+      let found: ReconEvent | undefined;
+      for (let i = 0; !found && i < 150; i++) {
+        found = (await events(dataDir)).find((e) => e.type === 'bmc.discovered');
+        if (!found) await sleep(100);
+      }
+      assert.deepEqual(found?.data, {
+        address,
+        mac: BMC_MAC,
+        vendor: 'Dell',
+        model: 'Integrated Dell Remote Access Controller',
+        driver: 'redfish',
+        redfish: true,
+        ipmi: false,
+        source: 'lease',
+      });
+
+      const on = await recon(['power', 'on', '--bmc', address, '--yes', '--socket', master.socket], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(on.code, 0, on.stdout + on.stderr);
+      assert.match(
+        on.stdout,
+        /1 powered on, 0 power-cycled, 0 already on \(left alone\), 0 failed, of 1 BMC\(s\)/,
+      );
+      assert.match(await readFile(bootFile, 'utf8'), /^Pxe Once /);
+      const steps = (await events(dataDir))
+        .filter((e) => e.type === 'bmc.action' || e.type === 'bmc.power')
+        .map((e) => (e.type === 'bmc.action' ? `${e.data.action} ${e.data.ok}` : `power ${e.data.state}`));
+      assert.deepEqual(steps, ['power off', 'one-time boot pxe true', 'power on', 'power on true']);
+      const log = await readFile(join(dataDir, 'recon.log'), 'utf8').catch(() => '');
+      const all = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')) + log + on.stdout + on.stderr;
+      assert.ok(!all.includes(PASSWORD), 'the password is in no event, log line or output');
+    });
+  },
+);
