@@ -1,6 +1,7 @@
 // The collector end to end against a real `recon master` inside a NetnsRig: found via pxeaddr= in a fake
 // command line, real tools on this machine, durable schema-valid inventory.json and raw.tar.gz in the data dir;
-// and a master that is down when the collector starts, which it waits for.
+// a master that is down when the collector starts, which it waits for; and a version-1 inventory (an older
+// collector's) that the master still takes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -117,6 +118,35 @@ void test(
       const again = await runCollector(rig, peer.ns, cmdline);
       assert.equal(again.code, 0, again.stderr);
       assertStored(join(dir, 'data'));
+
+      // an older collector's version-1 inventory is still accepted, stored as sent, and reads back (for another
+      // node: this one's uploads just used up its rate)
+      const oldPeer = '52:54:00:c0:11:02';
+      const v1 = new URL('../fixtures/collect/inventory-v1-kvm-guest.json', import.meta.url).pathname;
+      const put = await run([
+        'ip',
+        'netns',
+        'exec',
+        peer.ns,
+        'curl',
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-X',
+        'PUT',
+        '-H',
+        'content-type: application/json',
+        '--data-binary',
+        `@${v1}`,
+        `http://10.99.0.1/api/v1/nodes/${oldPeer}/inventory`,
+      ]);
+      assert.equal(put.stdout.trim(), '200', put.stderr);
+      const stored = readFileSync(join(dir, 'data', 'nodes', oldPeer, 'inventory.json'));
+      assert.deepEqual(stored, readFileSync(v1));
+      const back = validateInventory(JSON.parse(stored.toString('utf8')));
+      assert.equal(back.ok && back.inventory.schemaVersion, 1);
       master.kill('SIGTERM');
       await once(master, 'exit');
     } finally {
