@@ -3,8 +3,11 @@
 // computed here from the stored summaries: one pass over the registry, no inventory file read. Pure.
 import type { Mac } from './events.js';
 import type { NodeRecord, ReconState } from './reducer.js';
+import type { Inventory } from '../shared/inventory/schema.js';
 import {
+  assessNode,
   fleetDriftOf,
+  summarizeHealth,
   withFindings,
   type DriftFacts,
   type HealthFinding,
@@ -43,13 +46,24 @@ export function fleetHealth(state: ReconState): Map<Mac, HealthSummary> {
   return out;
 }
 
+/** A node's drift among the nodes of its model. */
+function driftOf(state: ReconState, n: NodeRecord): HealthFinding[] {
+  const model = n.inventory?.summary.drift?.model;
+  return (model === undefined ? undefined : driftAmong(state, model).get(n.mac)) ?? [];
+}
+
 /** One node's health with its drift (for a single line, e.g. when its inventory arrives): its model's nodes only. */
 export function nodeHealth(state: ReconState, n: NodeRecord): HealthSummary | undefined {
-  const s = n.inventory?.summary;
-  if (!s?.health) return undefined;
-  const model = s.drift?.model;
-  const drift = model === undefined ? undefined : driftAmong(state, model).get(n.mac);
-  return withFindings(s.health, drift ?? []);
+  const own = n.inventory?.summary.health;
+  return own && withFindings(own, driftOf(state, n));
+}
+
+/**
+ * Every reason, not cut: the node's full inventory judged again by the same rules (the same verdict the master
+ * stored), with its drift. For the node detail, which has the inventory file at hand.
+ */
+export function fullNodeHealth(state: ReconState, n: NodeRecord, inv: Inventory): HealthSummary {
+  return summarizeHealth(assessNode(inv), driftOf(state, n), Number.POSITIVE_INFINITY);
 }
 
 /** "FAIL: disk sda: pending sectors …; bmc event log: …" — the verdict and its reasons on one line. */

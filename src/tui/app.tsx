@@ -4,7 +4,7 @@
 import { useMemo } from 'react';
 import { Box } from 'ink';
 import { NO_MASTER_HINT, type MasterFeed } from './master-feed.js';
-import { fleetHealth } from '../model/health.js';
+import { fleetHealth, fullNodeHealth } from '../model/health.js';
 import { activeTransfers, filterNodes, QUICK_FILTER_LABEL, sortNodes } from './node-table.js';
 import { detailLines, leaseLines, logLines, transferLines, type Line } from './lists.js';
 import { bmcLines } from './bmc-lines.js';
@@ -93,21 +93,24 @@ function Console(props: ConsoleAppProps) {
     [all, ui.filter, ui.quick, ui.sort, ui.reverse, health],
   );
   const detailData = useNodeDetail(feed, view, ui.detail?.mac);
-  const detail = useMemo(
-    () =>
-      ui.detail
-        ? detailLines(
-            view.state.nodes[ui.detail.mac],
-            ui.detail.mac,
-            health.get(ui.detail.mac),
-            detailData.inventory,
-            detailData.events,
-            now,
-            props.ascii,
-          )
-        : [],
-    [ui.detail, view, health, detailData, now, props.ascii],
-  );
+  const detail = useMemo(() => {
+    if (!ui.detail) return [];
+    const node = view.state.nodes[ui.detail.mac];
+    // with the inventory file at hand, every reason; else the stored summary's
+    const nodeHealth =
+      node?.inventory?.summary.health && detailData.inventory
+        ? fullNodeHealth(view.state, node, detailData.inventory)
+        : health.get(ui.detail.mac);
+    return detailLines(
+      node,
+      ui.detail.mac,
+      nodeHealth,
+      detailData.inventory,
+      detailData.events,
+      now,
+      props.ascii,
+    );
+  }, [ui.detail, view, health, detailData, now, props.ascii]);
 
   const counts: Record<Screen, number> = {
     nodes: nodes.length,

@@ -130,7 +130,7 @@ export function logLines(log: readonly EventLine[], ascii: boolean): Line[] {
 export function detailLines(
   node: NodeRecord | undefined,
   mac: Mac,
-  /** the node's verdict as the fleet sees it (with drift) */
+  /** the node's verdict as the fleet sees it (with drift), every reason when the inventory file was at hand */
   health: HealthSummary | undefined,
   inventory: Inventory | undefined,
   events: readonly ReconEvent[],
@@ -148,8 +148,12 @@ export function detailLines(
   );
   if (node.bootRefused) push(`firmware refused ${node.bootRefused.file} — ${node.bootRefused.hint}`, 'warn');
   // an inventory stored before verdicts existed has none: its HEALTH cell is a dash, no line here
-  if (health) push(`health ${health.verdict.toUpperCase()}`, verdictTone(health.verdict));
-  for (const p of nodeProblems(node, health)) push(`problem: ${p}`, 'warn');
+  if (health) {
+    push(`health ${health.verdict.toUpperCase()}`, verdictTone(health.verdict));
+    for (const r of health.reasons) push(`  ${r}`, verdictTone(health.verdict));
+  }
+  // the other problems (failed tools, power): the verdict's reasons are listed above
+  for (const p of nodeProblems(node, health && { ...health, reasons: [] })) push(`problem: ${p}`, 'warn');
   const inv = node.inventory;
   if (!inv) push('inventory: not uploaded yet');
   else {

@@ -8,14 +8,14 @@ export const at = '2026-03-01T09:00:00.000Z';
 export const mac = (i: number) => `52:54:00:00:00:0${i}`;
 
 /** The sample Dell with 12 pending sectors on its disk. */
-function failingDisk(): Inventory {
+export function failingDisk(): Inventory {
   const inv = sampleInventory();
   inv.disks[0]!.smart = { ...inv.disks[0]!.smart!, pendingSectors: 12 };
   return inv;
 }
 
 /** The sample Dell with a BIOS none of its siblings has. */
-function otherBios(): Inventory {
+export function otherBios(): Inventory {
   const inv = sampleInventory();
   inv.firmware.version = '2.19.0';
   return inv;

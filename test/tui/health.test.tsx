@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reduceAll } from '../../src/model/reducer.js';
-import { fleetHealth, nodeHealth, verdictCounts } from '../../src/model/health.js';
+import { fleetHealth, fullNodeHealth, nodeHealth, verdictCounts } from '../../src/model/health.js';
 import { fleetProgress, nodeProblems } from '../../src/model/fleet.js';
 import {
   columnSpan,
@@ -17,7 +17,7 @@ import {
 import { describeEvent, eventLineText } from '../../src/tui/describe-event.js';
 import { detailLines } from '../../src/tui/lists.js';
 import { ASCII_GLYPHS } from '../../src/tui/format.js';
-import { at, DRIFT, fleetEvents, mac, PENDING } from './health-fleet.js';
+import { at, DRIFT, failingDisk, fleetEvents, mac, otherBios, PENDING } from './health-fleet.js';
 
 // chalk decides its colour level when it is first loaded: colour on before Ink comes in
 process.env.FORCE_COLOR = '1';
@@ -104,6 +104,30 @@ test('HEALTH cell in its colour: fail red, warn yellow, ok green; the rest of th
   app.unmount();
 });
 
+test('node detail with the inventory file at hand: every reason, not the summary cut', () => {
+  const state = reduceAll(fleetEvents());
+  const inv = failingDisk();
+  inv.disks[0]!.smart = {
+    ...inv.disks[0]!.smart!,
+    offlineUncorrectable: 3,
+    reallocatedSectors: 9,
+    udmaCrcErrors: 1,
+  };
+  inv.memory.edac = Array.from({ length: 8 }, (_, i) => ({
+    name: `mc0/dimm${i}`,
+    label: `A${i}`,
+    correctedErrors: 0,
+    uncorrectedErrors: i + 1,
+  }));
+  const node = state.nodes[mac(2)]!;
+  const full = fullNodeHealth(state, node, inv);
+  assert.equal(full.verdict, 'fail');
+  assert.equal(full.reasons.length, 12, full.reasons.join('\n'));
+  assert.ok(!full.reasons.some((r) => /^and \d+ more$/.test(r)));
+  // the drifting node's full list keeps its drift
+  assert.deepEqual(fullNodeHealth(state, state.nodes[mac(5)]!, otherBios()).reasons, [DRIFT]);
+});
+
 test('node detail lists the verdict and its reasons; the headless line of an arriving inventory says them', () => {
   const events = fleetEvents();
   const state = reduceAll(events);
@@ -112,10 +136,11 @@ test('node detail lists the verdict and its reasons; the headless line of an arr
     detailLines(state.nodes[mac(i)], mac(i), health.get(mac(i)), undefined, [], Date.parse(at), true).map(
       (l) => l.text,
     );
-  assert.ok(text(2).includes('health FAIL'), text(2).join('\n'));
-  assert.ok(text(2).includes(`problem: ${PENDING}`));
-  assert.ok(text(5).includes('health WARN'));
-  assert.ok(text(5).includes(`problem: ${DRIFT}`));
+  const after = (lines: string[], first: string) =>
+    lines.slice(lines.indexOf(first), lines.indexOf(first) + 2);
+  assert.deepEqual(after(text(2), 'health FAIL'), ['health FAIL', `  ${PENDING}`], text(2).join('\n'));
+  assert.deepEqual(after(text(5), 'health WARN'), ['health WARN', `  ${DRIFT}`]);
+  assert.ok(!text(2).some((l) => l.startsWith('problem:')), 'the reasons are not listed twice');
   assert.ok(text(1).includes('health OK'));
   assert.ok(!text(6).some((l) => l.startsWith('health')), 'no verdict, no health line');
 

@@ -16,11 +16,11 @@ function clip(s: string): string {
   return s.length <= SUMMARY_MAX_REASON_CHARS ? s : `${s.slice(0, SUMMARY_MAX_REASON_CHARS - 1)}…`;
 }
 
-/** At most SUMMARY_MAX_REASONS lines, the last saying how many more there were. */
-function bounded(lines: readonly string[]): string[] {
-  return lines.length <= SUMMARY_MAX_REASONS
+/** At most `max` lines, the last saying how many more there were. */
+function bounded(lines: readonly string[], max = SUMMARY_MAX_REASONS): string[] {
+  return lines.length <= max
     ? [...lines]
-    : [...lines.slice(0, SUMMARY_MAX_REASONS - 1), `and ${lines.length - SUMMARY_MAX_REASONS + 1} more`];
+    : [...lines.slice(0, max - 1), `and ${lines.length - max + 1} more`];
 }
 
 /**
@@ -40,11 +40,18 @@ function reasonLines(findings: readonly HealthFinding[]): string[] {
   return out;
 }
 
-/** Pure. `extra` findings (fleet drift) count as components of the node. */
-export function summarizeHealth(h: NodeHealth, extra: readonly HealthFinding[] = []): HealthSummary {
+/**
+ * Pure. `extra` findings (fleet drift) count as components of the node. `maxReasons`: the bound (a node's
+ * detail, read from its full inventory, shows them all).
+ */
+export function summarizeHealth(
+  h: NodeHealth,
+  extra: readonly HealthFinding[] = [],
+  maxReasons = SUMMARY_MAX_REASONS,
+): HealthSummary {
   return {
     verdict: worst([h.verdict, ...extra.map((c) => c.verdict)]),
-    reasons: bounded(reasonLines([...h.components, ...extra])),
+    reasons: bounded(reasonLines([...h.components, ...extra]), maxReasons),
   };
 }
 
