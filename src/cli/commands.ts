@@ -69,16 +69,18 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'lab',
     summary: 'the demo: an isolated lab network with a master, simulated peers and the console',
-    usage: 'recon lab [--peers N] [--qemu N] [--headless] [--keep]',
+    usage: 'recon lab [--peers N] [--qemu N [--bmc]] [--headless] [--keep]',
     help: [
       ['--peers N', 'simulated peers (default 8)'],
       ['--qemu N', 'real QEMU virtual machines that PXE boot (root only)'],
+      ['--bmc', 'the VMs start switched off behind simulated BMCs; power them on from the console (W)'],
       ['--headless', 'no console screen: plain lines, and power down when every peer is done'],
       ['--keep', 'leave the lab running after the console exits'],
     ],
     options: {
       peers: { type: 'string' },
       qemu: { type: 'string' },
+      bmc: { type: 'boolean' },
       headless: { type: 'boolean' },
       keep: { type: 'boolean' },
     },

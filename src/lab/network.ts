@@ -160,10 +160,8 @@ export class LabNetwork implements LabPlace {
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
   }
 
-  /** A peer namespace `<id>p<n>` with eth0 (MAC `mac`) bridged to the master. */
-  async addPeer(n: number, mac: string): Promise<PeerPlace> {
-    const ns = `${this.id}p${n}`;
-    const port = `vp${n}`;
+  /** A namespace `ns` with eth0 (MAC `mac`) on a veth whose other end `port` is bridged to the master. */
+  private async attach(ns: string, port: string, mac: string): Promise<void> {
     await this.addNamespace(ns);
     await ip(
       'link',
@@ -183,10 +181,31 @@ export class LabNetwork implements LabPlace {
     await ip('-n', this.masterNs, 'link', 'set', port, 'master', 'br0');
     await ip('-n', this.masterNs, 'link', 'set', port, 'up');
     await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+  }
+
+  /** A peer namespace `<id>p<n>` with eth0 (MAC `mac`) bridged to the master. */
+  async addPeer(n: number, mac: string): Promise<PeerPlace> {
+    const ns = `${this.id}p${n}`;
+    await this.attach(ns, `vp${n}`, mac);
     return {
       wrap: (argv) => ['ip', 'netns', 'exec', ns, ...argv],
       simPeerFlags: ['--ifname', 'eth0', '--dhcp6'],
     };
+  }
+
+  /** A BMC's namespace `<id>b<n>`: eth0 (MAC `mac`) bridged to the master with a fixed IPv4 address. */
+  async addBmc(n: number, mac: string, address: string): Promise<string> {
+    const ns = `${this.id}b${n}`;
+    await this.attach(ns, `vb${n}`, mac);
+    await ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+    return ns;
+  }
+
+  /** A tap device on the bridge, for a QEMU NIC. */
+  async addTap(name: string): Promise<void> {
+    await ip('-n', this.masterNs, 'tuntap', 'add', 'dev', name, 'mode', 'tap');
+    await ip('-n', this.masterNs, 'link', 'set', name, 'master', this.bridge);
+    await ip('-n', this.masterNs, 'link', 'set', name, 'up');
   }
 
   /** Kills what runs inside, then deletes the namespaces (their veths go with them). */

@@ -4,15 +4,19 @@
 // simulated peers are on their way, start() boots the VMs on taps of the lab bridge, firmware alternating
 // SeaBIOS + iPXE ROM and OVMF's own PXE client. Each VM is a lab peer like the others: the lab waits for its
 // inventory, shuts it down with the same console action, and kills whatever still runs at teardown.
+// With `bmc`, the VMs start switched off behind their BMCs instead (lab-bmc-vms.ts).
 import { join } from 'node:path';
 import { LabNetwork, type LabPlace } from '../network.js';
 import { buildLabVm } from './build.js';
+import { startLabBmcVms } from './lab-bmc-vms.js';
 import { stageLabImage, startQemuPeers, type QemuPeers } from './qemu-peers.js';
 
 /** The VMs' MACs and, per VM, a promise of QEMU's exit code (0: the guest powered off). */
 export interface LabVmRun {
   macs: string[];
   exits: Promise<number | null>[];
+  /** the BMC addresses, when the VMs sit behind BMCs (switched off until powered on through them) */
+  bmcs?: string[];
   stop(): Promise<void>;
 }
 
@@ -26,6 +30,8 @@ export async function prepareLabVms(
   labDir: string,
   count: number,
   say: (s: string) => void,
+  /** the VMs' BMCs take this password (the lab's credentials file holds it) */
+  bmc?: { password: string },
 ): Promise<LabVms> {
   const image = await buildLabVm({ mode: 'collector', log: (l) => say(`lab: vm image: ${l}`) });
   await stageLabImage(join(labDir, 'install', 'recon'), image);
@@ -36,6 +42,15 @@ export async function prepareLabVms(
     async start(place): Promise<LabVmRun> {
       if (!(place instanceof LabNetwork)) throw new Error('lab: QEMU VMs need the namespace lab (root)');
       const workDir = join(labDir, 'vms');
+      if (bmc) {
+        const run = await startLabBmcVms({ count, net: place, workDir, password: bmc.password, say });
+        return {
+          macs: run.vms.map((v) => v.vm.mac),
+          exits: run.exits,
+          bmcs: run.vms.map((v) => v.address),
+          stop: () => run.stop(),
+        };
+      }
       const peers: QemuPeers = await startQemuPeers({
         count,
         netns: place.masterNs,
