@@ -15,6 +15,7 @@ import { REPORT_FORMATS } from '../report/index.js';
 import { writeFileDurable } from '../shared/durable.js';
 import { runConsole } from '../tui/run.js';
 import { instantiateMachine, listMachines } from './machine-instance.js';
+import { labBmcAddress, writeLabBmcCredentials } from './vm/lab-bmc-vms.js';
 import { prepareLabVms, type LabVmRun } from './vm/lab-vms.js';
 import { LabNetwork, LoopbackPlace, type LabPlace, type LabSite } from './network.js';
 
@@ -24,6 +25,8 @@ export interface LabOptions {
   keep: boolean;
   /** real QEMU VMs besides the simulated peers (namespace lab only) */
   qemu?: number;
+  /** the QEMU VMs start switched off behind simulated BMCs (ipmi_sim); the console's power-on key boots them */
+  bmc?: boolean;
   /** the unprivileged lab: master and peers on loopback ports instead of network namespaces */
   loopback?: boolean;
   /** where lab dirs go (default ./.lab) */
@@ -65,8 +68,14 @@ const entryArgv = (...args: string[]): string[] => nodeArgv('entries', ...args);
 export const ROOT_ADDS =
   'as root, recon lab adds network namespaces with a bridge, the master bound to a real interface, DHCPv6 and router advertisements, and --qemu virtual machines';
 
+/** BMCs the lab's master drives: their addresses and the credentials file they accept. */
+export interface LabBmcs {
+  addresses: string[];
+  credentialsFile: string;
+}
+
 /** The master's config for a lab in `dir` at `site`. Pure. */
-export function labConfig(dir: string, site: LabSite): ReconConfigInput {
+export function labConfig(dir: string, site: LabSite, bmcs?: LabBmcs): ReconConfigInput {
   const { v4, v6 } = site.subnet;
   return {
     interface: site.interface,
@@ -79,7 +88,13 @@ export function labConfig(dir: string, site: LabSite): ReconConfigInput {
     controlSocket: join(dir, 'control.sock'),
     guard: { enabled: false },
     peer: { powerOffAfterUpload: 'if-bmc', lldpWaitSeconds: 0 },
-    power: { poweroffCommand: ['true'], peerAckSeconds: 30, uploadWaitSeconds: 30 },
+    power: {
+      poweroffCommand: ['true'],
+      peerAckSeconds: 30,
+      uploadWaitSeconds: 30,
+      ...(bmcs ? { bmcCredentialsFile: bmcs.credentialsFile } : {}),
+    },
+    ...(bmcs ? { bmcs: bmcs.addresses.map((address) => ({ address, driver: 'ipmi' as const })) } : {}),
     log: { level: 'info' },
   };
 }
@@ -157,6 +172,32 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
+}
+
+/**
+ * The lab's VMs behind BMCs are switched off. Headless, the lab does what the console's power-on key does,
+ * for every BMC at once; with the console, the operator does (B lists the BMCs, W powers one on).
+ */
+async function powerOnThroughBmcs(
+  socket: string,
+  bmcs: string[],
+  headless: boolean,
+  say: (s: string) => void,
+): Promise<void> {
+  if (!headless) {
+    say('lab: the VMs are switched off: in the console, B lists their BMCs and W powers the selected one on');
+    return;
+  }
+  const client = await ControlClient.connect(socket);
+  try {
+    const r = await client.action(
+      { name: 'power-on', bmcs },
+      { by: 'lab', onProgress: (m) => say(`lab: power-on: ${m}`) },
+    );
+    say(`lab: ${r.message}`);
+  } finally {
+    client.close();
+  }
 }
 
 const running = (c: ChildProcess | undefined): c is ChildProcess =>
@@ -264,7 +305,17 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
   try {
     say(`lab: ${dir} — ${net.where}`);
     if (o.loopback) say(`lab: not root, so this is the loopback lab; ${ROOT_ADDS}`);
-    const config = labConfig(dir, net.site);
+    if (o.bmc && !(o.qemu && net instanceof LabNetwork))
+      throw new Error('lab: --bmc needs --qemu N and the namespace lab (root)');
+    const bmcCredentials = o.bmc ? await writeLabBmcCredentials(dir) : undefined;
+    const config = labConfig(
+      dir,
+      net.site,
+      bmcCredentials && {
+        addresses: Array.from({ length: o.qemu ?? 0 }, (_, i) => labBmcAddress(net.site.subnet.v4, i)),
+        credentialsFile: bmcCredentials.file,
+      },
+    );
     const configPath = join(dir, 'recon.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n');
     const ipxeDirs = o.ipxeDirs ?? IPXE_DIRS;
@@ -277,7 +328,9 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       say(
         `lab: no iPXE package (${ipxeDirs.join(' or ')}): peers fetch stand-ins for ${standIns.join(', ')}`,
       );
-    const vms = o.qemu ? await prepareLabVms(dir, o.qemu, say) : undefined;
+    const vms = o.qemu
+      ? await prepareLabVms(dir, o.qemu, say, bmcCredentials && { password: bmcCredentials.password })
+      : undefined;
     const log = (name: string) => join(dir, 'logs', name);
     await mkdir(join(dir, 'logs'), { recursive: true });
     const { openSync } = await import('node:fs');
@@ -333,6 +386,7 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       `lab: ${o.peers} simulated peers (${machines.map((m) => m.name).join(', ')}); logs in ${join(dir, 'logs')}`,
     );
     vmRun = await vms?.start(net);
+    if (vmRun?.bmcs) await powerOnThroughBmcs(join(dir, 'control.sock'), vmRun.bmcs, o.headless, say);
     macs.push(...(vmRun?.macs ?? []));
     exits.push(...(vmRun?.exits ?? []));
     const peersDone = Promise.all(exits);
