@@ -84,6 +84,8 @@ export interface EventPayloads {
     /** DHCPv6 only: client DUID (hex) and IAID */
     duid?: string;
     iaid?: number;
+    /** DHCPv4, a client that is no node: its vendor class (option 60), a hint that it is a BMC */
+    vendorClass?: string;
   };
   'lease.released': { mac: Mac; family: 4 | 6; ip: string };
   'lease.expired': { mac: Mac; family: 4 | 6; ip: string };

@@ -1,6 +1,6 @@
 // Power on, hands-free, against `recon master` in a network namespace rig: an ipmi_sim BMC (its machine
 // switched off) takes a lease from recon with udhcpc; recon's BMC discovery probes the lease and lists it
-// (bmc.discovered, driver ipmi); `recon power on --bmc ADDR --yes` sets a one-time PXE boot and powers
+// (bmc.discovered, driver ipmi, the vendor its DHCP vendor class names); `recon power on --bmc ADDR --yes` sets a one-time PXE boot and powers
 // on: the BMC's chassis-control script sees `set boot pxe` then `set power 1`, and every step is an event.
 // Around it: the view-only socket refuses the action, no terminal without --yes refuses, a second power
 // on leaves the machine alone, --cycle forces it off and on, and the master's own address is refused.
@@ -71,7 +71,8 @@ test(
         poweredOn: false,
       });
       defer(() => sim.stop());
-      const lease = await udhcpc(rig, bmc.ns, []);
+      // the vendor class (option 60) a BMC's DHCP client sends is a hint recon keeps (iDRAC: Dell)
+      const lease = await udhcpc(rig, bmc.ns, ['-V', 'iDRAC']);
       assert.equal(lease.code, 0, lease.stderr);
       const address = lease.bound?.ip ?? '';
       assert.match(address, /^10\.99\.0\.\d+$/);
@@ -84,6 +85,7 @@ test(
       assert.deepEqual(found?.data, {
         address,
         mac: BMC_MAC,
+        vendor: 'Dell',
         driver: 'ipmi',
         redfish: false,
         ipmi: true,

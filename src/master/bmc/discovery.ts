@@ -27,6 +27,7 @@ export interface BmcDiscovery extends RunningService {
 interface Job {
   address: string;
   mac?: Mac;
+  vendorClass?: string;
   source: BmcFound['source'];
   choice: BmcDriverName | 'auto';
 }
@@ -62,7 +63,9 @@ export async function startBmcDiscovery(
   const wake = () => {
     while (!stopped && active < settings.concurrency && queue.size > 0) {
       // hinted holders (a BMC maker's OUI or vendor class) first
-      const job = [...queue.values()].find((j) => j.mac && bmcHint(j.mac)) ?? queue.values().next().value!;
+      const job =
+        [...queue.values()].find((j) => j.mac && bmcHint(j.mac, j.vendorClass)) ??
+        queue.values().next().value!;
       queue.delete(job.address);
       active++;
       void run(job).finally(() => {
@@ -115,7 +118,7 @@ export async function startBmcDiscovery(
     try {
       const result = await probe(job.address, ports, settings.timeoutSeconds * 1000);
       const found = discoveredBmc(
-        { address: job.address, mac: job.mac, source: job.source },
+        { address: job.address, mac: job.mac, vendorClass: job.vendorClass, source: job.source },
         result,
         job.choice,
       );
@@ -134,7 +137,7 @@ export async function startBmcDiscovery(
     wake();
   };
 
-  const leaseSeen = (mac: Mac, ip: string) => {
+  const leaseSeen = (mac: Mac, ip: string, vendorClass?: string) => {
     const now = Date.now();
     const due = probeDue(
       { mac, ip, isNode: store.state.nodes[mac] !== undefined },
@@ -146,13 +149,14 @@ export async function startBmcDiscovery(
     memos.delete(mac);
     memos.set(mac, { ip, at: now });
     if (memos.size > MAX_MEMOS) memos.delete(memos.keys().next().value!);
-    enqueue({ address: ip, mac, source: 'lease', choice: 'auto' });
+    enqueue({ address: ip, mac, vendorClass, source: 'lease', choice: 'auto' });
   };
 
   for (const b of config.bmcs) enqueue({ address: b.address, source: 'config', choice: b.driver });
   const unsubscribe = settings.enabled
     ? store.subscribe((ev) => {
-        if (ev.type === 'lease.granted' && ev.data.family === 4) leaseSeen(ev.data.mac, ev.data.ip);
+        if (ev.type === 'lease.granted' && ev.data.family === 4)
+          leaseSeen(ev.data.mac, ev.data.ip, ev.data.vendorClass);
       })
     : () => undefined;
   // after a restart: the holders whose leases are still current

@@ -215,6 +215,11 @@ export class Dhcp4Server implements Dhcp4Handler {
         expiresAt: new Date(expiresAt).toISOString(),
         hostname: params.hostname,
         bootFile: params.boot?.bootFile,
+        // a lease holder that is no node may be a BMC: its vendor class helps recognise it
+        ...(client.vendorClass !== undefined &&
+          this.deps.store.state.nodes[client.mac] === undefined && {
+            vendorClass: client.vendorClass.slice(0, 64),
+          }),
       },
     });
     this.reply(req, client, params);
