@@ -49,8 +49,13 @@ class CommandHost implements SimHost {
   private state: SimPower = a.initial === 'on' ? 'On' : 'Off';
   private async run(cmd: string | undefined, env: Record<string, string> = {}): Promise<string> {
     if (!cmd) return '';
-    const r = await sh(cmd, { env: { ...process.env, ...env }, timeout: 30_000 });
-    return r.stdout;
+    try {
+      return (await sh(cmd, { env: { ...process.env, ...env }, timeout: 30_000 })).stdout;
+    } catch (e) {
+      // the request that ran it is answered 500; the reason goes where the rig keeps this program's output
+      process.stderr.write(`redfish-sim: host command failed: ${cmd}: ${(e as Error).message}\n`);
+      throw e;
+    }
   }
   async power(): Promise<SimPower> {
     if (!a['state-cmd']) return this.state;

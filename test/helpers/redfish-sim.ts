@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PLAIN, type Json, type VendorFixture } from '../fixtures/bmc/redfish-vendors.js';
+import { baseError, baseMessage } from './redfish-sim-messages.js';
 
 export type SimPower = 'On' | 'Off';
 
@@ -91,6 +92,8 @@ export interface SimRequest {
   ifMatch?: string;
   status: number;
   body?: unknown;
+  /** why the simulator failed to answer (a host command that failed) */
+  error?: string;
 }
 
 export interface RedfishSim {
@@ -123,6 +126,8 @@ export const REDFISH_SIM_ARGV: readonly string[] = [
 
 const run = promisify(execFile);
 const MAX_BODY = 64 * 1024;
+
+class BodyTooLarge extends Error {}
 const MAX_SESSIONS = 32;
 
 /** A self-signed certificate and key (EC P-256) for `address`, made by openssl. */
@@ -159,26 +164,6 @@ export async function makeCertificate(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function message(id: string, text: string, resolution: string): Json {
-  return {
-    '@odata.type': '#Message.v1_1_1.Message',
-    MessageId: `Base.1.16.${id}`,
-    Message: text,
-    Resolution: resolution,
-    Severity: 'Critical',
-  };
-}
-
-function errorBody(id: string, text: string, resolution = 'None.'): Json {
-  return {
-    error: {
-      code: `Base.1.16.${id}`,
-      message: text,
-      '@Message.ExtendedInfo': [message(id, text, resolution)],
-    },
-  };
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -260,7 +245,7 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       size += c.length;
-      if (size > MAX_BODY) throw new Error('body too large');
+      if (size > MAX_BODY) throw new BodyTooLarge();
       chunks.push(c);
     }
     const text = Buffer.concat(chunks).toString('utf8');
@@ -327,23 +312,8 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
           typeof b?.Password === 'string' ? b.Password : '',
         )
       )
-        return {
-          status: 401,
-          body: errorBody(
-            'NoValidSession',
-            'There is no valid session established with the implementation.',
-            'Establish a session before attempting any operations.',
-          ),
-        };
-      if (sessions.size >= MAX_SESSIONS)
-        return {
-          status: 503,
-          body: errorBody(
-            'SessionLimitExceeded',
-            'The session establishment failed due to the number of simultaneous sessions exceeding the limit of the implementation.',
-            'Reduce the number of other sessions before trying to establish the session or increase the limit of simultaneous sessions (if supported).',
-          ),
-        };
+        return baseError('NoValidSession');
+      if (sessions.size >= MAX_SESSIONS) return baseError('SessionLimitExceeded');
       const id = randomBytes(8).toString('hex');
       const token = randomBytes(24).toString('hex');
       const sessionPath = `${sessionsPath}/${id}`;
@@ -362,13 +332,8 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
     }
     if (auth === 'none' || auth === 'bad')
       return {
-        status: 401,
+        ...baseError('InsufficientPrivilege'),
         headers: { 'WWW-Authenticate': 'Basic realm="Redfish"' },
-        body: errorBody(
-          'InsufficientPrivilege',
-          'There are insufficient privileges for the account or credentials associated with the current session to perform the requested operation.',
-          'Either abandon the operation or change the associated access rights and resubmit the request if the operation failed.',
-        ),
       };
 
     if (path === '/redfish/v1/SessionService' && method === 'GET')
@@ -410,14 +375,7 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
               UserName: o.username,
             },
           }
-        : {
-            status: 404,
-            body: errorBody(
-              'ResourceMissingAtURI',
-              `The resource at the URI ${path} was not found.`,
-              'Place a valid resource at the URI or correct the URI and resubmit the request.',
-            ),
-          };
+        : baseError('ResourceMissingAtURI', path);
 
     if (path === trimSlash(vendor.systemsPath) && method === 'GET')
       return {
@@ -502,28 +460,13 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
           'Members@odata.count': 0,
         },
       };
-    return {
-      status: 404,
-      body: errorBody(
-        'ResourceMissingAtURI',
-        `The resource at the URI ${url.pathname} was not found.`,
-        'Place a valid resource at the URI or correct the URI and resubmit the request.',
-      ),
-    };
+    return baseError('ResourceMissingAtURI', url.pathname);
   }
 
   async function patchSystem(req: IncomingMessage, rec: SimRequest): Promise<Answer> {
     const ifMatch = req.headers['if-match'];
     rec.ifMatch = ifMatch;
-    if (ifMatch === undefined && vendor.requireIfMatch)
-      return {
-        status: 428,
-        body: errorBody(
-          'PreconditionRequired',
-          'A precondition header or annotation is required to change the resource.',
-          "Try the request again with an If-Match header and the resource's current ETag.",
-        ),
-      };
+    if (ifMatch === undefined && vendor.requireIfMatch) return baseError('PreconditionRequired');
     if (
       ifMatch !== undefined &&
       ifMatch !== '*' &&
@@ -532,71 +475,27 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
         .map((s) => s.trim())
         .includes(etag())
     )
-      return {
-        status: 412,
-        body: errorBody(
-          'PreconditionFailed',
-          'The ETag supplied did not match the ETag required to change this resource.',
-          'Try the operation again using the appropriate ETag.',
-        ),
-      };
+      return baseError('PreconditionFailed');
     const body = (await readBody(req)) as Json | undefined;
     const b = body?.Boot as Json | undefined;
     const unknown = Object.keys(body ?? {}).filter((k) => k !== 'Boot');
-    if (!b || unknown.length)
-      return {
-        status: 400,
-        body: errorBody(
-          'PropertyUnknown',
-          `The property ${unknown[0] ?? 'Boot'} is not in the list of valid properties for the resource.`,
-          'Remove the unknown property from the request body and resubmit the request if the operation failed.',
-        ),
-      };
+    if (!b || unknown.length) return baseError('PropertyUnknown', unknown[0] ?? 'Boot');
     const next = { ...boot };
     for (const [k, v] of Object.entries(b)) {
       const bad = (allowed: readonly string[]) => typeof v !== 'string' || !allowed.includes(v);
       if (k === 'BootSourceOverrideTarget') {
         if (bad(allowedTargets))
-          return {
-            status: 400,
-            body: errorBody(
-              'PropertyValueNotInList',
-              `The value ${JSON.stringify(v)} for the property BootSourceOverrideTarget is not in the list of acceptable values.`,
-              'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.',
-            ),
-          };
+          return baseError('PropertyValueNotInList', JSON.stringify(v), 'BootSourceOverrideTarget');
         next.target = v as string;
       } else if (k === 'BootSourceOverrideEnabled') {
         if (bad(['Disabled', 'Once', 'Continuous']))
-          return {
-            status: 400,
-            body: errorBody(
-              'PropertyValueNotInList',
-              `The value ${JSON.stringify(v)} for the property BootSourceOverrideEnabled is not in the list of acceptable values.`,
-              'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.',
-            ),
-          };
+          return baseError('PropertyValueNotInList', JSON.stringify(v), 'BootSourceOverrideEnabled');
         next.enabled = v as SimBoot['enabled'];
       } else if (k === 'BootSourceOverrideMode' && 'BootSourceOverrideMode' in systemBoot) {
         if (bad(allowedModes ?? ['UEFI', 'Legacy']))
-          return {
-            status: 400,
-            body: errorBody(
-              'PropertyValueNotInList',
-              `The value ${JSON.stringify(v)} for the property BootSourceOverrideMode is not in the list of acceptable values.`,
-              'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.',
-            ),
-          };
+          return baseError('PropertyValueNotInList', JSON.stringify(v), 'BootSourceOverrideMode');
         next.mode = v as string;
-      } else
-        return {
-          status: 400,
-          body: errorBody(
-            'PropertyNotWritable',
-            `The property ${k} is a read only property and cannot be assigned a value.`,
-            'Remove the property from the request body and resubmit the request if the operation failed.',
-          ),
-        };
+      } else return baseError('PropertyNotWritable', k);
     }
     Object.assign(boot, next);
     generation++;
@@ -611,23 +510,14 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
     const body = (await readBody(req)) as Json | undefined;
     const type = body?.ResetType;
     if (typeof type !== 'string')
-      return {
-        status: 400,
-        body: errorBody(
-          'ActionParameterMissing',
-          'The action ComputerSystem.Reset requires the parameter ResetType to be present in the request body.',
-          'Supply the action with the required parameter in the request body when the request is resubmitted.',
-        ),
-      };
+      return baseError('ActionParameterMissing', 'ComputerSystem.Reset', 'ResetType');
     if (!allowedResets.includes(type))
-      return {
-        status: 400,
-        body: errorBody(
-          'ActionParameterValueNotInList',
-          `The value ${JSON.stringify(type)} for the parameter ResetType in the action ComputerSystem.Reset is not in the list of acceptable values.`,
-          'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.',
-        ),
-      };
+      return baseError(
+        'ActionParameterValueNotInList',
+        JSON.stringify(type),
+        'ResetType',
+        'ComputerSystem.Reset',
+      );
     if ((type === 'On' || type === 'ForceOn') && (await host.power()) === 'On') return vendor.alreadyOn;
     resets++;
     const async =
@@ -655,17 +545,13 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
       TaskState: t.state,
       TaskStatus: t.state === 'Exception' ? 'Critical' : 'OK',
       TaskMonitor: `/redfish/v1/TaskService/TaskMonitors/${id}`,
-      Messages: t.message ? [message('InternalError', t.message, 'None.')] : [],
+      Messages: t.message ? [{ ...baseMessage('InternalError'), Message: t.message }] : [],
     };
   }
 
   async function pollTask(id: string, monitor: boolean): Promise<Answer> {
     const t = tasks.get(id);
-    if (!t)
-      return {
-        status: 404,
-        body: errorBody('ResourceMissingAtURI', `The task ${id} was not found.`, 'None.'),
-      };
+    if (!t) return baseError('ResourceMissingAtURI', `/redfish/v1/TaskService/Tasks/${id}`);
     if (t.state === 'Running') {
       if (t.pollsLeft > 0) t.pollsLeft--;
       else {
@@ -698,14 +584,13 @@ export async function startRedfishSim(o: RedfishSimOptions): Promise<RedfishSim>
     try {
       answer = await route(req, auth, rec);
     } catch (e) {
-      answer = {
-        status: 400,
-        body: errorBody(
-          'MalformedJSON',
-          `The request body submitted was malformed JSON and could not be parsed by the receiving service (${(e as Error).message}).`,
-          'Ensure that the request body is valid JSON and resubmit the request.',
-        ),
-      };
+      answer =
+        e instanceof BodyTooLarge
+          ? { status: 413 }
+          : e instanceof SyntaxError
+            ? baseError('MalformedJSON')
+            : baseError('InternalError');
+      if (!(e instanceof BodyTooLarge || e instanceof SyntaxError)) rec.error = (e as Error).message;
     }
     rec.status = answer.status;
     rec.body = answer.body;
