@@ -67,6 +67,9 @@ test('bad numbers for recon lab get one line naming the flag and the range, exit
   const q = await recon(['lab', '--qemu', '-2']);
   assert.equal(q.code, 2);
   assert.equal(q.stderr, "recon lab: --qemu must be a whole number from 0 to 16 (got '-2')\n");
+  const b = await recon(['lab', '--bmc']);
+  assert.equal(b.code, 2);
+  assert.equal(b.stderr, 'recon lab: --bmc gives the --qemu VMs their BMCs: add --qemu N\n');
 });
 
 test('startFailureLine: the defaults and the way on are named only when no config was found', () => {
