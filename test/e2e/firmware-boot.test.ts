@@ -25,7 +25,8 @@ before(async () => {
   image = await labImage('marker');
   if (typeof image === 'string') return;
   rig = await NetnsRig.create('fw');
-  master = await startRigMaster(rig, image);
+  // iPXE on both: OVMF without Secure Boot runs ipxe.efi (the signed chain has its own test, secure-boot)
+  master = await startRigMaster(rig, image, { uefi: 'ipxe' });
   events = await EventRecorder.open(master.socket);
 });
 

@@ -43,6 +43,22 @@ void test('OVMF is required for the UEFI path', () => {
   assert.throws(() => qemuArgv(spec({ firmware: 'uefi-pxe' })), /needs an OVMF image/);
 });
 
+void test('Secure Boot VM: SMM, flash writes only from SMM, the secboot code and its own vars, no NIC ROM', () => {
+  const sb = qemuArgv(spec({ firmware: 'uefi-sb', ovmfVars: '/vm/vm3-vars.fd' }));
+  assert.deepEqual(after(sb, '-machine'), ['q35,smm=on']);
+  assert.deepEqual(after(sb, '-bios'), []);
+  assert.deepEqual(after(sb, '-global'), [
+    'driver=cfi.pflash01,property=secure,value=on',
+    'ICH9-LPC.disable_s3=1',
+  ]);
+  assert.deepEqual(after(sb, '-drive'), [
+    'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+    'if=pflash,format=raw,unit=1,file=/vm/vm3-vars.fd',
+  ]);
+  assert.ok(after(sb, '-device')[0]!.endsWith(',romfile='), 'the NIC ROM (unsigned iPXE) must not run');
+  assert.throws(() => qemuArgv(spec({ firmware: 'uefi-sb' })), /own vars copy/);
+});
+
 void test('lab VM MACs are unique per number; firmware alternates BIOS / UEFI', () => {
   assert.equal(labVmMac(0), '52:54:00:9e:00:00');
   assert.equal(labVmMac(258), '52:54:00:9e:01:02');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../../src/master/control/client.js';
 import type { Action, ActionOutcome } from '../../src/master/control/protocol.js';
 import type { ReconEvent, Stage } from '../../src/model/events.js';
+import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { buildLabVm, type LabVmImage } from '../../src/lab/vm/build.js';
 import type { InitMode } from '../../src/lab/vm/init-script.js';
 import { KernelFetchError } from '../../src/lab/vm/kernel.js';
@@ -40,7 +41,12 @@ export async function labImage(mode: InitMode): Promise<LabVmImage | string> {
   }
 }
 
-export async function startRigMaster(rig: NetnsRig, image: LabVmImage): Promise<RunningMaster> {
+/** `boot`: config keys of the `boot` section for this master (e.g. `{ uefi: 'ipxe' }`). */
+export async function startRigMaster(
+  rig: NetnsRig,
+  image: LabVmImage,
+  boot: ReconConfigInput['boot'] = {},
+): Promise<RunningMaster> {
   const dir = await mkdtemp(join(tmpdir(), 'recon-e2e-'));
   await stageLabImage(join(dir, 'install', 'recon'), image);
   await stageTftpRoot(join(dir, 'tftp'), ['/usr/lib/ipxe', '/usr/share/ipxe'], ['ipxe.efi', 'undionly.kpxe']);
@@ -59,6 +65,7 @@ export async function startRigMaster(rig: NetnsRig, image: LabVmImage): Promise<
       // the menu's default console= list stays: the lab VM's /init writes to its one serial port itself
       // the master puts this on the peers' command line: a lab bridge never carries LLDP neighbours
       peer: { lldpWaitSeconds: 0 },
+      boot,
     }),
   });
 }

@@ -5,7 +5,7 @@ import { INVENTORY_LIMITS as L } from '../../shared/inventory/limits.js';
 import { fail, guard, ok, requireComplete, type ParseResult } from './result.js';
 
 /** The SecureBoot variable of the EFI global-variable GUID, as efivarfs exposes it. */
-export const SECURE_BOOT_EFIVAR = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0c9414ebc0d';
+export const SECURE_BOOT_EFIVAR = '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c';
 
 /**
  * `od -An -tx1 -v <efivar>`: efivarfs prints 4 bytes of attributes, then the variable's data; SecureBoot's data

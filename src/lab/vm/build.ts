@@ -22,8 +22,11 @@ import { sharedLibraries } from './shared-libs.js';
 
 const execFileP = promisify(execFile);
 
-/** The modules /init loads: the virtio PCI transport, the NIC and a disk (for a non-empty disk inventory). */
-export const LAB_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk'] as const;
+/**
+ * The modules /init loads: the virtio PCI transport, the NIC, a disk (for a non-empty disk inventory) and
+ * efivarfs (the collector reads the SecureBoot variable). Debian signs them: they load under lockdown too.
+ */
+export const LAB_MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk', 'efivarfs'] as const;
 /** Inventory tools carried when the host has them; the collector records the others as missing. */
 export const LAB_TOOLS = ['ip', 'lsblk', 'dmidecode', 'lspci', 'ethtool', 'lshw'] as const;
 const PCI_IDS = '/usr/share/misc/pci.ids';

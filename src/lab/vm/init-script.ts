@@ -52,6 +52,10 @@ function collectorInit(o: InitOptions): string {
   return `${common(o)}
 log "kernel $(uname -r) up after $up s"
 for m in ${mods}; do insmod "$m" || log "insmod $m failed"; done
+# booted by UEFI: the EFI variables (SecureBoot among them) for the collector
+if [ -d /sys/firmware/efi ]; then
+  mount -t efivarfs efivarfs /sys/firmware/efi/efivars || log "efivarfs not mounted: $(ls /sys/firmware/efi | tr '\\n' ' ')"
+fi
 
 # what the master's menu put on the command line
 mac=; pxeaddr=; base=

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { fsyncDir, tempPathFor, writeFileDurable } from '../../shared/durable.js';
 import type { LabVmImage } from './build.js';
-import { OVMF_PATHS, startVm, type RunningVm, type VmFirmware } from './qemu.js';
+import { OVMF_PATHS, OVMF_SECURE_BOOT, startVm, type RunningVm, type VmFirmware } from './qemu.js';
 
 const execFileP = promisify(execFile);
 
@@ -113,8 +113,9 @@ export async function startQemuPeers(o: QemuPeersOptions): Promise<QemuPeers> {
     const first = o.firstIndex ?? 0;
     for (let i = first; i < first + o.count; i++) {
       const firmware = o.firmware?.(i) ?? labVmFirmware(i);
-      if (firmware !== 'bios-ipxe' && !ovmf)
-        throw new Error(`VM ${i}: ${firmware} needs OVMF (Debian: ovmf)`);
+      if (firmware === 'uefi-pxe' && !ovmf) throw new Error(`VM ${i}: ${firmware} needs OVMF (Debian: ovmf)`);
+      if (firmware === 'uefi-sb' && !existsSync(OVMF_SECURE_BOOT.code))
+        throw new Error(`VM ${i}: uefi-sb needs ${OVMF_SECURE_BOOT.code} (Debian: ovmf)`);
       const tap = `rqvm${i}`;
       await ipIn(o.netns, ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
       taps.push(tap);
@@ -125,6 +126,9 @@ export async function startQemuPeers(o: QemuPeersOptions): Promise<QemuPeers> {
       // a sparse, empty disk: something for lsblk/smartctl to find; opened read-only by QEMU
       await writeFileDurable(disk, '');
       await truncate(disk, 64 << 20);
+      // Secure Boot settings live in the vars flash: each VM starts from the template's enrolled keys
+      const ovmfVars = firmware === 'uefi-sb' ? join(o.workDir, `${name}-vars.fd`) : undefined;
+      if (ovmfVars) await copyDurable(OVMF_SECURE_BOOT.vars, ovmfVars);
       const vm = startVm(
         {
           name,
@@ -133,6 +137,7 @@ export async function startQemuPeers(o: QemuPeersOptions): Promise<QemuPeers> {
           firmware,
           serialLog: join(o.workDir, `${name}-serial.log`),
           ovmf,
+          ovmfVars,
           disk,
         },
         { netns: o.netns, qemuLog: join(o.workDir, `${name}-qemu.log`) },

@@ -1,15 +1,22 @@
 // Starts one lab VM under QEMU: TCG acceleration (nested KVM is not dependable for real-mode firmware), a
 // virtio NIC on a tap device of the lab bridge, the serial console to a file, and -no-reboot so a guest
-// that powers off or gives up ends the QEMU process. Two firmware paths:
+// that powers off or gives up ends the QEMU process. Three firmware paths:
 //   bios-ipxe  SeaBIOS with the iPXE NIC option ROM (the ROM is iPXE: DHCP → menu.ipxe directly)
 //   uefi-pxe   OVMF with the NIC ROM removed, so EDK2's own PXE client fetches ipxe.efi by TFTP
+//   uefi-sb    OVMF's Secure Boot build with Microsoft's keys enrolled (a copy of the vars per VM, SMM on,
+//              flash writes only from SMM): refuses unsigned iPXE, boots signed shim → GRUB → kernel
 // The argv builder is pure; startVm() is the thin process shell around it.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-export type VmFirmware = 'bios-ipxe' | 'uefi-pxe';
+export type VmFirmware = 'bios-ipxe' | 'uefi-pxe' | 'uefi-sb';
 export const OVMF_PATHS = ['/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
+/** Debian's ovmf: the Secure Boot code and the vars template with Microsoft's keys enrolled. */
+export const OVMF_SECURE_BOOT = {
+  code: '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+  vars: '/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
+};
 
 export interface VmSpec {
   name: string;
@@ -19,6 +26,8 @@ export interface VmSpec {
   serialLog: string;
   /** OVMF image for uefi-pxe */
   ovmf?: string;
+  /** uefi-sb: this VM's own writable copy of OVMF_SECURE_BOOT.vars */
+  ovmfVars?: string;
   memoryMiB?: number;
   /** a raw image attached read-only as a virtio disk (gives the inventory a disk) */
   disk?: string;
@@ -37,8 +46,9 @@ export interface VmSpec {
 }
 
 export function qemuArgv(s: VmSpec): string[] {
-  const uefi = s.firmware === 'uefi-pxe';
-  if (uefi && !s.ovmf) throw new Error(`${s.name}: ${s.firmware} needs an OVMF image`);
+  const uefi = s.firmware !== 'bios-ipxe';
+  if (s.firmware === 'uefi-pxe' && !s.ovmf) throw new Error(`${s.name}: ${s.firmware} needs an OVMF image`);
+  if (s.firmware === 'uefi-sb' && !s.ovmfVars) throw new Error(`${s.name}: uefi-sb needs its own vars copy`);
   const nicIndex = s.bootFirst === 'disk' ? 2 : 1;
   const nic = `virtio-net-pci,netdev=n0,mac=${s.mac},bootindex=${nicIndex}${uefi ? ',romfile=' : ''}`;
   const diskIndex = s.bootFirst ? `,bootindex=${3 - nicIndex}` : '';
@@ -64,7 +74,7 @@ export function qemuArgv(s: VmSpec): string[] {
     // SMBIOS strings so dmidecode in the guest reports something recognisable
     '-smbios',
     `type=1,manufacturer=recon lab,product=QEMU ${s.firmware} VM,serial=${s.name}`,
-    ...(uefi ? ['-machine', 'q35', '-bios', s.ovmf!] : ['-machine', 'pc']),
+    ...machineArgs(s),
     '-netdev',
     `tap,id=n0,ifname=${s.tap},script=no,downscript=no`,
     '-device',
@@ -88,6 +98,23 @@ export function qemuArgv(s: VmSpec): string[] {
         ]
       : []),
     ...(s.bootFirst ? [] : ['-boot', 'n']),
+  ];
+}
+
+function machineArgs(s: VmSpec): string[] {
+  if (s.firmware === 'bios-ipxe') return ['-machine', 'pc'];
+  if (s.firmware === 'uefi-pxe') return ['-machine', 'q35', '-bios', s.ovmf!];
+  return [
+    '-machine',
+    'q35,smm=on',
+    '-global',
+    'driver=cfi.pflash01,property=secure,value=on',
+    '-global',
+    'ICH9-LPC.disable_s3=1',
+    '-drive',
+    `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_SECURE_BOOT.code}`,
+    '-drive',
+    `if=pflash,format=raw,unit=1,file=${s.ovmfVars!}`,
   ];
 }
 
