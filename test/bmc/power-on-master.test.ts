@@ -6,13 +6,14 @@
 // on leaves the machine alone, --cycle forces it off and on, and the master's own address is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RIG_V4, withRig } from '../helpers/netns.js';
 import { needs } from '../helpers/needs.js';
 import { udhcpc } from '../helpers/dhcp4-rig.js';
-import { recon, startMaster } from '../helpers/master.js';
+import { recon, reconArgv, startMaster } from '../helpers/master.js';
 import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import type { ReconEvent } from '../../src/model/events.js';
 import { ControlClient } from '../../src/master/control/client.js';
@@ -120,6 +121,14 @@ test(
         new RegExp(`${RIG_V4.master} refused: it is an address of the master itself`),
       );
 
+      // a headless console prints the BMC steps as they happen (serial logs, the journal)
+      const consoleArgv = [...reconArgv(), 'console', '--headless', '--socket', master.socket];
+      const headless = spawn(consoleArgv[0]!, consoleArgv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+      defer(() => headless.kill('SIGKILL'));
+      let printed = '';
+      headless.stdout.setEncoding('utf8').on('data', (d: string) => (printed += d));
+      for (let i = 0; !printed.includes('summary') && i < 300; i++) await sleep(100);
+
       const on = await recon(['power', 'on', '--bmc', address, '--yes', '--socket', master.socket], {
         timeoutMs: 120_000,
       });
@@ -133,6 +142,18 @@ test(
       const power = seen.indexOf('SET power 1');
       assert.ok(boot >= 0 && power > boot, `boot pxe then power on: ${seen.join(' | ')}`);
       assert.equal(await sim.power(), '1');
+      for (let i = 0; !printed.includes(`BMC ${address} power on ok`) && i < 100; i++) await sleep(100);
+      assert.match(
+        printed,
+        new RegExp(`BMC ${address.replace(/\./g, '\\.')} one-time boot pxe ok: next boot from the network`),
+      );
+      assert.match(
+        printed,
+        new RegExp(
+          `BMC ${address.replace(/\./g, '\\.')} power on ok: on: it boots from the network now \\(by cli\\)`,
+        ),
+      );
+      headless.kill('SIGTERM');
 
       const steps = (await events(dataDir))
         .filter((e) => e.type === 'bmc.action' || e.type === 'bmc.power')
