@@ -81,6 +81,7 @@ test(
         firmware: '9.08', // mc_add ... 0x23 9 8: firmware 9.08 as the simulator was told
         ipmiVersion: '2.0',
         manufacturer: 'MontaVista Software, Inc.',
+        sel: { total: 0, entries: [] }, // the simulator's event log is empty
       });
       assert.equal(inv.tools['ipmitool-lan']?.status, 'ok');
       assert.equal(inv.tools['ipmitool-mc']?.status, 'ok');
