@@ -160,6 +160,22 @@ test('error bodies and task states become operator-readable text', () => {
     }),
     'A; X.1.B',
   );
+  // a hostile BMC's words reach the operator's terminal: no escape sequences, bounded
+  assert.equal(
+    errorMessage({ error: { message: '\u001b[2J\u001b]0;owned\u0007gone' } }),
+    '[2J ]0;owned gone',
+  );
+  assert.equal(errorMessage({ error: { message: 'x'.repeat(100_000) } })?.length, 256);
+  const hostile = parseSystem({
+    Actions: {
+      '#ComputerSystem.Reset': {
+        target: '/redfish/v1/Systems/1/Actions/ComputerSystem.Reset',
+        'ResetType@Redfish.AllowableValues': ['On\u001b[31m', ...Array<string>(10_000).fill('On')],
+      },
+    },
+  });
+  assert.equal(hostile?.allowedResets?.length, 64);
+  assert.equal(hostile?.allowedResets?.[0], 'On [31m');
   assert.deepEqual(taskProgress({ TaskState: 'Running' }), { kind: 'running' });
   assert.deepEqual(taskProgress({ TaskState: 'Completed', TaskStatus: 'OK' }), { kind: 'done' });
   assert.deepEqual(taskProgress(undefined), { kind: 'done' });

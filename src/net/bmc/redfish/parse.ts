@@ -10,12 +10,23 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A BMC's string, bounded and without control characters (it ends up on the operator's terminal). */
 function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 ? v.slice(0, 256) : undefined;
+  if (typeof v !== 'string') return undefined;
+  const clean = v.slice(0, 256).replace(CONTROL, ' ').trim();
+  return clean.length > 0 ? clean : undefined;
 }
 
+/** A list of enumeration values (AllowableValues): strings only, bounded, cleaned like str(). */
 function strings(v: unknown): string[] | undefined {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+  if (!Array.isArray(v)) return undefined;
+  return v
+    .filter((x): x is string => typeof x === 'string')
+    .slice(0, 64)
+    .map((x) => x.slice(0, 64).replace(CONTROL, ' '));
 }
 
 /** The `@odata.id` of a navigation property ({ "@odata.id": "/redfish/v1/…" }), only paths under /redfish/. */
