@@ -155,7 +155,10 @@ export const EPHEMERAL_EVENTS: ReadonlySet<EventType> = new Set<EventType>(['tra
  */
 export const SUMMARY_LIMITS = { disks: 128, nics: 64, toolsFailed: 64, chars: 128 } as const;
 
-/** The summary cut to SUMMARY_LIMITS (arrays and every string). Pure. */
+/**
+ * The summary cut to SUMMARY_LIMITS (arrays and every string). The health verdict's reasons keep their own
+ * bound (summarizeHealth: 8 lines of at most 200 characters, a cut one marked), so none is cut silently. Pure.
+ */
 export function boundedSummary(s: InventorySummary): InventorySummary {
   const cut = <T>(v: T): T => {
     if (typeof v === 'string') return v.slice(0, SUMMARY_LIMITS.chars) as T;
@@ -164,10 +167,12 @@ export function boundedSummary(s: InventorySummary): InventorySummary {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cut(x)])) as T;
     return v;
   };
-  return cut({
-    ...s,
+  const { health, ...rest } = s;
+  const out = cut({
+    ...rest,
     ...(s.disks && { disks: s.disks.slice(0, SUMMARY_LIMITS.disks) }),
     ...(s.nics && { nics: s.nics.slice(0, SUMMARY_LIMITS.nics) }),
     ...(s.toolsFailed && { toolsFailed: s.toolsFailed.slice(0, SUMMARY_LIMITS.toolsFailed) }),
   });
+  return health ? { ...out, health } : out;
 }

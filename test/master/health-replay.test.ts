@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateStore } from '../../src/model/store.js';
 import { fleetHealth } from '../../src/model/health.js';
+import { boundedSummary, SUMMARY_LIMITS } from '../../src/model/events.js';
+import { SUMMARY_MAX_REASON_CHARS } from '../../src/shared/health/summary.js';
 import { summarizeInventory } from '../../src/shared/inventory/index.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
 
@@ -51,4 +53,16 @@ test('verdicts replay after a restart, from the log and from the snapshot; old s
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the event summary keeps the verdict whole: its reasons have their own bound, other strings are cut', () => {
+  const long = `disk sda: ${'x'.repeat(SUMMARY_MAX_REASON_CHARS - 10)}`;
+  const bounded = boundedSummary({
+    serial: 's'.repeat(500),
+    health: { verdict: 'fail', reasons: [long] },
+  });
+  assert.equal(bounded.serial?.length, SUMMARY_LIMITS.chars);
+  assert.deepEqual(bounded.health, { verdict: 'fail', reasons: [long] });
+  assert.equal(long.length, SUMMARY_MAX_REASON_CHARS);
+  assert.deepEqual(boundedSummary({ vendor: 'x' }), { vendor: 'x' }, 'no verdict, none added');
 });
