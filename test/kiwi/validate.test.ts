@@ -63,7 +63,7 @@ void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overla
     for (const attr of [
       'image="iso"',
       'flags="dmsquash"',
-      'firmware="efi"',
+      'firmware="uefi"',
       'hybridpersistent="true"',
       'hybridpersistent_filesystem="ext4"',
       'mediacheck="false"',
@@ -79,6 +79,22 @@ void test('the DracutLive type is the dmsquash ISO with a persistent ext4 overla
     // Linux keeps only the first console= of each driver: a second ttyS would never see the boot
     const serial = /kernelcmdline="([^"]*)"/.exec(type)?.[1]?.match(/console=ttyS\d/g) ?? [];
     assert.deepEqual(serial, ['console=ttyS0'], `${recipe}: one serial console, ttyS0`);
+  }
+});
+
+void test('every profile boots under UEFI Secure Boot: firmware="uefi" and the signed shim, GRUB and kernel', async () => {
+  // KIWI's uefi firmware puts the distribution's shim on the EFI boot path and the signed GRUB behind it
+  const signed: Record<string, string[]> = {
+    'debian-12': ['shim-signed', 'grub-efi-amd64-signed', 'linux-image-amd64'],
+    'suse-leap-15.6': ['shim', 'grub2-x86_64-efi', 'kernel-default'],
+  };
+  for (const [recipe, packages] of Object.entries(signed)) {
+    const xml = await readFile(join(DESCRIPTIONS, recipe, 'config.xml'), 'utf8');
+    const firmwares = [...xml.matchAll(/<type [^>]*\bfirmware="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(firmwares, ['uefi', 'uefi', 'uefi'], `${recipe}: every profile's type`);
+    const common = /<packages type="image">([\s\S]*?)<\/packages>/.exec(xml)?.[1] ?? '';
+    for (const name of packages)
+      assert.match(common, new RegExp(`<package name="${name}"[ />]`), `${recipe}: ${name} in every image`);
   }
 });
 
