@@ -371,3 +371,38 @@ test('an IPv6 BMC: the trust store key is [address]:port, the Host header bracke
     }
   });
 });
+
+test(
+  'a session token that is no plain header value (non-ASCII) is refused as a protocol error',
+  { skip },
+  async () => {
+    const { cert, key } = await makeCertificate('127.0.0.1');
+    const server = createServer({ cert, key }, (req, res) => {
+      if (req.url === '/redfish/v1/') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(PLAIN.root));
+      } else if (req.method === 'POST') {
+        res.writeHead(201, {
+          'X-Auth-Token': 'tok\u00e9n',
+          Location: '/redfish/v1/SessionService/Sessions/1',
+        });
+        res.end('{}');
+      } else {
+        res.writeHead(500);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const e = await bmcError(
+        openRedfish({ host: '127.0.0.1', port, credentials: CREDS, tofuStore: newStore() }),
+      );
+      assert.equal(e.kind, 'protocol');
+      assert.match(e.message, /X-Auth-Token is not a valid header value/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  },
+);

@@ -28,6 +28,7 @@ export interface HttpAnswer {
   json: unknown;
 }
 
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,4096}$/;
 const NET_UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
 
 export class RedfishTransport {
@@ -110,6 +111,10 @@ export class RedfishTransport {
       'OData-Version': '4.0',
       ...opts.headers,
     };
+    // a token or ETag the BMC sent goes back in a header: one Node would refuse to send is the BMC's fault
+    for (const [name, value] of Object.entries(headers))
+      if (!HEADER_VALUE.test(value))
+        throw this.fail('protocol', `${method} ${path}: the BMC's ${name} is not a valid header value`);
     if (payload) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(payload.length);
@@ -148,7 +153,7 @@ export class RedfishTransport {
             );
           } else chunks.push(c);
         });
-        res.on('error', (e) => finish(e));
+        res.on('error', (e) => finish(this.fail('unreachable', `${method} ${path}: ${e.message}`)));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let json: unknown;
