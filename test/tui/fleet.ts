@@ -79,6 +79,15 @@ function summaryOf(i: number): InventorySummary {
             firmware: '4.40',
           },
     bootMode: i % 2 === 0 ? 'uefi' : 'bios',
+    // the master's verdict; one in fifty drifts from its model's BIOS (the console computes that)
+    health:
+      i % 13 === 5
+        ? { verdict: 'fail', reasons: ['disk sda: SMART overall health: FAILED'] }
+        : { verdict: 'ok', reasons: [] },
+    drift: {
+      model: `${m.vendor ?? ''} ${m.product ?? ''}`,
+      values: { dimms: 2 + (i % 4), bios: i % 50 === 7 ? '2.19.0' : '2.18.1', disks: 1 },
+    },
   };
 }
 
