@@ -51,6 +51,7 @@ export class IpmiDriver implements BmcDriver {
     return this.call(() => this.client.hardOff());
   }
 
+  /** IPMI boot flags always carry a BIOS type: 'auto' and 'legacy' send ipmitool's default (legacy). */
   async setOneTimeBoot(_dev: BootDevice, mode: BootMode): Promise<void> {
     const out = await this.call(() =>
       this.client.run(['chassis', 'bootdev', 'pxe', ...(mode === 'uefi' ? ['options=efiboot'] : [])]),
