@@ -9,7 +9,7 @@ export type BmcDriverChoice = BmcDriverKind | 'auto';
 
 export type BmcPowerState = 'on' | 'off' | 'unknown';
 
-/** The firmware mode of the one-time boot; 'auto' leaves the BMC's current mode alone. */
+/** The firmware mode of the one-time boot; 'auto' leaves a Redfish BMC's current mode alone (IPMI: legacy). */
 export type BootMode = 'uefi' | 'legacy' | 'auto';
 
 export type BootDevice = 'pxe';
