@@ -4,10 +4,14 @@ import type { Writable } from 'node:stream';
 import { STAGE_ORDER } from '../model/events.js';
 import { countByStage, type ReconState } from '../model/reducer.js';
 import { eventLineText } from './describe-event.js';
+import { fleetHealth, verdictCounts, VERDICTS } from '../model/health.js';
 import { clean, fmtClock } from './format.js';
 import type { LinkState, MasterFeed } from './master-feed.js';
 
-/** The summary line: `time summary - - nodes 12 (leased 2, uploaded 10); inventories 10; transfers 1 active`. */
+/**
+ * The summary line: `time summary - - nodes 12 (leased 2, uploaded 10); inventories 10 (health 7 ok, 2 warn,
+ * 1 fail); transfers 1 active`.
+ */
 export function summaryLine(state: ReconState, now: Date): string {
   const counts = countByStage(state);
   const stages = STAGE_ORDER.filter((s) => counts[s])
@@ -15,13 +19,18 @@ export function summaryLine(state: ReconState, now: Date): string {
     .join(', ');
   const nodes = Object.values(state.nodes);
   const inventories = nodes.filter((n) => n.inventory).length;
+  const h = verdictCounts(state, fleetHealth(state));
+  const judged = VERDICTS.filter((v) => h[v])
+    .map((v) => `${h[v]} ${v}`)
+    .reverse()
+    .join(', ');
   const active = Object.values(state.transfers).filter((t) => t.state === 'active').length;
   const down = Object.entries(state.services)
     .filter(([, s]) => s.state === 'failed' || s.state === 'down' || s.state === 'blocked')
     .map(([k, s]) => `${k} ${s.state}`);
   const parts = [
     `nodes ${nodes.length}${stages ? ` (${stages})` : ''}`,
-    `inventories ${inventories}`,
+    `inventories ${inventories}${judged ? ` (health ${judged})` : ''}`,
     `transfers ${active} active`,
   ];
   if (down.length) parts.push(`services ${down.join(', ')}`);

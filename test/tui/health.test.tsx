@@ -16,6 +16,7 @@ import {
 } from '../../src/tui/node-table.js';
 import { describeEvent, eventLineText } from '../../src/tui/describe-event.js';
 import { detailLines } from '../../src/tui/lists.js';
+import { summaryLine } from '../../src/tui/headless.js';
 import { ASCII_GLYPHS } from '../../src/tui/format.js';
 import { at, DRIFT, failingDisk, fleetEvents, mac, otherBios, PENDING } from './health-fleet.js';
 
@@ -153,6 +154,7 @@ test('node detail lists the verdict and its reasons; the headless line of an arr
   );
   const drifted = events.find((e) => e.type === 'inventory.stored' && e.data.mac === mac(5))!;
   assert.match(eventLineText(describeEvent(drifted, state)), / WARN: node: BIOS: 2\.19\.0, while 4 of 5 /);
+  assert.match(summaryLine(state, new Date()), /; inventories 6 \(health 3 ok, 1 warn, 1 fail\); /);
   const old = events.find((e) => e.type === 'inventory.stored' && e.data.mac === mac(6))!;
   assert.match(eventLineText(describeEvent(old, state)), /PowerEdge R440 ABC1234$/);
 });
