@@ -109,6 +109,8 @@ for (const vendor of VENDORS) {
           await bmc.forceOff();
           assert.equal(await bmc.powerState(), 'off');
 
+          const actionInfoReads = sim.requests.filter((r) => r.path.includes('ActionInfo')).length;
+          assert.equal(actionInfoReads, vendor.actionInfo ? 1 : 0, 'an ActionInfo is read once per driver');
           const patches = sim.requests.filter((r) => r.method === 'PATCH');
           if (vendor.etagIn !== 'none')
             assert.ok(

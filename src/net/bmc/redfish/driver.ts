@@ -111,6 +111,7 @@ export class RedfishDriver implements BmcDriver {
   private session: string | undefined;
   private root: ServiceRoot = {};
   private systemPath = '';
+  private actionInfo: { path: string; values: string[] | undefined } | undefined;
 
   constructor(
     private readonly o: RedfishOptions,
@@ -220,7 +221,11 @@ export class RedfishDriver implements BmcDriver {
 
   private async allowedResets(system: SystemResource): Promise<string[] | undefined> {
     if (system.allowedResets || !system.resetActionInfo) return system.allowedResets;
-    return parseActionInfoResetTypes((await this.call('GET', system.resetActionInfo)).json);
+    // an ActionInfo describes the service, not the moment: read once per driver
+    const path = system.resetActionInfo;
+    if (this.actionInfo?.path !== path)
+      this.actionInfo = { path, values: parseActionInfoResetTypes((await this.call('GET', path)).json) };
+    return this.actionInfo.values;
   }
 
   private async reset(intent: PowerIntent): Promise<void> {
