@@ -14,7 +14,7 @@ import {
   parseStorcli,
   type RaidLayout,
 } from './parsers/storage.js';
-import { parseNumaNodes, parseSriov, parseTpm, parseUsbDevices } from './parsers/sysfs.js';
+import { parseNumaNodes, parsePciNuma, parseSriov, parseTpm, parseUsbDevices } from './parsers/sysfs.js';
 import { parseLscpuCaches } from './parsers/topology.js';
 
 export type Source = <T>(id: string, parse: (text: string) => ParseResult<T>) => T | undefined;
@@ -23,6 +23,8 @@ export interface Depth {
   caches?: CpuCache[];
   sections: Pick<Inventory, 'numaNodes' | 'gpus' | 'storage' | 'usb' | 'tpm' | 'kernelErrors'>;
   nic(name: string): Partial<NicInfo>;
+  /** the NUMA node of a PCI function, by lspci's slot ("3b:00.0", or with its domain) */
+  pciNumaNode(slot: string): number | undefined;
   disk(name: string): Partial<DiskInfo>;
 }
 
@@ -38,6 +40,7 @@ export function normalizeDepth(
   const tpm = source('tpm', parseTpm);
   const kernelErrors = source('dmesg-errors', parseDmesgErrors);
   const sriov = source('sriov', parseSriov);
+  const pciNuma = source('pci-numa', parsePciNuma);
   const byId = source('by-id', (t) => parseDiskLinks('by-id', t));
   const nvidia = source('nvidia-smi', parseNvidiaSmi);
   const md = source('mdstat', parseMdstat);
@@ -83,8 +86,12 @@ export function normalizeDepth(
     nic: (name) => ({
       sriovTotalVfs: sriov?.get(name)?.totalVfs,
       sriovVfs: sriov?.get(name)?.vfs,
+      numaNode: sriov?.get(name)?.numaNode,
       transceiver: modules.get(name),
     }),
+    // lspci prints the slot without its domain when every device is in domain 0000
+    pciNumaNode: (slot) =>
+      pciNuma?.get(slot.split(':').length === 3 ? slot.toLowerCase() : `0000:${slot.toLowerCase()}`),
     disk: (name) => ({ byId: byId?.get(name) }),
   };
 }

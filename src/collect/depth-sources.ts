@@ -23,8 +23,9 @@ export const DEPTH_TREES: Record<string, TreeSpec> = {
   sriov: {
     root: '/sys/class/net',
     entries: '^(?!lo$)',
-    files: ['device/sriov_totalvfs', 'device/sriov_numvfs'],
+    files: ['device/sriov_totalvfs', 'device/sriov_numvfs', 'device/numa_node'],
   },
+  'pci-numa': { root: '/sys/bus/pci/devices', entries: '^[0-9a-f]{4,}:', files: ['numa_node'] },
   'by-id': { root: '/dev/disk/by-id', entries: '^(?!.*-part\\d+$)', links: true },
 };
 

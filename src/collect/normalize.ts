@@ -213,6 +213,7 @@ export function normalize(raws: ReadonlyMap<string, RawRun>, meta: NormalizeMeta
   );
   for (const n of nics) Object.assign(n, depth.nic(n.name));
   for (const d of disks) Object.assign(d, depth.disk(d.name));
+  for (const p of pci) p.numaNode = depth.pciNumaNode(p.slot);
 
   const procs = (dmi?.processors ?? []).filter((p) => p.populated);
   const dimms: Dimm[] = dmi?.dimms ?? [];

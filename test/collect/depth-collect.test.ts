@@ -67,6 +67,7 @@ void test('a UEFI server with a MegaRAID, a V100 and an SFP+ module: every versi
     ['tpm', ['read', '/sys/class/tpm/*'], 'documented/tree-tpm-2.json'],
     ['sriov', ['read', '/sys/class/net/*'], 'machine/tree-sriov.json'],
     ['by-id', ['read', '/dev/disk/by-id/*'], 'documented/tree-by-id.json'],
+    ['pci-numa', ['read', '/sys/bus/pci/devices/*'], 'documented/tree-pci-numa.json'],
     ['mdstat', ['read', '/proc/mdstat'], 'documented/mdstat-raid5-degraded.txt'],
     ['smartctl-scan', ['smartctl', '--scan'], 'documented/smartctl-scan-megaraid.txt'],
     ['dmesg-errors', ['dmesg', '--level=err,crit,alert,emerg'], 'documented/dmesg-errors.txt'],
@@ -111,6 +112,14 @@ void test('a UEFI server with a MegaRAID, a V100 and an SFP+ module: every versi
     const eth0 = inv.nics.find((n) => n.name === 'eth0');
     assert.equal(eth0?.transceiver?.part, 'FTLX8571D3BCL');
     assert.equal(eth0?.supportedLinkModes?.at(-1), '1000baseT/Full');
+    assert.deepEqual(
+      inv.pci.map((d) => [d.slot, d.numaNode]),
+      [
+        ['18:00.0', 0],
+        ['3b:00.0', 0],
+        ['03:00.0', undefined],
+      ],
+    );
     const vda = inv.disks.find((d) => d.name === 'vda');
     assert.equal(vda?.physicalSectorBytes, 4096);
     // the PCI list called for storcli/perccli (Broadcom/LSI) and nvidia-smi; not for ssacli
@@ -134,6 +143,7 @@ void test('a recording without any version-2 source: a valid inventory, the new 
       'usb',
       'tpm',
       'sriov',
+      'pci-numa',
       'by-id',
       'mdstat',
       'smartctl-scan',

@@ -21,7 +21,13 @@ import {
   parseSsacli,
   parseStorcli,
 } from '../../src/collect/parsers/storage.js';
-import { parseNumaNodes, parseSriov, parseTpm, parseUsbDevices } from '../../src/collect/parsers/sysfs.js';
+import {
+  parseNumaNodes,
+  parsePciNuma,
+  parseSriov,
+  parseTpm,
+  parseUsbDevices,
+} from '../../src/collect/parsers/sysfs.js';
 import { parseLscpuCaches } from '../../src/collect/parsers/topology.js';
 
 const fx = (p: string): string => readFileSync(new URL(`../fixtures/collect/${p}`, import.meta.url), 'utf8');
@@ -133,7 +139,7 @@ void test('NUMA: this machine — one node with both CPUs and its memory', () =>
   assert.equal(parseNumaNodes('[').ok, false);
 });
 
-void test('USB, TPM and SR-IOV from sysfs', () => {
+void test('USB, TPM, SR-IOV and NUMA nodes of devices from sysfs', () => {
   const usb = value(parseUsbDevices(fx('documented/tree-usb.json')));
   assert.equal(usb.length, 3);
   assert.deepEqual(usb[1], {
@@ -155,9 +161,17 @@ void test('USB, TPM and SR-IOV from sysfs', () => {
   assert.deepEqual(value(parseTpm('{}')), { present: false });
 
   const sriov = value(parseSriov(fx('documented/tree-sriov.json')));
-  assert.deepEqual(sriov.get('enp59s0f1'), { totalVfs: 64, vfs: 8 });
-  assert.equal(sriov.has('eno1'), false);
+  assert.deepEqual(sriov.get('enp134s0f1'), { totalVfs: 64, vfs: 8, numaNode: 1 });
+  assert.deepEqual(sriov.get('eno1'), { numaNode: 0 }); // no SR-IOV, a known node
+  assert.equal(sriov.has('bond0'), false);
   assert.equal(value(parseSriov(fx('machine/tree-sriov.json'))).size, 0);
+
+  // PCI functions' NUMA nodes: -1 (this guest: the platform does not say) is not a node
+  const numa = value(parsePciNuma(fx('documented/tree-pci-numa.json')));
+  assert.equal(numa.get('0000:86:00.1'), 1);
+  assert.equal(numa.get('0000:18:00.0'), 0);
+  assert.equal(value(parsePciNuma(fx('machine/tree-pci-numa.json'))).size, 0);
+  assert.equal(parsePciNuma('{"0000:00:00.0": 1}').ok, false);
 });
 
 void test('disk ids and lsblk sector sizes, HCTL', () => {

@@ -90,21 +90,45 @@ export function parseTpm(text: string): ParseResult<TpmInfo> {
 export interface SriovCounts {
   totalVfs?: number;
   vfs?: number;
+  numaNode?: number;
 }
 
-/** /sys/class/net: device/sriov_totalvfs and device/sriov_numvfs per interface (only SR-IOV devices have them). */
+/** sysfs writes -1 when the platform does not say which node a device is on. */
+const numaNode = (v: string | undefined): number | undefined =>
+  v && /^\d+$/.test(v) ? Number(v) : undefined;
+
+/** /sys/bus/pci/devices: "0000:3b:00.0" → its NUMA node, for the devices whose node is known. */
+export function parsePciNuma(text: string): ParseResult<Map<string, number>> {
+  return guard('pci-numa', () => {
+    const tree = parseTree('pci-numa', text);
+    if (!tree.ok) return tree;
+    const out = new Map<string, number>();
+    for (const [address, f] of tree.value) {
+      const node = numaNode(f.numa_node);
+      if (node !== undefined) out.set(address.toLowerCase(), node);
+    }
+    return ok(out);
+  });
+}
+
+/**
+ * /sys/class/net: device/sriov_totalvfs and device/sriov_numvfs per interface (only SR-IOV devices have them), and
+ * the NUMA node of the interface's device.
+ */
 export function parseSriov(text: string): ParseResult<Map<string, SriovCounts>> {
   return guard('sriov', () => {
     const tree = parseTree('sriov', text);
     if (!tree.ok) return tree;
     const out = new Map<string, SriovCounts>();
     for (const [nic, f] of tree.value) {
+      const counts: SriovCounts = {};
       const total = toInt(f['device/sriov_totalvfs']);
-      if (total === undefined) continue;
-      const counts: SriovCounts = { totalVfs: total };
+      if (total !== undefined) counts.totalVfs = total;
       const vfs = toInt(f['device/sriov_numvfs']);
-      if (vfs !== undefined) counts.vfs = vfs;
-      out.set(nic, counts);
+      if (total !== undefined && vfs !== undefined) counts.vfs = vfs;
+      const node = numaNode(f['device/numa_node']);
+      if (node !== undefined) counts.numaNode = node;
+      if (Object.keys(counts).length > 0) out.set(nic, counts);
     }
     return ok(out);
   });

@@ -336,6 +336,7 @@ const nic = z
     advertisedLinkModes: texts(L.linkModes).optional().describe('since version 2'),
     sriovTotalVfs: count.optional().describe('since version 2; sriov_totalvfs: VFs the device can offer'),
     sriovVfs: count.optional().describe('since version 2; sriov_numvfs: VFs enabled now'),
+    numaNode: count.optional().describe('since version 2; the NUMA node of its PCI device'),
     transceiver: transceiver.optional().describe('since version 2; `ethtool -m`, pluggable modules only'),
   })
   .strict();
@@ -355,6 +356,9 @@ const pciDevice = z
     revision: text.optional(),
     driver: text.optional(),
     modules: texts(L.modules),
+    numaNode: count
+      .optional()
+      .describe('since version 2; the NUMA node the device hangs off (sysfs numa_node)'),
   })
   .strict();
 export type PciDevice = z.infer<typeof pciDevice>;
