@@ -35,7 +35,15 @@ export interface BmcFound {
   ipmi?: boolean;
   /** where recon learned of it */
   source: 'lease' | 'config';
+  /**
+   * the MACs of the host's NICs as the BMC names them (Redfish): they show which node is booting behind it
+   * before that node's inventory ties them; never a reason to drive the BMC (bounded by BMC_HOST_MACS)
+   */
+  hostMacs?: Mac[];
 }
+
+/** Host NIC MACs kept per BMC at most. */
+export const BMC_HOST_MACS = 16;
 
 export interface RogueServer {
   serverId: string;

@@ -20,7 +20,7 @@ import type {
   Stage,
   EventPayloads,
 } from './events.js';
-import { STAGE_ORDER } from './events.js';
+import { BMC_HOST_MACS, STAGE_ORDER } from './events.js';
 
 export interface StageEntry {
   stage: Stage;
@@ -300,6 +300,8 @@ function applyBmcDiscovered(state: ReconState, d: BmcFound, at: string): void {
   const oldMac = known?.mac;
   bmcs[d.address] = {
     ...d,
+    // a re-probe (no credentials) learns no host MACs: keep what a power action learned
+    hostMacs: d.hostMacs?.slice(0, BMC_HOST_MACS) ?? known?.hostMacs,
     power: known?.power ?? 'unknown',
     powerAt: known?.powerAt,
     powerDetail: known?.powerDetail,

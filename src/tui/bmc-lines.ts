@@ -1,6 +1,7 @@
 // The BMCs screen as lines of text: every BMC recon found or the config names — address, vendor, model,
 // power, driver, the peer it belongs to (once that peer's inventory reports the BMC's MAC) with the
-// peer's stage, and the last BMC action. Pure; each line carries the peer's MAC (Enter opens it) and the
+// peer's stage (before the inventory ties them: `~` and the node booting behind it, by a host MAC the BMC
+// named), and the last BMC action. Pure; each line carries the peer's MAC (Enter opens it) and the
 // BMC's address (the power-on key acts on it).
 import type { ReconState } from '../model/reducer.js';
 import { clean, fit, ipSortKey, type Glyphs } from './format.js';
@@ -21,8 +22,8 @@ export function bmcLines(
 ): { header: string; lines: BmcLine[] } {
   const bmcs = Object.values(state.bmcs ?? {});
   bmcs.sort((a, b) => ipSortKey(a.address) - ipSortKey(b.address) || a.address.localeCompare(b.address));
-  // address 15, power 7, driver 7 and peer 17 always (with 7 separating spaces); the rest is shared
-  const rest = Math.max(24, width - (15 + 7 + 7 + 17 + 7));
+  // address 15, power 7, driver 7 and peer 18 always (with 7 separating spaces); the rest is shared
+  const rest = Math.max(24, width - (15 + 7 + 7 + 18 + 7));
   const share = (f: number, max: number) => Math.max(6, Math.min(max, Math.floor(rest * f)));
   const vendorW = share(0.22, 12);
   const modelW = share(0.25, 18);
@@ -35,12 +36,15 @@ export function bmcLines(
       fit(c[2] ?? '', modelW, g),
       fit(c[3] ?? '', 7, g),
       fit(c[4] ?? '', 7, g),
-      fit(c[5] ?? '', 17, g),
+      fit(c[5] ?? '', 18, g),
       fit(c[6] ?? '', stageW, g),
       fit(c[7] ?? '', actionW, g),
     ].join(' ');
   const lines = bmcs.map((b): BmcLine => {
-    const node = b.node !== undefined ? state.nodes[b.node] : undefined;
+    // tied by the node's inventory; else, shown with ~, the node booting behind it by a host MAC the BMC named
+    const tied = b.node !== undefined ? state.nodes[b.node] : undefined;
+    const behind = tied ? undefined : b.hostMacs?.map((m) => state.nodes[m]).find((n) => n !== undefined);
+    const node = tied ?? behind;
     const last = b.lastAction;
     const tone: Tone =
       last && !last.ok ? 'warn' : b.power === 'on' ? 'busy' : b.power === 'off' ? 'done' : 'idle';
@@ -51,12 +55,12 @@ export function bmcLines(
         clean(b.model ?? '', ascii),
         b.power,
         b.driver,
-        b.node ?? '-',
+        tied ? tied.mac : behind ? `~${behind.mac}` : '-',
         node?.stage ?? '',
         last ? clean(`${last.action} ${last.ok ? 'ok' : 'FAILED'}: ${last.message}`, ascii) : '',
       ]),
       tone,
-      mac: b.node,
+      mac: node?.mac,
       address: b.address,
     };
   });

@@ -98,7 +98,7 @@ void test('B shows the BMCs with their peer; W asks y and powers the selected on
     await press('B');
     const f = await waitText(/BMCs 2/);
     assert.match(f, /ADDRESS +VENDOR +MODEL +POWER +DRIVER +PEER +STAGE/);
-    assert.match(f, /10\.99\.0\.70 +Supermic\S* +X13SAE +on +redfish 52:54:00:00:00:09 uploaded/);
+    assert.match(f, /10\.99\.0\.70 +Supermic\S* +X13SAE +on +redfish 52:54:00:00:00:09 +uploaded/);
     assert.ok(
       f.split('\n').every((l) => l.length <= 100),
       f,

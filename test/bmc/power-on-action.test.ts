@@ -16,6 +16,8 @@ import type { OpenBmcOptions } from '../../src/net/bmc/open.js';
 import { bootModeFor, powerOnBmcs, powerOnTargets, summarizePowerOn } from '../../src/master/bmc/power-on.js';
 import { credentialsFromText, readCredentialsFile } from '../../src/master/bmc/access.js';
 import { powerAction } from '../../src/cli/run-power.js';
+import { bmcLines } from '../../src/tui/bmc-lines.js';
+import { makeTheme } from '../../src/tui/theme.js';
 import { parseClientMessage } from '../../src/master/control/protocol.js';
 import { CliError } from '../../src/cli/usage-error.js';
 
@@ -118,6 +120,36 @@ void test('power on: state, one-time PXE boot, on; each step an event; the node 
     );
     assert.equal(store.state.bmcs?.[BMC]?.power, 'on');
     assert.ok(!JSON.stringify(store.state).includes('Pw-123'), 'no password in the state');
+  });
+});
+
+void test('a BMC naming its host NICs (Redfish) shows the node booting behind it before the inventory ties them', async () => {
+  await withMaster(async (store, config) => {
+    const fake = Object.assign(new FakeBmc(BMC, 'off'), {
+      identify: () => Promise.resolve({ macs: ['52-54-00-00-00-01', 'junk', '52:54:00:00:00:02'] }),
+    });
+    await powerOnBmcs(
+      { store, config, log, open: () => Promise.resolve(fake) },
+      [BMC],
+      { cycle: false, by: 't' },
+      () => {},
+    );
+    assert.deepEqual(store.state.bmcs?.[BMC]?.hostMacs, ['52:54:00:00:00:01', '52:54:00:00:00:02']);
+    assert.equal(store.state.bmcs?.[BMC]?.node, undefined, 'host MACs tie nothing');
+    await store.emit({
+      type: 'dhcp.discover',
+      data: { mac: NODE, family: 4, firmware: 'uefi', vendorClass: 'PXEClient:Arch:00007' },
+    });
+    const g = makeTheme(true, false).glyphs;
+    const line = bmcLines(store.state, 120, g, true).lines[0];
+    assert.match(line?.text ?? '', new RegExp(`~${NODE} +discovered`));
+    assert.equal(line?.mac, NODE);
+    // a re-probe without credentials keeps them
+    await store.emit({
+      type: 'bmc.discovered',
+      data: { address: BMC, mac: BMC_MAC, driver: 'ipmi', ipmi: true, redfish: false, source: 'lease' },
+    });
+    assert.equal(store.state.bmcs?.[BMC]?.hostMacs?.length, 2);
   });
 });
 

@@ -111,6 +111,14 @@ test(
         .filter((e) => e.type === 'bmc.action' || e.type === 'bmc.power')
         .map((e) => (e.type === 'bmc.action' ? `${e.data.action} ${e.data.ok}` : `power ${e.data.state}`));
       assert.deepEqual(steps, ['power off', 'one-time boot pxe true', 'power on', 'power on true']);
+      // the BMC named its host's NICs: the console can follow the node booting behind it from its first DHCP
+      const hostMacs = (await events(dataDir)).flatMap((e) =>
+        e.type === 'bmc.discovered' && e.data.hostMacs ? [e.data.hostMacs] : [],
+      );
+      assert.equal(hostMacs.length, 1, 'learned once, at the power on');
+      assert.ok(
+        hostMacs[0]!.every((m) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m)) && hostMacs[0]!.length > 0,
+      );
       const log = await readFile(join(dataDir, 'recon.log'), 'utf8').catch(() => '');
       const all = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')) + log + on.stdout + on.stderr;
       assert.ok(!all.includes(PASSWORD), 'the password is in no event, log line or output');

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
 import type { StateStore } from '../../model/store.js';
-import type { BootMode } from '../../net/bmc/driver.js';
+import type { BmcIdentity, BootMode } from '../../net/bmc/driver.js';
+import { BMC_HOST_MACS, normalizeMac, type BmcFound, type Mac } from '../../model/events.js';
 import { BmcError } from '../../net/bmc/driver.js';
 import { CredentialsError } from '../../net/bmc/credentials.js';
 import { bmcFacts, decidePowerOnTarget } from '../power/bmc-target.js';
@@ -30,6 +31,19 @@ export interface PowerOnRequest {
 export type PowerOnResult =
   | { address: string; ok: true; did: 'powered-on' | 'cycled' | 'left-on' }
   | { address: string; ok: false; reason: string };
+
+/** Records the host NIC MACs a BMC names, so the console follows the node booting behind it. */
+async function learnHostMacs(ctx: BmcActionContext, listed: BmcFound, id: BmcIdentity): Promise<void> {
+  const hostMacs = [...new Set(id.macs.map((m) => normalizeMac(m)).filter((m): m is Mac => m !== undefined))]
+    .sort()
+    .slice(0, BMC_HOST_MACS);
+  if (hostMacs.length === 0 || hostMacs.join() === listed.hostMacs?.join()) return;
+  const { address, mac, vendor, model, driver, redfish, ipmi, source } = listed;
+  await ctx.store.emit({
+    type: 'bmc.discovered',
+    data: { address, mac, vendor, model, driver, redfish, ipmi, source, hostMacs },
+  });
+}
 
 /** BMCs handled at once. */
 const PARALLEL = 8;
@@ -112,6 +126,15 @@ export async function powerOnBmc(
   try {
     const before = await driver.powerState();
     await power(before);
+    if (listed && driver.identify) {
+      // only a display aid: a BMC that cannot name its host's NICs is powered on all the same
+      const id = await driver.identify().catch((e: unknown) => {
+        if (!(e instanceof BmcError)) throw e;
+        ctx.log.debug({ err: e, address }, 'BMC did not name its host NICs');
+        return undefined;
+      });
+      if (id) await learnHostMacs(ctx, listed, id);
+    }
     if (before === 'on' && !opts.cycle) {
       await step('power on', true, 'already on: left alone (a power cycle needs --cycle)');
       return { address, ok: true, did: 'left-on' };
