@@ -28,6 +28,9 @@ export function rigConfig(dataDir: string, over: Record<string, unknown> = {}): 
     dataDir,
     ipv4: { address: '10.99.0.1', prefix: 24, range: ['10.99.0.100', '10.99.0.200'] },
     ports: { http: 8080 },
+    // iPXE for UEFI clients whatever this machine has installed (auto picks the signed chain when the
+    // signed shim is there); a test of the signed chain says boot.uefi: 'shim-grub'
+    boot: { uefi: 'ipxe' },
   };
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {

@@ -15,6 +15,8 @@ export function rigConfig(dir: string, extra: Partial<ReconConfigInput> = {}): R
     ipv4: { address: RIG_V4.master, prefix: RIG_V4.prefix, range: ['10.99.0.100', '10.99.0.200'] },
     ipv6: { address: RIG_V6.master, range: ['::1000', '::1fff'] },
     guard: { enabled: false },
+    // iPXE for UEFI clients whatever this machine has installed (auto picks the signed chain when found)
+    boot: { uefi: 'ipxe' },
     ...extra,
   };
 }
