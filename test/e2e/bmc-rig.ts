@@ -5,11 +5,11 @@
 // to the same ipmi_sim.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
 import type { ReconConfigInput } from '../../src/model/config/schema.js';
 import { startIpmiBmc, type IpmiBmc } from '../../src/lab/vm/ipmi-bmc.js';
-import { preparePoweredVm, shQuote, type PoweredVm } from '../../src/lab/vm/vm-power.js';
+import { preparePoweredVm, type PoweredVm } from '../../src/lab/vm/vm-power.js';
+import { REDFISH_SIM_PROGRAM, redfishSimCommand, startRedfishBmc } from '../../src/lab/vm/redfish-bmc.js';
 import { startMaster, type RunningMaster } from '../helpers/master.js';
 import { needs } from '../helpers/needs.js';
 import type { ExecResult, NetnsRig, RigScope } from '../helpers/netns.js';
@@ -151,42 +151,23 @@ export async function redfishVmRig(scope: RigScope, vendor = 'plain'): Promise<R
     stateDir: join(dir, 'rfvm'),
   });
   defer(() => vm.stop());
-  const passFile = join(dir, 'redfish-pass');
-  await writeFile(passFile, `${RIG_BMC_PASSWORD}\n`, { mode: 0o600 });
-  const p = shQuote(vm.script);
-  const on = `if [ "$RECON_BOOT_TARGET" = Pxe ]; then ${p} set boot pxe; fi; ${p} set power 1`;
-  const child = rig.spawn(bmcPeer.ns, [
-    process.execPath,
-    '--import',
-    import.meta.resolve('tsx'),
-    fileURLToPath(new URL('../helpers/redfish-sim-main.ts', import.meta.url)),
-    '--address',
-    RIG_REDFISH_ADDRESS,
-    '--port',
-    '443',
-    '--username',
-    RIG_BMC_USER,
-    '--password-file',
-    passFile,
-    '--vendor',
+  const command = redfishSimCommand();
+  if (!command) throw new Error(`no Redfish simulator at ${REDFISH_SIM_PROGRAM}`);
+  const bmc = await startRedfishBmc({
+    command,
+    dir: join(dir, 'redfish'),
+    netns: bmcPeer.ns,
+    address: RIG_REDFISH_ADDRESS,
+    username: RIG_BMC_USER,
+    password: RIG_BMC_PASSWORD,
+    hostScript: vm.script,
     vendor,
-    '--on-cmd',
-    on,
-    '--off-cmd',
-    `${p} set power 0`,
-    '--graceful-cmd',
-    `${p} set shutdown 1`,
-    '--state-cmd',
-    `${p} get power | sed 's/power:1/on/; s/power:0/off/'`,
-  ]);
-  defer(() => child.kill('SIGTERM'));
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  for (let i = 0; !/redfish-sim listening/.test(output); i++) {
-    if (child.exitCode !== null || i > 600) throw new Error(`redfish-sim did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const m = /redfish-sim listening (\S+) sha256 (\S+)/.exec(output);
-  return { vm, url: m?.[1] ?? '', fingerprint: m?.[2] ?? '', output: () => output };
+  });
+  defer(() => bmc.stop());
+  return {
+    vm,
+    url: `https://${RIG_REDFISH_ADDRESS}:443`,
+    fingerprint: bmc.fingerprint,
+    output: () => bmc.output(),
+  };
 }

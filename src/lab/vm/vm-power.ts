@@ -96,6 +96,25 @@ exit 0
 `;
 }
 
+/**
+ * The host hooks of the Redfish simulator's program (test/helpers/redfish-sim-main.ts) that make `script`,
+ * a VM's power program, its host: the one-time Pxe override becomes the boot device of that power on,
+ * GracefulShutdown the ACPI button, ForceOff a hard off, and PowerState the VM's. Pure.
+ */
+export function redfishSimHostFlags(script: string): string[] {
+  const p = shQuote(script);
+  return [
+    '--on-cmd',
+    `if [ "$RECON_BOOT_TARGET" = Pxe ]; then ${p} set boot pxe; fi; ${p} set power 1`,
+    '--off-cmd',
+    `${p} set power 0`,
+    '--graceful-cmd',
+    `${p} set shutdown 1`,
+    '--state-cmd',
+    `${p} get power | sed 's/power:1/on/; s/power:0/off/'`,
+  ];
+}
+
 /** A lab VM behind a BMC: off until its BMC (or a test) powers it on. */
 export interface PoweredVm {
   name: string;
