@@ -9,24 +9,19 @@
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startQemuPeers, type QemuPeers } from '../../src/lab/vm/qemu-peers.js';
 import { OVMF_SECURE_BOOT, plainSerial } from '../../src/lab/vm/qemu.js';
 import type { LabVmImage } from '../../src/lab/vm/build.js';
 import { reconArgv, type RunningMaster } from '../helpers/master.js';
-import { missingTool, needs } from '../helpers/needs.js';
+import { needs } from '../helpers/needs.js';
 import { NetnsRig } from '../helpers/netns.js';
 import { collectThenShutdown, EventRecorder, labImage, startRigMaster, vmSkip } from './vm-rig.js';
 
 const SIGNED = ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed'];
 const skip =
-  vmSkip({ postTgz: true }) ||
-  needs({ tools: [OVMF_SECURE_BOOT.code, OVMF_SECURE_BOOT.vars] }) ||
-  (SIGNED.every((p) => existsSync(p))
-    ? false
-    : missingTool('shimx64.efi.signed / grubnetx64.efi.signed (Debian: shim-signed, grub-efi-amd64-signed)'));
+  vmSkip({ postTgz: true }) || needs({ tools: [OVMF_SECURE_BOOT.code, OVMF_SECURE_BOOT.vars, ...SIGNED] });
 /** TCG on a shared machine: firmware ~10 s, shim + GRUB ~5 s, kernel + initrd by TFTP, the collector */
 const INVENTORY_WITHIN_MS = 300_000;
 
