@@ -99,7 +99,10 @@ export async function startTftp(ctx: ServiceContext, live?: LiveMedium): Promise
         : choice.ok
           ? renderGrubConfig({ ...bootMenuInput(config, choice), mac })
           : wait(choice.missing);
-      if (!choice.ok || !mac) log.warn({ client: address, mac }, 'grub.cfg: live image not available');
+      // a stranger asking is its own business (and could fill the log); a node that cannot boot is the operator's
+      if (!mac) log.debug({ client: address }, 'grub.cfg: no lease for the requester');
+      else if (!choice.ok)
+        log.warn({ client: address, mac, reason: choice.missing }, 'grub.cfg: live image not available');
       const data = Buffer.from(text);
       return { path: name, size: data.length, mtimeMs: Date.now(), data };
     }
