@@ -15,7 +15,8 @@ import { REPORT_FORMATS } from '../report/index.js';
 import { writeFileDurable } from '../shared/durable.js';
 import { runConsole } from '../tui/run.js';
 import { instantiateMachine, listMachines } from './machine-instance.js';
-import { labBmcAddress, writeLabBmcCredentials } from './vm/lab-bmc-vms.js';
+import { labBmcAddress, labBmcDriver, writeLabBmcCredentials, type LabBmcDriver } from './vm/lab-bmc-vms.js';
+import { redfishSimCommand } from './vm/redfish-bmc.js';
 import { prepareLabVms, type LabVmRun } from './vm/lab-vms.js';
 import { LabNetwork, LoopbackPlace, type LabPlace, type LabSite } from './network.js';
 
@@ -68,9 +69,9 @@ const entryArgv = (...args: string[]): string[] => nodeArgv('entries', ...args);
 export const ROOT_ADDS =
   'as root, recon lab adds network namespaces with a bridge, the master bound to a real interface, DHCPv6 and router advertisements, and --qemu virtual machines';
 
-/** BMCs the lab's master drives: their addresses and the credentials file they accept. */
+/** BMCs the lab's master drives: their addresses and drivers, and the credentials file they accept. */
 export interface LabBmcs {
-  addresses: string[];
+  bmcs: { address: string; driver: LabBmcDriver }[];
   credentialsFile: string;
 }
 
@@ -94,7 +95,7 @@ export function labConfig(dir: string, site: LabSite, bmcs?: LabBmcs): ReconConf
       uploadWaitSeconds: 30,
       ...(bmcs ? { bmcCredentialsFile: bmcs.credentialsFile } : {}),
     },
-    ...(bmcs ? { bmcs: bmcs.addresses.map((address) => ({ address, driver: 'ipmi' as const })) } : {}),
+    ...(bmcs ? { bmcs: bmcs.bmcs } : {}),
     log: { level: 'info' },
   };
 }
@@ -176,11 +177,12 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
 
 /**
  * The lab's VMs behind BMCs are switched off. Headless, the lab does what the console's power-on key does,
- * for every BMC at once; with the console, the operator does (B lists the BMCs, W powers one on).
+ * one BMC after the other, each once the VM before it is off again (bounded: 5 minutes each), so the lab
+ * never runs two VMs at once; with the console, the operator does (B lists the BMCs, W powers one on).
  */
 async function powerOnThroughBmcs(
   socket: string,
-  bmcs: string[],
+  run: LabVmRun & { bmcs: string[] },
   headless: boolean,
   say: (s: string) => void,
 ): Promise<void> {
@@ -190,11 +192,14 @@ async function powerOnThroughBmcs(
   }
   const client = await ControlClient.connect(socket);
   try {
-    const r = await client.action(
-      { name: 'power-on', bmcs },
-      { by: 'lab', onProgress: (m) => say(`lab: power-on: ${m}`) },
-    );
-    say(`lab: ${r.message}`);
+    for (const [i, bmc] of run.bmcs.entries()) {
+      const r = await client.action(
+        { name: 'power-on', bmcs: [bmc] },
+        { by: 'lab', onProgress: (m) => say(`lab: power-on: ${m}`) },
+      );
+      say(`lab: ${r.message}`);
+      if (r.ok && i < run.bmcs.length - 1) await within(run.exits[i]!, 300_000);
+    }
   } finally {
     client.close();
   }
@@ -308,11 +313,19 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
     if (o.bmc && !(o.qemu && net instanceof LabNetwork))
       throw new Error('lab: --bmc needs --qemu N and the namespace lab (root)');
     const bmcCredentials = o.bmc ? await writeLabBmcCredentials(dir) : undefined;
+    const redfish = o.bmc ? redfishSimCommand() : undefined;
+    if (o.bmc && !redfish && (o.qemu ?? 0) > 1)
+      say(
+        'lab: no Redfish simulator in this installation (a source checkout has one): every VM gets ipmi_sim',
+      );
     const config = labConfig(
       dir,
       net.site,
       bmcCredentials && {
-        addresses: Array.from({ length: o.qemu ?? 0 }, (_, i) => labBmcAddress(net.site.subnet.v4, i)),
+        bmcs: Array.from({ length: o.qemu ?? 0 }, (_, i) => ({
+          address: labBmcAddress(net.site.subnet.v4, i),
+          driver: labBmcDriver(i, redfish !== undefined),
+        })),
         credentialsFile: bmcCredentials.file,
       },
     );
@@ -329,7 +342,12 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
         `lab: no iPXE package (${ipxeDirs.join(' or ')}): peers fetch stand-ins for ${standIns.join(', ')}`,
       );
     const vms = o.qemu
-      ? await prepareLabVms(dir, o.qemu, say, bmcCredentials && { password: bmcCredentials.password })
+      ? await prepareLabVms(
+          dir,
+          o.qemu,
+          say,
+          bmcCredentials && { password: bmcCredentials.password, redfish },
+        )
       : undefined;
     const log = (name: string) => join(dir, 'logs', name);
     await mkdir(join(dir, 'logs'), { recursive: true });
@@ -386,7 +404,8 @@ export async function runLab(o: LabOptions): Promise<LabOutcome> {
       `lab: ${o.peers} simulated peers (${machines.map((m) => m.name).join(', ')}); logs in ${join(dir, 'logs')}`,
     );
     vmRun = await vms?.start(net);
-    if (vmRun?.bmcs) await powerOnThroughBmcs(join(dir, 'control.sock'), vmRun.bmcs, o.headless, say);
+    if (vmRun?.bmcs)
+      await powerOnThroughBmcs(join(dir, 'control.sock'), { ...vmRun, bmcs: vmRun.bmcs }, o.headless, say);
     macs.push(...(vmRun?.macs ?? []));
     exits.push(...(vmRun?.exits ?? []));
     const peersDone = Promise.all(exits);

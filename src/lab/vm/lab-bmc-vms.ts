@@ -1,14 +1,16 @@
 // `recon lab --qemu N --bmc`: the lab's VMs as machines with a BMC. Each VM starts switched off, with a
-// bootable disk first in its boot order; its BMC is ipmi_sim in a namespace of its own on the lab bridge
-// (a fixed address below the DHCP pool, named in the master's config with the lab's credentials file),
-// driving the VM's power and one-time boot device and wired to the guest over KCS. Nothing boots until
-// the master powers a VM on through its BMC (the console's power-on key; headless, the lab asks itself).
+// bootable disk first in its boot order; its BMC sits in a namespace of its own on the lab bridge (a fixed
+// address below the DHCP pool, named in the master's config with the lab's credentials file) and drives
+// the VM's power and one-time boot device: ipmi_sim, wired to the guest over KCS too, or for every other
+// VM the Redfish simulator where this installation has it. Nothing boots until the master powers a VM on
+// through its BMC (the console's power-on key; headless, the lab asks itself).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileDurable } from '../../shared/durable.js';
 import type { LabNetwork } from '../network.js';
-import { startIpmiBmc, type IpmiBmc } from './ipmi-bmc.js';
+import { startIpmiBmc } from './ipmi-bmc.js';
 import { labVmMac } from './qemu-peers.js';
+import { startRedfishBmc } from './redfish-bmc.js';
 import { preparePoweredVm, type PoweredVm } from './vm-power.js';
 
 /** BMC addresses sit below the lab's DHCP pool (which starts at .20). */
@@ -20,6 +22,13 @@ const KCS_PORT = 9002;
 export function labBmcAddress(v4: string, n: number): string {
   if (n < 0 || n >= MAX_LAB_BMCS) throw new Error(`lab: at most ${MAX_LAB_BMCS} VMs with a BMC`);
   return `${v4}.${2 + n}`;
+}
+
+export type LabBmcDriver = 'ipmi' | 'redfish';
+
+/** ipmi_sim for even VMs, the Redfish simulator for odd ones when there is one. Pure. */
+export function labBmcDriver(n: number, redfish: boolean): LabBmcDriver {
+  return redfish && n % 2 === 1 ? 'redfish' : 'ipmi';
 }
 
 export const labBmcMac = (n: number): string =>
@@ -38,8 +47,9 @@ export async function writeLabBmcCredentials(labDir: string): Promise<{ file: st
 
 export interface LabBmcVm {
   address: string;
+  driver: LabBmcDriver;
   vm: PoweredVm;
-  bmc: IpmiBmc;
+  bmc: { stop(): Promise<void> };
 }
 
 export interface LabBmcVmRun {
@@ -55,6 +65,8 @@ export async function startLabBmcVms(o: {
   net: LabNetwork;
   workDir: string;
   password: string;
+  /** how to run the Redfish simulator (redfishSimCommand()); none: ipmi_sim for every VM */
+  redfish?: string[];
   say: (s: string) => void;
 }): Promise<LabBmcVmRun> {
   const vms: LabBmcVm[] = [];
@@ -73,27 +85,35 @@ export async function startLabBmcVms(o: {
       const tap = `rqvm${i}`;
       await o.net.addTap(tap);
       const name = `vm${i}`;
+      const driver = labBmcDriver(i, o.redfish !== undefined);
       const vm = await preparePoweredVm({
         name,
         mac: labVmMac(i),
         tap,
         netns: o.net.masterNs,
         stateDir: join(o.workDir, name),
-        ipmiBmc: { host: address, port: KCS_PORT },
+        ipmiBmc: driver === 'ipmi' ? { host: address, port: KCS_PORT } : undefined,
       });
-      const bmc = await startIpmiBmc({
-        dir: join(o.workDir, `${name}-bmc`),
-        netns: ns,
-        address,
-        kcsAddress: address,
-        kcsPort: KCS_PORT,
-        username: LAB_BMC_USER,
-        password: o.password,
-        chassisControl: vm.script,
-      });
-      vms.push({ address, vm, bmc });
+      const common = { dir: join(o.workDir, `${name}-bmc`), netns: ns, address, username: LAB_BMC_USER };
+      const bmc =
+        driver === 'redfish'
+          ? await startRedfishBmc({
+              ...common,
+              command: o.redfish!,
+              password: o.password,
+              hostScript: vm.script,
+            })
+          : await startIpmiBmc({
+              ...common,
+              kcsAddress: address,
+              kcsPort: KCS_PORT,
+              password: o.password,
+              chassisControl: vm.script,
+            });
+      vms.push({ address, driver, vm, bmc });
+      const what = driver === 'redfish' ? 'the Redfish simulator' : 'ipmi_sim';
       o.say(
-        `lab: ${name} (bios-ipxe, ${labVmMac(i)}) switched off, disk first; its BMC ipmi_sim at ${address}; serial log ${vm.serialLog}`,
+        `lab: ${name} (bios-ipxe, ${labVmMac(i)}) switched off, disk first; its BMC ${what} at ${address}; serial log ${vm.serialLog}`,
       );
     }
   } catch (e) {

@@ -30,8 +30,8 @@ export async function prepareLabVms(
   labDir: string,
   count: number,
   say: (s: string) => void,
-  /** the VMs' BMCs take this password (the lab's credentials file holds it) */
-  bmc?: { password: string },
+  /** the VMs' BMCs take this password (the lab's credentials file holds it); Redfish: the simulator's argv */
+  bmc?: { password: string; redfish?: string[] },
 ): Promise<LabVms> {
   const image = await buildLabVm({ mode: 'collector', log: (l) => say(`lab: vm image: ${l}`) });
   await stageLabImage(join(labDir, 'install', 'recon'), image);
@@ -43,7 +43,7 @@ export async function prepareLabVms(
       if (!(place instanceof LabNetwork)) throw new Error('lab: QEMU VMs need the namespace lab (root)');
       const workDir = join(labDir, 'vms');
       if (bmc) {
-        const run = await startLabBmcVms({ count, net: place, workDir, password: bmc.password, say });
+        const run = await startLabBmcVms({ count, net: place, workDir, ...bmc, say });
         return {
           macs: run.vms.map((v) => v.vm.mac),
           exits: run.exits,
