@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { bootSector, DISK_BOOT_MARKER } from '../../src/lab/vm/boot-sector.js';
 import { ipmiSimConfig } from '../../src/lab/vm/ipmi-bmc.js';
 import { qemuArgv, type VmSpec } from '../../src/lab/vm/qemu.js';
-import { shQuote, vmPowerScript } from '../../src/lab/vm/vm-power.js';
+import { redfishSimHostFlags, shQuote, vmPowerScript } from '../../src/lab/vm/vm-power.js';
+import { labBmcAddress, labBmcDriver, MAX_LAB_BMCS } from '../../src/lab/vm/lab-bmc-vms.js';
+import { labConfig } from '../../src/lab/lab.js';
 
 const spec = (over: Partial<VmSpec>): VmSpec => ({
   name: 'vm0',
@@ -113,4 +115,38 @@ void test('the power program quotes every path and argument for sh', () => {
   assert.ok(script.includes(`PIDF='/st ate/it'\\''s/qemu.pid'`));
   assert.ok(script.includes(`setsid 'ip' 'netns' 'exec' 'ns1' 'qemu-system-x86_64' '-name' 'a b' -pidfile`));
   assert.match(script, /echo default > "\$BOOTF"/, 'the boot device is for one power on only');
+});
+
+void test('lab BMCs: addresses below the pool, ipmi_sim and Redfish in turn, in the master config', () => {
+  assert.equal(labBmcAddress('10.1.2', 0), '10.1.2.2');
+  assert.equal(labBmcAddress('10.1.2', MAX_LAB_BMCS - 1), '10.1.2.17');
+  assert.throws(() => labBmcAddress('10.1.2', MAX_LAB_BMCS));
+  assert.deepEqual(
+    [0, 1, 2, 3].map((n) => labBmcDriver(n, true)),
+    ['ipmi', 'redfish', 'ipmi', 'redfish'],
+  );
+  assert.deepEqual(
+    [0, 1].map((n) => labBmcDriver(n, false)),
+    ['ipmi', 'ipmi'],
+    'without the simulator every VM gets ipmi_sim',
+  );
+  const site = { interface: 'br0', subnet: { v4: '10.1.2', v6: 'fd00:1' }, sharedSource: false };
+  const bmcs = [{ address: '10.1.2.2', driver: 'ipmi' as const }];
+  const config = labConfig('/lab', site, { bmcs, credentialsFile: '/lab/bmc-credentials' });
+  assert.deepEqual(config.bmcs, bmcs);
+  assert.equal(config.power?.bmcCredentialsFile, '/lab/bmc-credentials');
+  assert.equal(config.ipv4?.range?.[0], '10.1.2.20', 'the pool starts above every BMC address');
+  assert.equal(labConfig('/lab', site).bmcs, undefined);
+});
+
+void test('the Redfish simulator runs the power program for each host hook', () => {
+  const flags = redfishSimHostFlags('/v/power.sh');
+  const hook = (f: string) => flags[flags.indexOf(f) + 1];
+  assert.equal(
+    hook('--on-cmd'),
+    `if [ "$RECON_BOOT_TARGET" = Pxe ]; then '/v/power.sh' set boot pxe; fi; '/v/power.sh' set power 1`,
+  );
+  assert.equal(hook('--off-cmd'), `'/v/power.sh' set power 0`);
+  assert.equal(hook('--graceful-cmd'), `'/v/power.sh' set shutdown 1`);
+  assert.match(hook('--state-cmd')!, /^'\/v\/power\.sh' get power \| sed/);
 });
