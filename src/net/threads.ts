@@ -37,7 +37,7 @@ export function eventfdWakeup(c: Libc, abi: LinuxAbi): Wakeup {
  * build that is `name.js`; from source (TypeScript through tsx) worker-from-source.mjs registers tsx in
  * the worker and then loads `name.ts`.
  */
-function startWorker(besideUrl: string, name: string, options: WorkerOptions): Worker {
+export function startWorker(besideUrl: string, name: string, options: WorkerOptions): Worker {
   if (!besideUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, besideUrl), options);
   const entry = new URL(`./${name}.ts`, besideUrl).href;
   return new Worker(new URL('./worker-from-source.mjs', import.meta.url), { ...options, argv: [entry] });

@@ -8,18 +8,11 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { ReconConfig } from '../../model/config/schema.js';
-import {
-  boundedSummary,
-  normalizeMac,
-  STAGE_ORDER,
-  type Mac,
-  type PeerCommand,
-  type Stage,
-} from '../../model/events.js';
+import { normalizeMac, STAGE_ORDER, type Mac, type PeerCommand, type Stage } from '../../model/events.js';
 import type { UploadRegistry } from '../../model/inflight.js';
 import type { StateStore } from '../../model/store.js';
 import { writeFileDurable } from '../../shared/durable.js';
-import { summarizeInventory, validateInventory } from '../../shared/inventory/index.js';
+import { InventoryChecker } from './inventory-check.js';
 import { addressesOf, normalizeAddress } from './source.js';
 import { HttpFailure } from './static.js';
 import { admit, readBody, storing, streamToFileDurable } from './upload.js';
@@ -48,10 +41,14 @@ export interface PeerApiDeps {
   uploads: UploadRegistry;
 }
 
-/** What the upload routes share: the body memory over all of them and each node's upload starts. */
+/**
+ * What the upload routes share: the body memory over all of them, each node's upload starts, and the
+ * thread that checks inventories.
+ */
 interface UploadLimits {
   bodies: BodyBudget;
   starts: StartRateLimit;
+  checker: InventoryChecker;
 }
 
 /** The node a request speaks for, after the MAC and source-address checks. */
@@ -153,26 +150,35 @@ async function putInventory(ctx: Context, deps: PeerApiDeps, limits: UploadLimit
   // the body is held from its first byte until it is stored
   const release = reserveBody(ctx, limits, max);
   try {
-    await storeInventory(ctx, deps, mac, await readBody(ctx.req, max));
+    await storeInventory(ctx, deps, limits.checker, mac, await readBody(ctx.req, max));
   } finally {
     release();
   }
 }
 
-async function storeInventory(ctx: Context, deps: PeerApiDeps, mac: Mac, body: Buffer): Promise<void> {
-  const checked = validateInventory(parseJson(body));
+async function storeInventory(
+  ctx: Context,
+  deps: PeerApiDeps,
+  checker: InventoryChecker,
+  mac: Mac,
+  body: Buffer,
+): Promise<void> {
+  const checked = await checker.check(body);
   if (!checked.ok) {
+    if (checked.status === 400) throw new HttpFailure(400, checked.error);
     ctx.status = 422;
-    ctx.body = { error: 'inventory does not match the schema', details: checked.errors };
+    ctx.body = { error: checked.error, details: checked.details };
     return;
   }
   // the exact bytes received are stored, so the peer can compare the sha256 with its own
   await admit(deps.store.space, 'inventory', body.length);
   await storing(() => writeFileDurable(join(deps.config.dataDir, 'nodes', mac, 'inventory.json'), body));
   const sha256 = createHash('sha256').update(body).digest('hex');
-  const summary = boundedSummary(summarizeInventory(checked.inventory));
   await storing(() =>
-    deps.store.emit({ type: 'inventory.stored', data: { mac, sha256, bytes: body.length, summary } }),
+    deps.store.emit({
+      type: 'inventory.stored',
+      data: { mac, sha256, bytes: body.length, summary: checked.summary },
+    }),
   );
   deps.log.info({ mac, bytes: body.length, sha256 }, 'inventory stored');
   ctx.body = { sha256, bytes: body.length };
@@ -247,7 +253,9 @@ export function peerApiRouter(deps: PeerApiDeps): Router {
   const limits: UploadLimits = {
     bodies: new BodyBudget(http.bodyBudgetBytes),
     starts: new StartRateLimit(http.uploadsPerMinute, http.uploadBurst),
+    checker: new InventoryChecker(),
   };
+  deps.stopping.addEventListener('abort', () => void limits.checker.close(), { once: true });
   r.get('/hello', (ctx) => {
     ctx.body = {
       recon: true,
