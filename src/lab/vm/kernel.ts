@@ -1,6 +1,8 @@
 // The lab VM's kernel: Debian's cloud kernel (small, virtio drivers as modules), fetched once with
 // `apt-get download` into a cache directory and unpacked with `dpkg-deb -x`. A package already in the
 // cache is used without asking the archive again, so the lab works offline after the first run.
+// Its vmlinuz is signed by Debian (sbverify --list: "Debian Secure Boot Signer 2022 - linux"), so a Secure
+// Boot lab VM boots it through shim and GRUB; its modules are signed too and load under lockdown.
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
