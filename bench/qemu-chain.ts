@@ -3,7 +3,7 @@
 // fresh master in a netns rig and boots one SeaBIOS + iPXE ROM VM, then one OVMF VM with EDK2's own PXE
 // client (one at a time, so the VMs do not compete for the CPUs); each runs the real collector, uploads,
 // waits, gets the console's shutdown and powers off. Writes docs/BENCHMARKS.md "## QEMU boot chain".
-// usage: node --import tsx bench/qemu-chain.ts [--rounds 3] [--firmware bios-ipxe,uefi-pxe] [--capture DIR] [--no-doc]
+// usage: node --import tsx bench/qemu-chain.ts [--rounds 3] [--firmware bios-ipxe,uefi-pxe,uefi-sb] [--capture DIR] [--no-doc]
 //   --capture DIR  records the rig bridge with tshark, one pcap and serial log per VM (DIR/<round>-<firmware>.*)
 //   --no-doc       prints the section without writing docs/BENCHMARKS.md (a partial or diagnostic run)
 import { execFileSync, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     doc: { type: 'string', default: 'docs/BENCHMARKS.md' },
-    firmware: { type: 'string', default: 'bios-ipxe,uefi-pxe' },
+    firmware: { type: 'string', default: 'bios-ipxe,uefi-pxe,uefi-sb' },
     capture: { type: 'string' },
     'no-doc': { type: 'boolean', default: false },
   },
@@ -34,7 +34,13 @@ if (skip) throw new Error(skip);
 const image = await labImage('collector');
 if (typeof image === 'string') throw new Error(image);
 
-const ALL_FIRMWARES: VmFirmware[] = ['bios-ipxe', 'uefi-pxe'];
+/** the table's columns, one per firmware path, in this order, and the chain the master hands that firmware */
+const COLUMNS = new Map<VmFirmware, { label: string; uefi: 'ipxe' | 'shim-grub' }>([
+  ['bios-ipxe', { label: 'SeaBIOS + iPXE ROM', uefi: 'ipxe' }],
+  ['uefi-pxe', { label: 'OVMF EDK2 PXE → iPXE', uefi: 'ipxe' }],
+  ['uefi-sb', { label: 'OVMF Secure Boot → shim → GRUB', uefi: 'shim-grub' }],
+]);
+const ALL_FIRMWARES = [...COLUMNS.keys()];
 const FIRMWARES = values.firmware.split(',') as VmFirmware[];
 if (!FIRMWARES.every((f) => ALL_FIRMWARES.includes(f)))
   throw new Error(`--firmware: ${ALL_FIRMWARES.join(', ')}`);
@@ -62,10 +68,14 @@ async function stopCapture(tshark: ChildProcess): Promise<void> {
 }
 const STAGES: { key: string; label: string; what: string }[] = [
   { key: 'dhcp', label: 'DHCP', what: 'first DISCOVER → lease' },
-  { key: 'tftp', label: 'TFTP', what: 'lease → ipxe.efi fetched (EDK2 PXE only)' },
+  { key: 'tftp', label: 'TFTP', what: 'lease → boot loader fetched (EDK2: ipxe.efi; shim, then GRUB)' },
   { key: 'ipxe', label: 'iPXE start', what: "→ iPXE's first DISCOVER (firmware loads and starts ipxe.efi)" },
-  { key: 'menu', label: 'menu', what: "→ menu.ipxe served (iPXE's own DHCP, then HTTP)" },
-  { key: 'kernel+initrd', label: 'kernel + initrd', what: '→ both served by HTTP' },
+  {
+    key: 'menu',
+    label: 'menu',
+    what: "→ menu.ipxe (iPXE's own DHCP, then HTTP) / grub/grub.cfg (TFTP) served",
+  },
+  { key: 'kernel+initrd', label: 'kernel + initrd', what: '→ both served (iPXE: HTTP; GRUB: TFTP)' },
   { key: 'booted', label: 'boot to collector start', what: '→ collector reports booted' },
   { key: 'collect', label: 'collect', what: '→ inventory stored' },
   { key: 'upload', label: 'upload', what: '→ raw outputs stored, uploaded' },
@@ -90,13 +100,14 @@ const secs = (ms: number): string => (ms / 1000).toFixed(1);
 const samples: Sample[] = [];
 for (let r = 0; r < rounds; r++) {
   const rig = await NetnsRig.create('qb');
-  const master = await startRigMaster(rig, image).catch(async (e: unknown) => {
-    await rig.teardown();
-    throw e;
-  });
-  const events = await EventRecorder.open(master.socket);
   try {
     for (const [i, firmware] of FIRMWARES.entries()) {
+      // a master per VM: boot.uefi decides the chain of every UEFI client
+      const master = await startRigMaster(rig, image, { uefi: COLUMNS.get(firmware)!.uefi });
+      const events = await EventRecorder.open(master.socket).catch(async (e: unknown) => {
+        await master.stop();
+        throw e;
+      });
       const capture = values.capture
         ? await startCapture(rig, join(values.capture, `${r + 1}-${firmware}.pcap`))
         : undefined;
@@ -110,7 +121,7 @@ for (let r = 0; r < rounds; r++) {
       });
       try {
         const vm = peers.vms[0]!;
-        const run = await collectThenShutdown(events, vm, 240_000);
+        const run = await collectThenShutdown(events, vm, 300_000);
         if (run.code !== 0) throw new Error(`${firmware}: QEMU exited with ${run.code}: ${vm.stderr()}`);
         const timings = chainTimings(events.events, vm.spec.mac);
         samples.push({ firmware, timings, wallMs: run.offAt - vm.startedAt, load: loadavg()[0]! });
@@ -125,13 +136,13 @@ for (let r = 0; r < rounds; r++) {
             peers.vms[0]!.spec.serialLog,
             join(values.capture, `${r + 1}-${firmware}-serial.log`),
           );
+        events.close();
+        await master.stop();
+        await rm(master.dir, { recursive: true, force: true });
       }
     }
   } finally {
-    events.close();
-    await master.stop();
     await rig.teardown();
-    await rm(master.dir, { recursive: true, force: true });
   }
 }
 
@@ -162,19 +173,21 @@ const section = `## QEMU boot chain
 \`node --import tsx bench/qemu-chain.ts --rounds ${rounds}\` (root), ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), QEMU TCG (no KVM), ${qemuVersion}, Node ${process.version},
 lab kernel ${image.kernelRelease}, collector initramfs ${(image.initrdBytes / 1048576).toFixed(1)} MiB (busybox, node, inventory tools).
-Per round a fresh \`recon master\` in a netns rig; one VM at a time (\`-smp 1\`, 768 MiB, virtio NIC and disk):
-SeaBIOS with the iPXE NIC ROM, then OVMF with its own EDK2 PXE client (NIC ROM removed, \`ipxe.efi\` by TFTP).
-Each VM leases, loads \`menu.ipxe\`, the kernel + initramfs by HTTP, fetches and checks \`post.tgz\`, runs the real
-collector (\`recon.lldpwait=0\`), uploads, waits, and powers off on the console's shutdown action.
+Per VM a fresh \`recon master\` in a netns rig; one VM at a time (\`-smp 1\`, 768 MiB, virtio NIC and disk):
+SeaBIOS with the iPXE NIC ROM; OVMF with its own EDK2 PXE client (NIC ROM removed) and \`boot.uefi=ipxe\` (\`ipxe.efi\`
+by TFTP, then \`menu.ipxe\`, kernel + initramfs by HTTP); OVMF's Secure Boot build with Microsoft's keys and
+\`boot.uefi=shim-grub\` (signed shim and GRUB by TFTP, the generated \`grub/grub.cfg\`, the signed kernel + initramfs
+by TFTP). Each VM fetches and checks \`post.tgz\`, runs the real collector (\`recon.lldpwait=0\`), uploads, waits,
+and powers off on the console's shutdown action.
 Stage times are differences between the master's own events (\`src/lab/vm/timings.ts\`); median of ${rounds} rounds.
 The two CPUs were shared with other work: 1-minute load average ${Math.min(...samples.map((s) => s.load)).toFixed(1)}–${Math.max(...samples.map((s) => s.load)).toFixed(1)} at the end of each VM, so TCG figures vary
 from run to run by several seconds.
 
-| stage | measured as | SeaBIOS + iPXE ROM | OVMF EDK2 PXE |
-|---|---|---:|---:|
-${STAGES.map((s) => `| ${s.label} | ${s.what} | ${cell('bios-ipxe', s.key)} | ${cell('uefi-pxe', s.key)} |`).join('\n')}
-| first DISCOVER → uploaded | per-VM total (its own median) | ${totalCell('bios-ipxe', (s) => s.timings.uploadMs)} | ${totalCell('uefi-pxe', (s) => s.timings.uploadMs)} |
-| QEMU start → QEMU exit | incl. firmware start-up and the shutdown | ${totalCell('bios-ipxe', (s) => s.wallMs)} | ${totalCell('uefi-pxe', (s) => s.wallMs)} |
+| stage | measured as | ${FIRMWARES.map((fw) => COLUMNS.get(fw)!.label).join(' | ')} |
+|---|---|${FIRMWARES.map(() => '---:|').join('')}
+${STAGES.map((s) => `| ${s.label} | ${s.what} | ${FIRMWARES.map((fw) => cell(fw, s.key)).join(' | ')} |`).join('\n')}
+| first DISCOVER → uploaded | per-VM total (its own median) | ${FIRMWARES.map((fw) => totalCell(fw, (s) => s.timings.uploadMs)).join(' | ')} |
+| QEMU start → QEMU exit | incl. firmware start-up and the shutdown | ${FIRMWARES.map((fw) => totalCell(fw, (s) => s.wallMs)).join(' | ')} |
 
 All rounds (s, stages in order = DISCOVER → uploaded): ${allRounds}.
 `;
