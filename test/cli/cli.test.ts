@@ -36,7 +36,7 @@ test('unknown command and missing verb exit 2', async () => {
   assert.match(r.stderr, /unknown command 'frobnicate'/);
   const p = await recon(['power']);
   assert.equal(p.code, 2);
-  assert.match(p.stderr, /expected one of peers, off/);
+  assert.match(p.stderr, /expected one of on, peers, off/);
 });
 
 test('a broken config exits 2 with one line per problem', async () => {
