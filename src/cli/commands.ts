@@ -96,7 +96,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'power',
     summary: 'power machines on through their BMCs, shut peers down, or power the master down safely',
     usage:
-      'recon power on [--bmc ADDR]... [--all] [--cycle] [--yes] | recon power peers [--mac M]... [--yes] | recon power off [--yes]',
+      'recon power on [--bmc ADDR]... [--all] [--cycle] [--yes] | recon power peers [--mac M]... [--yes] | recon power off [--yes] | recon power trust --bmc ADDR --fingerprint SHA256 [--yes]',
     help: [
       ...locate,
       ['on', 'one-time network boot, then power on, through the given BMCs (--bmc) or every BMC (--all)'],
@@ -105,21 +105,27 @@ export const COMMANDS: CommandSpec[] = [
         'off',
         'final power-down: wait for uploads, stop services, write the report, sync, unmount, power off',
       ],
+      [
+        'trust',
+        "accept a BMC's new HTTPS certificate: the fingerprint its refusal named (now …), after checking it",
+      ],
       ['--mac M', 'a peer MAC address (repeatable)'],
       ['--bmc ADDR', 'a BMC address recon found or the config names (repeatable)'],
       ['--all', 'every BMC recon lists'],
       ['--cycle', 'power-cycle machines that are already on (default: leave them alone)'],
+      ['--fingerprint SHA256', 'the certificate fingerprint to trust (for trust)'],
       ['--yes', 'do not ask for confirmation'],
     ],
     options: {
       ...locateOpts,
+      fingerprint: { type: 'string' },
       mac: { type: 'string', multiple: true },
       bmc: { type: 'string', multiple: true },
       all: { type: 'boolean' },
       cycle: { type: 'boolean' },
       yes: { type: 'boolean' },
     },
-    verbs: ['on', 'peers', 'off'],
+    verbs: ['on', 'peers', 'off', 'trust'],
   },
   {
     name: 'export',

@@ -1,10 +1,11 @@
-// `recon power on [--bmc ADDR]... [--all] [--cycle] [--yes]`, `recon power peers [--mac M]... [--yes]` and
-// `recon power off [--yes]`: ask the master over the control socket, print its progress lines to stderr as
+// `recon power on [--bmc ADDR]... [--all] [--cycle] [--yes]`, `recon power peers [--mac M]... [--yes]`,
+// `recon power off [--yes]` and `recon power trust --bmc ADDR --fingerprint SHA256 [--yes]`: ask the master over the control socket, print its progress lines to stderr as
 // they come, and the outcome on stdout.
 import { createInterface } from 'node:readline/promises';
 import { ControlClient } from '../master/control/client.js';
 import type { Action } from '../master/control/protocol.js';
 import { normalizeMac } from '../model/events.js';
+import { isSha256Fingerprint, normalizeFingerprint } from '../net/bmc/tofu.js';
 import { controlSocketPath } from '../model/config/locate.js';
 import { CliError } from './usage-error.js';
 
@@ -13,6 +14,7 @@ export interface PowerFlags {
   bmcs: string[];
   all: boolean;
   cycle: boolean;
+  fingerprint?: string;
 }
 
 const NO_FLAGS: PowerFlags = { macs: [], bmcs: [], all: false, cycle: false };
@@ -20,6 +22,16 @@ const NO_FLAGS: PowerFlags = { macs: [], bmcs: [], all: false, cycle: false };
 /** The action a `recon power` command line asks for. Pure. */
 export function powerAction(verb: string, macs: string[], more: Partial<PowerFlags> = {}): Action {
   const f = { ...NO_FLAGS, ...more, macs };
+  if (verb === 'trust') {
+    if (f.bmcs.length !== 1 || !f.fingerprint || macs.length || f.all || f.cycle)
+      throw new CliError('recon power trust: give one --bmc ADDR and the --fingerprint its refusal named');
+    const fingerprint = normalizeFingerprint(f.fingerprint);
+    if (!isSha256Fingerprint(fingerprint))
+      throw new CliError('recon power trust: --fingerprint is a SHA-256: 64 hex digits (colons allowed)');
+    return { name: 'bmc-trust', address: f.bmcs[0]!, fingerprint };
+  }
+  if (f.fingerprint !== undefined)
+    throw new CliError('recon power: --fingerprint is for "recon power trust"');
   if (verb !== 'on' && (f.bmcs.length || f.all || f.cycle))
     throw new CliError(`recon power ${verb}: --bmc, --all and --cycle are for "recon power on"`);
   if (verb === 'on') {
@@ -48,6 +60,8 @@ export function powerAction(verb: string, macs: string[], more: Partial<PowerFla
 function question(action: Action): string {
   if (action.name === 'poweroff') return 'Power off the master now (services stop, data unmounted)? [y/N] ';
   if (action.name === 'shutdown') return `Shut down ${action.macs.join(', ')}? [y/N] `;
+  if (action.name === 'bmc-trust')
+    return `Trust the certificate ${action.fingerprint} for the BMC at ${action.address} from now on? [y/N] `;
   if (action.name === 'power-on') {
     const which = action.all ? 'every BMC recon lists' : (action.bmcs ?? []).join(', ');
     return `Set a one-time network boot and power on through ${which}${action.cycle ? ' (power-cycling machines already on)' : ''}? [y/N] `;
@@ -72,6 +86,7 @@ export async function runPower(values: Record<string, unknown>, positionals: str
     bmcs: list(values.bmc),
     all: values.all === true,
     cycle: values.cycle === true,
+    fingerprint: typeof values.fingerprint === 'string' ? values.fingerprint : undefined,
   });
   if (values.yes !== true && !(await confirmed(action))) {
     process.stderr.write('recon power: not confirmed; nothing done\n');

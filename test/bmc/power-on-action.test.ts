@@ -282,4 +282,37 @@ void test('targets, boot mode, the wire format and the command line', () => {
   assert.throws(() => powerAction('on', [], { all: true, bmcs: ['10.0.0.1'] }), /not both/);
   assert.throws(() => powerAction('on', ['52:54:00:00:00:01']), /--mac is for "recon power peers"/);
   assert.throws(() => powerAction('peers', [], { cycle: true }), /are for "recon power on"/);
+
+  // trust: one BMC and a whole SHA-256, in whatever notation the operator copied it
+  const fp = 'ab'.repeat(32);
+  const FP = Array.from({ length: 32 }, () => 'AB').join(':');
+  assert.deepEqual(powerAction('trust', [], { bmcs: ['10.0.0.1'], fingerprint: fp }), {
+    name: 'bmc-trust',
+    address: '10.0.0.1',
+    fingerprint: FP,
+  });
+  assert.throws(() => powerAction('trust', [], { bmcs: ['10.0.0.1'] }), /--fingerprint/);
+  assert.throws(
+    () => powerAction('trust', [], { bmcs: ['10.0.0.1', '10.0.0.2'], fingerprint: fp }),
+    /one --bmc/,
+  );
+  assert.throws(
+    () => powerAction('trust', [], { bmcs: ['10.0.0.1'], fingerprint: 'ab:cd' }),
+    /64 hex digits/,
+  );
+  assert.throws(() => powerAction('on', [], { all: true, fingerprint: fp }), /is for "recon power trust"/);
+  const trust = (action: Record<string, unknown>) =>
+    parseClientMessage(JSON.stringify({ op: 'action', id: 2, action: { name: 'bmc-trust', ...action } }));
+  assert.deepEqual(trust({ address: '10.0.0.1', fingerprint: fp }), {
+    op: 'action',
+    id: 2,
+    action: { name: 'bmc-trust', address: '10.0.0.1', fingerprint: FP },
+    by: undefined,
+  });
+  for (const bad of [
+    { fingerprint: fp },
+    { address: '10.0.0.1' },
+    { address: '10.0.0.1', fingerprint: `${fp}ab` },
+  ])
+    assert.ok('error' in trust(bad), JSON.stringify(bad));
 });

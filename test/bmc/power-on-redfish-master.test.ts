@@ -2,7 +2,8 @@
 // (iDRAC9-shaped answers, its machine switched off) takes a lease from recon with udhcpc; recon's BMC
 // discovery reads its service root on 443 without credentials and lists it (bmc.discovered: Redfish,
 // Dell, its product); `recon power on --bmc ADDR --yes` sets the one-time boot override (Pxe, Once)
-// and resets it On through the Redfish driver; the simulator's host saw exactly that boot.
+// and resets it On through the Redfish driver; the simulator's host saw exactly that boot. Restarted with a
+// new certificate, the BMC is refused (both fingerprints named) until `recon power trust` accepts the new one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
@@ -54,29 +55,24 @@ test(
       const master = await startMaster({ dir, netns: rig.masterNs, config: () => config });
       defer(() => master.cleanup());
 
-      const sim = rig.spawn(bmc.ns, [
-        ...REDFISH_SIM_ARGV,
-        '--address',
-        '0.0.0.0',
-        '--port',
-        '443',
-        '--vendor',
-        'idrac9',
-        '--password-file',
-        simPw,
-        '--boot-file',
-        bootFile,
-        '--initial',
-        'off',
-      ]);
-      defer(() => sim.kill('SIGTERM'));
-      let said = '';
-      sim.stdout?.setEncoding('utf8').on('data', (d: string) => (said += d));
-      sim.stderr?.setEncoding('utf8').on('data', (d: string) => (said += d));
-      for (let i = 0; !said.includes('listening'); i++) {
-        assert.ok(i < 300 && sim.exitCode === null, `the simulator did not start: ${said}`);
-        await sleep(100);
-      }
+      // each start makes a new self-signed certificate: a restart is a BMC whose certificate changed
+      const startSim = async (initial: 'on' | 'off') => {
+        const sim = rig.spawn(bmc.ns, [
+          ...REDFISH_SIM_ARGV,
+          ...['--address', '0.0.0.0', '--port', '443', '--vendor', 'idrac9'],
+          ...['--password-file', simPw, '--boot-file', bootFile, '--initial', initial],
+        ]);
+        defer(() => sim.kill('SIGTERM'));
+        let said = '';
+        sim.stdout?.setEncoding('utf8').on('data', (d: string) => (said += d));
+        sim.stderr?.setEncoding('utf8').on('data', (d: string) => (said += d));
+        for (let i = 0; !said.includes('listening'); i++) {
+          assert.ok(i < 300 && sim.exitCode === null, `the simulator did not start: ${said}`);
+          await sleep(100);
+        }
+        return sim;
+      };
+      const sim = await startSim('off');
       const lease = await udhcpc(rig, bmc.ns, []);
       assert.equal(lease.code, 0, lease.stderr);
       const address = lease.bound?.ip ?? '';
@@ -119,6 +115,60 @@ test(
       assert.ok(
         hostMacs[0]!.every((m) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m)) && hostMacs[0]!.length > 0,
       );
+
+      // the BMC comes back with another certificate: refused, naming both, until the operator trusts the new one
+      sim.kill('SIGTERM');
+      await new Promise((r) => sim.once('exit', r));
+      await startSim('on');
+      const refused = await recon(['power', 'on', '--bmc', address, '--yes', '--socket', master.socket], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      const now = /now ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(refused.stdout + refused.stderr)?.[1];
+      assert.ok(now, `the refusal names the new fingerprint: ${refused.stdout}${refused.stderr}`);
+      const pins = JSON.parse(await readFile(join(dataDir, 'bmc-certs.json'), 'utf8')) as Record<
+        string,
+        { sha256: string }
+      >;
+      const before = pins[`${address}:443`]?.sha256;
+      assert.ok(before && before !== now, 'the store still holds the first certificate');
+      const viewOnly = await recon(
+        [
+          'power',
+          'trust',
+          '--bmc',
+          address,
+          '--fingerprint',
+          now,
+          '--yes',
+          '--socket',
+          join(dir, 'control-read-only.sock'),
+        ],
+        { timeoutMs: 30_000 },
+      );
+      assert.notEqual(viewOnly.code, 0, 'a view-only console cannot trust a certificate');
+      const trust = await recon(
+        [
+          'power',
+          'trust',
+          '--bmc',
+          address,
+          '--fingerprint',
+          now.toLowerCase(),
+          '--yes',
+          '--socket',
+          master.socket,
+        ],
+        { timeoutMs: 30_000 },
+      );
+      assert.equal(trust.code, 0, trust.stdout + trust.stderr);
+      assert.match(trust.stdout, new RegExp(`certificate ${now} trusted \\(was ${before}\\)`));
+      const again = await recon(['power', 'on', '--bmc', address, '--yes', '--socket', master.socket], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, /1 already on \(left alone\)/);
+
       const log = await readFile(join(dataDir, 'recon.log'), 'utf8').catch(() => '');
       const all = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')) + log + on.stdout + on.stderr;
       assert.ok(!all.includes(PASSWORD), 'the password is in no event, log line or output');

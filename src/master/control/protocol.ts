@@ -3,6 +3,7 @@
 // one line per event, and a reply per request id.
 import type { Mac, ReconEvent } from '../../model/events.js';
 import type { ReconState } from '../../model/reducer.js';
+import { isSha256Fingerprint, normalizeFingerprint } from '../../net/bmc/tofu.js';
 
 export type Action =
   | { name: 'shutdown'; macs: Mac[] }
@@ -11,7 +12,9 @@ export type Action =
   | { name: 'poweroff'; confirm: 'poweroff'; waitSeconds?: number }
   | { name: 'export'; format: 'json' | 'csv' | 'html'; out?: string }
   | { name: 'expect'; count: number }
-  | { name: 'power-on'; bmcs?: string[]; all?: boolean; cycle?: boolean };
+  | { name: 'power-on'; bmcs?: string[]; all?: boolean; cycle?: boolean }
+  /** the operator accepts this certificate fingerprint for the BMC's HTTPS endpoint (after a change) */
+  | { name: 'bmc-trust'; address: string; fingerprint: string };
 
 export type ActionName = Action['name'];
 
@@ -128,6 +131,14 @@ function parseAction(v: unknown): Action | { error: string } {
       if (a.cycle !== undefined && typeof a.cycle !== 'boolean')
         return { error: 'power-on: cycle must be true or false' };
       return { name: 'power-on', bmcs: bmcs as string[] | undefined, all: a.all, cycle: a.cycle };
+    }
+    case 'bmc-trust': {
+      if (typeof a.address !== 'string' || a.address.length === 0 || a.address.length > 64)
+        return { error: 'bmc-trust needs address: a BMC address' };
+      const fingerprint = typeof a.fingerprint === 'string' ? normalizeFingerprint(a.fingerprint) : '';
+      if (!isSha256Fingerprint(fingerprint))
+        return { error: 'bmc-trust needs fingerprint: the SHA-256 of the certificate (64 hex digits)' };
+      return { name: 'bmc-trust', address: a.address, fingerprint };
     }
     default:
       return { error: `unknown action ${JSON.stringify(a.name)}` };

@@ -3,6 +3,7 @@
 // later contact showing another fingerprint is refused until the operator accepts the new one.
 // The decision is pure; the store is one small file written atomically.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { writeFileDurable } from '../../shared/durable.js';
 
 /** "AB:CD:…" upper-case hex pairs, as openssl and browsers show it. */
@@ -21,9 +22,20 @@ export type PinVerdict =
   | { kind: 'first-use' }
   | { kind: 'changed'; recorded: Fingerprint; seen: Fingerprint };
 
+/** The trust store's key for a BMC's HTTPS endpoint: "host:port", "[v6]:port". */
+export function endpointKey(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A SHA-256 fingerprint as 32 upper-case hex pairs, whatever separators it was given with; '' if it is none. */
 export function normalizeFingerprint(fp: string): Fingerprint {
   const hex = fp.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
   return hex.match(/../g)?.join(':') ?? '';
+}
+
+/** Whether `fp` (normalized) is a whole SHA-256 fingerprint: 32 hex pairs. */
+export function isSha256Fingerprint(fp: Fingerprint): boolean {
+  return /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/.test(fp);
 }
 
 /** What a certificate with fingerprint `seen` at `endpoint` means under `pins`. Pure. */

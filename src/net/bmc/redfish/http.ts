@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { BmcError, CertificateChangedError } from '../driver.js';
-import { pinOnFirstUse, type Fingerprint, type PinVerdict } from '../tofu.js';
+import { endpointKey, pinOnFirstUse, type Fingerprint, type PinVerdict } from '../tofu.js';
 
 export interface TransportOptions {
   host: string;
@@ -37,7 +37,7 @@ export class RedfishTransport {
   readonly endpoint: string;
 
   constructor(private readonly o: TransportOptions) {
-    this.endpoint = isIP(o.host) === 6 ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
+    this.endpoint = endpointKey(o.host, o.port);
   }
 
   /** The fingerprint of the BMC's certificate, once a connection was made. */
