@@ -5,6 +5,7 @@ import { STAGE_ORDER } from '../model/events.js';
 import { describeStorage } from '../model/space.js';
 import { fleetHealth, healthText, verdictCounts, type HealthVerdict } from '../model/health.js';
 import { modelText } from '../model/fleet.js';
+import { clean } from '../tui/format.js';
 
 /** Failing nodes the text output names one by one; the JSON has them all. */
 export const STATUS_FAILING_SHOWN = 20;
@@ -131,5 +132,6 @@ export function formatStatus(s: StatusSummary): string {
   if (s.failing.length > STATUS_FAILING_SHOWN)
     lines.push(`and ${s.failing.length - STATUS_FAILING_SHOWN} more failing nodes (--json lists them all)`);
   for (const p of s.powerUnknown) lines.push(`power unknown ${p.mac}: ${p.detail}`);
-  return lines.join('\n') + '\n';
+  // models, reasons and details are a peer's words: no control sequence of theirs reaches the terminal
+  return lines.map((l) => clean(l, false)).join('\n') + '\n';
 }

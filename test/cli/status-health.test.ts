@@ -19,6 +19,19 @@ test('status: verdict counts and the failing nodes with their reasons', () => {
   assert.deepEqual(json.failing[0]?.reasons, [PENDING]);
 });
 
+test("status: a peer's escape sequences in a model or a reason never reach the terminal", () => {
+  const s = summarize(reduceAll(fleetEvents()), '0.1.0');
+  s.failing[0] = {
+    ...s.failing[0]!,
+    model: 'Evil\u001b[2J\u001b]0;owned\u0007',
+    reasons: ['sensor \u001b[31mX\r'],
+  };
+  const text = formatStatus(s);
+  // eslint-disable-next-line no-control-regex -- the test looks for control characters
+  assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(text), JSON.stringify(text));
+  assert.match(text, /Evil\?\[2J\?\]0;owned\? FAIL: sensor \?\[31mX\?/);
+});
+
 test('status: no health line before any inventory; a long failing list is cut in the text, whole in JSON', () => {
   const none = summarize(reduceAll([]), '0.1.0');
   assert.doesNotMatch(formatStatus(none), /health:/);
