@@ -21,6 +21,7 @@ import {
   type NodeHealth,
 } from '../../src/shared/health/index.js';
 import type { Inventory } from '../../src/shared/inventory/index.js';
+import { inventorySections } from '../../src/shared/inventory/sections.js';
 import { sampleInventory } from '../collect/sample-inventory.js';
 
 const fx = (p: string): string => readFileSync(new URL(`../fixtures/collect/${p}`, import.meta.url), 'utf8');
@@ -371,4 +372,14 @@ test('fleet drift: the odd machine of a model warns; small groups and no majorit
   assert.equal(fleetDrift(mixed).size, 0);
   const disks = fleetDrift([node('a', {}), node('b', {}), node('c', { disks: 3 })]);
   assert.deepEqual(disks.get('c')?.[0]?.reasons, ['disks: 3, while 2 of 3 machines of this model have 1']);
+});
+
+test('the node detail and report sections: a disk SMART calls passed is flagged with its verdict and reasons', () => {
+  const disks = (inv: Inventory) =>
+    inventorySections(inv, undefined).find((s) => s.title === 'Disks')?.lines ?? [];
+  const line = disks(withSmart('public/smartctl-nvme-samsung.json')).find((l) => l.text.startsWith('sdx'));
+  assert.ok(line);
+  assert.match(line.text, /SMART passed {2}FAIL: NVMe media errors: 7/);
+  assert.equal(line.warn, true);
+  for (const l of disks(sampleInventory())) assert.doesNotMatch(l.text, /FAIL|WARN/);
 });

@@ -4,6 +4,7 @@
 import type { Inventory, ToolRun } from './schema.js';
 import type { InventorySummary } from './summarize.js';
 import { humanBytes, memorySize } from '../units.js';
+import { assessDisk } from '../health/disk.js';
 
 export interface DetailLine {
   text: string;
@@ -91,8 +92,12 @@ function fromInventory(inv: Inventory): DetailSection[] {
     inv.disks.map((d) => {
       const smart = d.smart;
       const failed = smart?.health === 'failed';
+      // a drive's own "passed" says little (an NVMe with media errors passes): the master's rules judge its counters
+      const judged = assessDisk(d);
+      const bad = judged && judged.verdict !== 'ok' ? judged : undefined;
       const reasons = [
         smart ? `SMART ${smart.health}` : smartWhy(inv, d.name),
+        bad && `${bad.verdict.toUpperCase()}: ${bad.reasons.join('; ')}`,
         smart?.powerOnHours !== undefined && `${smart.powerOnHours} h on`,
         smart?.temperatureC !== undefined && `${smart.temperatureC} C`,
       ];
@@ -106,7 +111,7 @@ function fromInventory(inv: Inventory): DetailSection[] {
           kv('serial', d.serial),
           ...reasons,
         ),
-        warn: failed || smart?.health === 'unknown',
+        warn: failed || smart?.health === 'unknown' || bad !== undefined,
       };
     }),
   );
