@@ -2,11 +2,10 @@
 // `bmcs[].credentialsFile`), else the fleet's (power.bmcCredentialsFile), else power.ipmi's user and
 // password. A credentials file holds the user name on its first line and the password on its second, and
 // must be readable by its owner only. Credentials go to the driver and nowhere else.
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReconConfig } from '../../model/config/schema.js';
 import type { BmcDriverName } from '../../model/events.js';
-import { CredentialsError, secretFileModeProblem } from '../../net/bmc/credentials.js';
+import { CredentialsError, readSecretFile } from '../../net/bmc/credentials.js';
 import type { BmcCredentials, BmcDriver, BmcDriverChoice } from '../../net/bmc/driver.js';
 import { openBmc, type OpenBmcOptions } from '../../net/bmc/open.js';
 import { loadIpmiCredentials } from '../power/credentials.js';
@@ -23,18 +22,7 @@ export function credentialsFromText(text: string): BmcCredentials | { error: str
 }
 
 export async function readCredentialsFile(path: string, label: string): Promise<BmcCredentials> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (e) {
-    throw new CredentialsError(
-      `${label}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
-  if (!st.isFile()) throw new CredentialsError(`${label}: ${path} is not a file`);
-  const problem = secretFileModeProblem(path, st.mode);
-  if (problem) throw new CredentialsError(`${label}: refused: ${problem}`);
-  const c = credentialsFromText(await readFile(path, 'utf8'));
+  const c = credentialsFromText(await readSecretFile(path, label));
   if ('error' in c) throw new CredentialsError(`${label}: ${path}: ${c.error}`);
   return c;
 }

@@ -22,8 +22,8 @@ export function passwordFromFile(text: string): string {
   return (text.split('\n')[0] ?? '').replace(/\s+$/, '');
 }
 
-/** The password in `path`, checked: a file, owner-only, not empty. `label` names the setting in errors. */
-export async function readPasswordFile(path: string, label: string): Promise<string> {
+/** The text of the secret file `path`, checked: a file, owner-only. `label` names the setting in errors. */
+export async function readSecretFile(path: string, label: string): Promise<string> {
   let st;
   try {
     st = await stat(path);
@@ -35,7 +35,12 @@ export async function readPasswordFile(path: string, label: string): Promise<str
   if (!st.isFile()) throw new CredentialsError(`${label}: ${path} is not a file`);
   const problem = secretFileModeProblem(path, st.mode);
   if (problem) throw new CredentialsError(`${label}: refused: ${problem}`);
-  const password = passwordFromFile(await readFile(path, 'utf8'));
+  return readFile(path, 'utf8');
+}
+
+/** The password in `path`, checked as readSecretFile does, and not empty. */
+export async function readPasswordFile(path: string, label: string): Promise<string> {
+  const password = passwordFromFile(await readSecretFile(path, label));
   if (!password) throw new CredentialsError(`${label}: ${path} is empty`);
   return password;
 }
